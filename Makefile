@@ -1,0 +1,45 @@
+# Billing Console. `make run` to try it, `make test` to test it.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run serve worker test lint format typecheck migrations-check migrate demo clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+## run: install, migrate, load demo data, and serve console + API with background work
+run: $(VENV)/.installed
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
+	DEBUG=$${DEBUG:-1} bin/serve
+
+## worker: the Celery worker with the periodic schedule (production: run next to gunicorn)
+worker: $(VENV)/.installed
+	$(VENV)/bin/celery -A billing_console worker --beat --loglevel=INFO
+
+## test: the whole suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
+test: $(VENV)/.installed
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: $(VENV)/.installed
+	SECRET_KEY=check $(PY) manage.py makemigrations --check --dry-run
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from billing_console import views
+
+urlpatterns = [
+    path("", views.settings_page, name="settings"),
+    path("tokens/create", views.api_token_create, name="api-token-create"),
+    path("tokens/<uuid:token_id>/revoke", views.api_token_revoke, name="api-token-revoke"),
+]

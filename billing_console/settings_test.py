@@ -1,0 +1,14 @@
+"""Test settings: the real settings with speed-ups (HackSoft test settings)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+from billing_console.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

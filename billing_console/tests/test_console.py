@@ -1,0 +1,57 @@
+"""Settings (API tokens, background work), the demo loader and the heartbeat task."""
+
+from django.core.management import call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from billing_console.models import ApiToken, WorkerHeartbeat
+from billing_console.tasks import worker_heartbeat
+from customers.models import Customer
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_admin_creates_token_shown_once_and_revokes_it(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("api-token-create"), {"name": "ingest"}, **HX)
+    assert response.status_code == 200
+    raw = response.content.decode().split('id="new-token">')[1].split("<")[0]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/v1/customers").status_code == 200
+    assert raw.encode() not in client.get(reverse("settings")).content
+    token = ApiToken.objects.get()
+    client.post(reverse("api-token-revoke", args=[token.public_id]), **HX)
+    assert api.get("/v1/customers").status_code == 401
+
+
+def test_token_without_name_is_422(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("api-token-create"), {"name": ""}, **HX)
+    assert response.status_code == 422 and b"This field is required" in response.content
+
+
+def test_settings_are_admin_only(client, fiona, bob):
+    for user in (fiona, bob):
+        client.force_login(user)
+        assert client.get(reverse("settings")).status_code == 403
+        assert client.post(reverse("api-token-create"), {"name": "x"}).status_code == 403
+    assert not ApiToken.objects.exists()
+
+
+def test_settings_show_worker_heartbeat(client, alice):
+    client.force_login(alice)
+    assert b"not seen" in client.get(reverse("settings")).content
+    worker_heartbeat()
+    assert WorkerHeartbeat.objects.get().hostname
+    assert b"running" in client.get(reverse("settings")).content
+
+
+def test_load_demo_is_idempotent_and_logs_in(client, db):
+    call_command("load_demo")
+    call_command("load_demo")
+    assert Customer.objects.count() == 8
+    assert client.login(username="demo", password="demo")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Bearer bc_demo_token_for_local_use_only")
+    assert len(api.get("/v1/customers?limit=100").json()["data"]) == 8

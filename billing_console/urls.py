@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from billing_console import api_views, views
+
+api_patterns = [
+    path("", include("customers.api.urls")),
+    path("v1/customFields/addKey", api_views.CustomFieldAddKeyApi.as_view()),
+    path("v1/customFields/removeKey", api_views.CustomFieldRemoveKeyApi.as_view()),
+    path("v1/customFields/listKeys", api_views.CustomFieldListKeysApi.as_view()),
+    path("v1/customFields/setValues", api_views.CustomFieldSetValuesApi.as_view()),
+    path("v1/customFields/deleteValues", api_views.CustomFieldDeleteValuesApi.as_view()),
+]
+
+urlpatterns = [
+    *api_patterns,
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", views.home, name="home"),
+    path("settings/", include("billing_console.console_urls")),
+    path("customers/", include("customers.urls")),
+]
+
+handler404 = "billing_console.views.not_found"

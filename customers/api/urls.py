@@ -1,0 +1,24 @@
+from django.urls import path
+
+from customers.api import views
+
+urlpatterns = [
+    path("v1/customers", views.CustomerCreateApi.as_view(), name="api-customers"),
+    path("v1/customers/archive", views.CustomerArchiveApi.as_view(), name="api-customer-archive"),
+    path("v1/customers/<str:customer_id>", views.CustomerDetailApi.as_view(), name="api-customer"),
+    path(
+        "v1/customers/<str:customer_id>/setIngestAliases",
+        views.CustomerSetIngestAliasesApi.as_view(),
+        name="api-customer-set-ingest-aliases",
+    ),
+    path(
+        "v1/customers/<str:customer_id>/setName",
+        views.CustomerSetNameApi.as_view(),
+        name="api-customer-set-name",
+    ),
+    path(
+        "v1/customers/<str:customer_id>/updateConfig",
+        views.CustomerUpdateConfigApi.as_view(),
+        name="api-customer-update-config",
+    ),
+]

@@ -1,0 +1,55 @@
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from billing_console.api import ApplicationError
+from customers.models import Customer
+
+
+def customer_list(
+    *,
+    search: str = "",
+    archived: bool | None = False,
+    customer_ids: list[str] | None = None,
+    ingest_alias: str | None = None,
+    salesforce_account_ids: list[str] | None = None,
+) -> QuerySet[Customer]:
+    """Customers with their aliases; archived=None means both active and archived."""
+    qs = Customer.objects.prefetch_related("aliases")
+    if archived is True:
+        qs = qs.filter(archived_at__isnull=False)
+    elif archived is False:
+        qs = qs.filter(archived_at__isnull=True)
+    if customer_ids:
+        qs = qs.filter(public_id__in=[_uuid_or_none(c) for c in customer_ids if _uuid_or_none(c)])
+    if ingest_alias:
+        qs = qs.filter(aliases__alias=ingest_alias).distinct()
+    if salesforce_account_ids:
+        qs = qs.filter(salesforce_account_id__in=salesforce_account_ids)
+    if search:
+        term = search.strip()
+        condition = Q(name__icontains=term) | Q(aliases__alias__icontains=term)
+        if _uuid_or_none(term):
+            condition |= Q(public_id=term)
+        qs = qs.filter(condition).distinct()
+    return qs
+
+
+def customer_get(public_id: str) -> Customer:
+    if not _uuid_or_none(public_id):
+        raise ApplicationError(f"customer_id: no customer with id {public_id}.", "not_found")
+    customer = Customer.objects.prefetch_related("aliases").filter(public_id=public_id).first()
+    if customer is None:
+        raise ApplicationError(f"customer_id: no customer with id {public_id}.", "not_found")
+    return customer
+
+
+def customer_aliases(customer: Customer) -> list[str]:
+    return [a.alias for a in customer.aliases.all()]
+
+
+def _uuid_or_none(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return None
