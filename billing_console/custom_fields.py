@@ -22,6 +22,7 @@ ENTITIES = (
 # entity type -> "app_label.Model"; an entity type is usable once its model exists.
 ENTITY_MODELS: dict[str, str] = {
     "customer": "customers.Customer",
+    "billable_metric": "usage.BillableMetric",
 }
 
 ENTITY_UNSUPPORTED = "entity: custom fields on '{entity}' are not supported by this server yet."

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "auditlog",
     "billing_console",
     "customers",
+    "usage",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Pure helpers shared by every app. Nothing here imports Django."""
