@@ -1,4 +1,11 @@
-"""Demo data for `make run`: an AI company's billing. Safe to run again (idempotent)."""
+"""Demo data for `make run`: an AI company's billing. Safe to run again (idempotent).
+
+Each domain app adds its part in `<app>/demo.py` with `load(stdout) -> None`, called in
+dependency order after the customers below exist.
+"""
+
+from importlib import import_module
+from importlib.util import find_spec
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -11,6 +18,9 @@ from billing_console.roles import ADMIN, READ_ONLY
 from billing_console.services import api_token_create
 from customers.models import Customer
 from customers.services import customer_create
+
+# Apps whose demo.py extends the demo, in import-direction order.
+DEMO_APPS = ("usage", "pricing", "contracts", "invoicing", "alerts", "reports")
 
 DEMO_USERS = (
     # username, password, role, full name
@@ -46,6 +56,9 @@ class Command(BaseCommand):
             if not Customer.objects.filter(name=name).exists():
                 customer_create(name=name, ingest_aliases=aliases, custom_fields=fields)
                 created += 1
+        for app in DEMO_APPS:
+            if find_spec(f"{app}.demo") is not None:
+                import_module(f"{app}.demo").load(self.stdout)
         self.stdout.write(
             f"Demo loaded: {created} new customers. Sign in as demo/demo (admin) or viewer/viewer "
             f"(read-only). API token: {DEMO_API_TOKEN}"
