@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 customer_create(name=name, ingest_aliases=aliases, custom_fields=fields)
                 created += 1
         for app in DEMO_APPS:
-            if find_spec(f"{app}.demo") is not None:
+            if find_spec(app) is not None and find_spec(f"{app}.demo") is not None:
                 import_module(f"{app}.demo").load(self.stdout)
         self.stdout.write(
             f"Demo loaded: {created} new customers. Sign in as demo/demo (admin) or viewer/viewer "
