@@ -12,8 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -171,21 +172,42 @@ def paginated_response(
     *,
     cursor_param: str = "next_page",
     default_limit: int | None = None,
+    order_field: str | None = None,
+    descending: bool = False,
 ) -> Response:
-    """Keyset pagination on the integer primary key: stable under concurrent inserts."""
+    """Keyset pagination, stable under concurrent inserts: on the primary key, or on
+    (`order_field`, pk) for a datetime field, ascending or descending."""
     limit = page_limit(request, default_limit)
     cursor = param(request, cursor_param)
-    queryset = queryset.order_by("pk")
+    sign = "-" if descending else ""
+    ordering = [f"{sign}{order_field}", f"{sign}pk"] if order_field else [f"{sign}pk"]
+    queryset = queryset.order_by(*ordering)
     if cursor:
-        after = _decode_cursor(str(cursor))
-        if not isinstance(after, int):
-            raise exceptions.ValidationError({cursor_param: ["Not a valid cursor."]})
-        queryset = queryset.filter(pk__gt=after)
+        queryset = queryset.filter(_after(_decode_cursor(str(cursor)), order_field, descending, cursor_param))
     rows = list(queryset[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
-    next_page = _encode_cursor(rows[-1].pk) if has_more else None
+    next_page = None
+    if has_more:
+        last = rows[-1]
+        position = [getattr(last, order_field).isoformat(), last.pk] if order_field else last.pk
+        next_page = _encode_cursor(position)
     return Response({"data": [serialize(row) for row in rows], "next_page": next_page})
+
+
+def _after(position: Any, order_field: str | None, descending: bool, cursor_param: str) -> Q:
+    op = "lt" if descending else "gt"
+    invalid = exceptions.ValidationError({cursor_param: ["Not a valid cursor."]})
+    if order_field is None:
+        if not isinstance(position, int):
+            raise invalid
+        return Q(**{f"pk__{op}": position})
+    if not (isinstance(position, list) and len(position) == 2 and isinstance(position[1], int)):
+        raise invalid
+    value = parse_datetime(str(position[0]))
+    if value is None:
+        raise invalid
+    return Q(**{f"{order_field}__{op}": value}) | Q(**{order_field: value, f"pk__{op}": position[1]})
 
 
 def list_response(items: Iterable[Any]) -> Response:
