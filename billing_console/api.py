@@ -183,7 +183,9 @@ def paginated_response(
     ordering = [f"{sign}{order_field}", f"{sign}pk"] if order_field else [f"{sign}pk"]
     queryset = queryset.order_by(*ordering)
     if cursor:
-        queryset = queryset.filter(_after(_decode_cursor(str(cursor)), order_field, descending, cursor_param))
+        queryset = queryset.filter(
+            _after(_decode_cursor(str(cursor)), order_field, descending, cursor_param)
+        )
     rows = list(queryset[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -207,8 +209,25 @@ def _after(position: Any, order_field: str | None, descending: bool, cursor_para
     value = parse_datetime(str(position[0]))
     if value is None:
         raise invalid
-    return Q(**{f"{order_field}__{op}": value}) | Q(**{order_field: value, f"pk__{op}": position[1]})
+    return Q(**{f"{order_field}__{op}": value}) | Q(
+        **{order_field: value, f"pk__{op}": position[1]}
+    )
 
 
 def list_response(items: Iterable[Any]) -> Response:
     return Response({"data": list(items), "next_page": None})
+
+
+def get_by_public_id(queryset: Any, public_id: Any, what: str, field: str = "id") -> Any:
+    """The row of `queryset` with this public id, or a 404 naming the field."""
+    import uuid
+
+    missing = ApplicationError(f"{field}: no {what} with id '{public_id}'.", "not_found")
+    try:
+        key = uuid.UUID(str(public_id))
+    except (ValueError, TypeError):
+        raise missing from None
+    found = queryset.filter(public_id=key).first()
+    if found is None:
+        raise missing
+    return found

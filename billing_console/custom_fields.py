@@ -23,6 +23,12 @@ ENTITIES = (
 ENTITY_MODELS: dict[str, str] = {
     "customer": "customers.Customer",
     "billable_metric": "usage.BillableMetric",
+    "product": "pricing.Product",
+    "rate_card": "pricing.RateCard",
+    "contract": "contracts.Contract",
+    "commit": "contracts.Commit",
+    "contract_credit": "contracts.Commit",
+    "scheduled_charge": "contracts.ScheduledCharge",
 }
 
 ENTITY_UNSUPPORTED = "entity: custom fields on '{entity}' are not supported by this server yet."

@@ -4,6 +4,8 @@ Services that take nested Metronome-shaped payloads (contracts, commits, overrid
 them here, so the API and the console report the same `commits[0].priority: ...` messages.
 """
 
+from __future__ import annotations
+
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,7 +40,9 @@ class Reader:
         value = self.data.get(key)
         return default if value is None else value
 
-    def str(self, key: str, *, required: bool = False, default: str = "", max_length: int = 2000) -> str:
+    def str(
+        self, key: str, *, required: bool = False, default: str = "", max_length: int = 2000
+    ) -> str:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -53,7 +57,12 @@ class Reader:
         return value
 
     def decimal(
-        self, key: str, *, required: bool = False, minimum: Decimal | None = None, positive: bool = False
+        self,
+        key: str,
+        *,
+        required: bool = False,
+        minimum: Decimal | None = None,
+        positive: bool = False,
     ) -> Decimal | None:
         value = self.data.get(key)
         if value is None:
@@ -126,7 +135,7 @@ class Reader:
             raise self.fail(key, "must be an object of string values.")
         return value
 
-    def child(self, key: str, *, required: bool = False) -> "Reader | None":
+    def child(self, key: str, *, required: bool = False) -> Reader | None:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -134,10 +143,20 @@ class Reader:
             return None
         return Reader(value, self._name(key))
 
-    def children(self, key: str, *, required: bool = False) -> "list[Reader]":
-        return [Reader(item, f"{self._name(key)}[{i}]") for i, item in enumerate(self.list(key, required=required))]
+    def children(self, key: str, *, required: bool = False) -> list[Reader]:
+        return [
+            Reader(item, f"{self._name(key)}[{i}]")
+            for i, item in enumerate(self.list(key, required=required))
+        ]
 
-    def choice(self, key: str, choices: tuple[str, ...] | list[str], *, required: bool = False, default: str = "") -> str:
+    def choice(
+        self,
+        key: str,
+        choices: tuple[str, ...] | list[str],
+        *,
+        required: bool = False,
+        default: str = "",
+    ) -> str:
         value = self.str(key, required=required, default=default)
         if value and value not in choices:
             raise self.fail(key, f"must be one of {', '.join(choices)}.")
