@@ -1,0 +1,158 @@
+"""Pricing reads: products as of a moment, rates in force, rate schedules."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from billing_console.api import get_by_public_id
+from pricing.models import CreditType, Package, Product, ProductVersion, Rate, RateCard
+
+
+def credit_type_get(public_id: Any, field: str = "credit_type_id") -> CreditType:
+    return get_by_public_id(CreditType.objects.all(), public_id, "credit type", field)
+
+
+def product_get(public_id: Any, field: str = "id") -> Product:
+    return get_by_public_id(Product.objects.all(), public_id, "product", field)
+
+
+def rate_card_get(public_id: Any, field: str = "id") -> RateCard:
+    return get_by_public_id(
+        RateCard.objects.select_related("fiat_credit_type"), public_id, "rate card", field
+    )
+
+
+def package_get(public_id: Any, field: str = "package_id") -> Package:
+    return get_by_public_id(
+        Package.objects.select_related("rate_card"), public_id, "package", field
+    )
+
+
+def product_list(
+    *, archived: str = "NOT_ARCHIVED", search: str = "", product_type: str = ""
+) -> QuerySet[Product]:
+    qs = Product.objects.all()
+    if archived == "NOT_ARCHIVED":
+        qs = qs.filter(archived_at__isnull=True)
+    elif archived == "ARCHIVED":
+        qs = qs.filter(archived_at__isnull=False)
+    if search:
+        qs = qs.filter(name__icontains=search)
+    if product_type:
+        qs = qs.filter(type=product_type)
+    return qs
+
+
+def product_versions(product: Product) -> list[ProductVersion]:
+    cached = getattr(product, "_versions_cache", None)
+    if cached is None:
+        cached = list(product.versions.select_related("billable_metric").order_by("starting_at"))
+        product._versions_cache = cached
+    return cached
+
+
+def product_state_at(product: Product, at: datetime) -> ProductVersion:
+    """The version of `product` in force at `at` (the first version before any starts)."""
+    versions = product_versions(product)
+    current = versions[0]
+    for version in versions:
+        if version.starting_at <= at:
+            current = version
+    return current
+
+
+def product_current(product: Product) -> ProductVersion:
+    return product_versions(product)[-1]
+
+
+def product_change_points(product: Product, start: datetime, end: datetime) -> list[datetime]:
+    """Moments strictly inside [start, end) at which a new version of the product takes effect."""
+    return [v.starting_at for v in product_versions(product) if start < v.starting_at < end]
+
+
+def _overlapping(qs: QuerySet, starting_at: datetime, ending_before: datetime | None) -> QuerySet:
+    qs = qs.filter(Q(ending_before__isnull=True) | Q(ending_before__gt=starting_at))
+    if ending_before is not None:
+        qs = qs.filter(starting_at__lt=ending_before)
+    return qs
+
+
+def rates_for(
+    rate_card: RateCard,
+    *,
+    starting_at: datetime,
+    ending_before: datetime | None,
+    product: Product | None = None,
+) -> list[Rate]:
+    """Rates of the card in force at some moment of [starting_at, ending_before)."""
+    qs = _overlapping(
+        rate_card.rates.select_related("product", "credit_type"), starting_at, ending_before
+    )
+    if product is not None:
+        qs = qs.filter(product=product)
+    return list(qs.order_by("product__name", "product_id", "starting_at", "pk"))
+
+
+def rate_at(
+    rate_card: RateCard, product: Product, at: datetime, values: dict[str, Any]
+) -> Rate | None:
+    """The rate for `product` with pricing group `values` at `at`: the rate whose group values
+    all match (the most specific one), else a rate without group values; None when unpriced."""
+    best: Rate | None = None
+    for rate in rates_for(rate_card, starting_at=at, ending_before=None, product=product):
+        if not (rate.starting_at <= at and (rate.ending_before is None or at < rate.ending_before)):
+            continue
+        wanted = rate.pricing_group_values or {}
+        if not all(values.get(key) == value for key, value in wanted.items()):
+            continue
+        if best is None or len(wanted) > len(best.pricing_group_values or {}):
+            best = rate
+    return best
+
+
+def rates_at(
+    rate_card: RateCard, at: datetime, selectors: list[dict[str, Any]] | None = None
+) -> list[Rate]:
+    """The rate schedule at one moment (getRates)."""
+    rates = [
+        r for r in rates_for(rate_card, starting_at=at, ending_before=None) if r.starting_at <= at
+    ]
+    return [r for r in rates if rate_selected(r, selectors)]
+
+
+def rate_selected(rate: Rate, selectors: list[dict[str, Any]] | None) -> bool:
+    """Metronome's rate selectors: any selector matching selects the rate."""
+    if not selectors:
+        return True
+    for selector in selectors:
+        if selector.get("product_id") and selector["product_id"] != str(rate.product.public_id):
+            continue
+        if selector.get("partial_pricing_group_values") and not all(
+            (rate.pricing_group_values or {}).get(k) == v
+            for k, v in selector["partial_pricing_group_values"].items()
+        ):
+            continue
+        if (
+            selector.get("pricing_group_values") is not None
+            and (rate.pricing_group_values or {}) != selector["pricing_group_values"]
+        ):
+            continue
+        if selector.get("product_tags") and not set(selector["product_tags"]) & set(
+            rate.product.tags or []
+        ):
+            continue
+        if selector.get("billing_frequency") and selector["billing_frequency"] != (
+            rate.billing_frequency or None
+        ):
+            continue
+        return True
+    return False
+
+
+def rate_schedule(
+    rate_card: RateCard, *, starting_at: datetime, ending_before: datetime | None,
+    selectors: list[dict[str, Any]] | None = None,
+) -> list[Rate]:  # fmt: skip
+    rates = rates_for(rate_card, starting_at=starting_at, ending_before=ending_before)
+    return [r for r in rates if rate_selected(r, selectors)]
