@@ -48,4 +48,33 @@ class BillableMetric(models.Model):
         return self.name
 
 
+class UsageEvent(models.Model):
+    """One accepted usage event, append-only. `customer_id` is what the sender wrote (a customer
+    id or an ingest alias): events for customers not known yet are kept and count as soon as
+    an alias matches."""
+
+    id = models.BigAutoField(primary_key=True)
+    transaction_id = models.CharField(max_length=128)
+    customer_id = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=255)
+    timestamp = models.DateTimeField()
+    properties = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer_id", "timestamp"], name="usage_event_customer_time"),
+            models.Index(fields=["transaction_id"], name="usage_event_transaction"),
+        ]
+
+
+class EventKey(models.Model):
+    """The dedupe key of every event accepted in the last 34 days: inserted with ON CONFLICT DO
+    NOTHING in the same transaction as the event, so a transaction id is stored once even when
+    two copies race on two connections. Keys past the window are pruned."""
+
+    transaction_id = models.CharField(max_length=128, primary_key=True)
+    received_at = models.DateTimeField(db_index=True)
+
+
 auditlog.register(BillableMetric)

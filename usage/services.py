@@ -1,0 +1,159 @@
+"""Usage writes: event ingestion (validated whole, deduplicated, atomic) and billable metrics."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from billing_console.api import ApplicationError
+from billing_console.custom_fields import custom_fields_validate
+from billing_console.wire import Reader
+from usage.metrics import metric_validate
+from usage.models import AggregationType, BillableMetric, EventKey, UsageEvent
+
+MAX_EVENTS = 100
+DEDUPE_WINDOW = timedelta(days=34)
+MAX_FUTURE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+def _read_event(index: int, raw: Any, now: datetime) -> dict[str, Any]:
+    reader = Reader(raw, f"usage[{index}]")
+    timestamp = reader.datetime("timestamp", required=True)
+    if timestamp < now - DEDUPE_WINDOW:
+        raise reader.fail(
+            "timestamp", "is more than 34 days in the past; backdating is limited to 34 days."
+        )
+    if timestamp > now + MAX_FUTURE:
+        raise reader.fail("timestamp", "is more than 1 day in the future.")
+    properties = reader.raw("properties", {})
+    if not isinstance(properties, dict):
+        raise reader.fail("properties", "must be an object.")
+    return {
+        "transaction_id": reader.str("transaction_id", required=True, max_length=128),
+        "customer_id": reader.str("customer_id", required=True, max_length=255),
+        "event_type": reader.str("event_type", required=True, max_length=255),
+        "timestamp": timestamp,
+        "properties": properties,
+    }
+
+
+def _claim_keys(transaction_ids: list[str], now: datetime) -> set[str]:
+    """Insert the dedupe keys; the ones this call inserted are returned (others were seen)."""
+    table = EventKey._meta.db_table
+    placeholders = ", ".join(["(%s, %s)"] * len(transaction_ids))
+    params: list[Any] = []
+    for transaction_id in transaction_ids:
+        params += [transaction_id, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (transaction_id, received_at) VALUES {placeholders} "
+            "ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def usage_ingest(*, events: Any, now: datetime | None = None) -> IngestResult:
+    """Store 1-100 events. Any invalid event rejects the whole request before anything is
+    written; an already-seen transaction id (in this batch or the last 34 days) is acknowledged
+    and ignored."""
+    now = now or timezone.now()
+    if not isinstance(events, list):
+        raise ApplicationError("usage: must be a list of events.")
+    if not 1 <= len(events) <= MAX_EVENTS:
+        raise ApplicationError(
+            f"usage: send between 1 and {MAX_EVENTS} events per request (got {len(events)})."
+        )
+    parsed = [_read_event(i, raw, now) for i, raw in enumerate(events)]
+    unique: dict[str, dict[str, Any]] = {}
+    for event in parsed:
+        unique.setdefault(event["transaction_id"], event)
+    with transaction.atomic():
+        claimed = _claim_keys(list(unique), now)
+        UsageEvent.objects.bulk_create(
+            [
+                UsageEvent(received_at=now, **event)
+                for tid, event in unique.items()
+                if tid in claimed
+            ]
+        )
+    from usage.signals import events_ingested
+
+    transaction.on_commit(
+        lambda: events_ingested.send(
+            sender=UsageEvent, customer_ids={e["customer_id"] for e in parsed}
+        )
+    )
+    return IngestResult(accepted=len(claimed), duplicates=len(parsed) - len(claimed))
+
+
+def event_keys_prune(*, now: datetime | None = None) -> int:
+    """Forget dedupe keys older than the window (run daily by the schedule)."""
+    cutoff = (now or timezone.now()) - DEDUPE_WINDOW - timedelta(days=1)
+    deleted, _ = EventKey.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
+# -- billable metrics -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def billable_metric_create(
+    *,
+    name: str,
+    event_type_filter: dict[str, Any] | None = None,
+    property_filters: list[dict[str, Any]] | None = None,
+    aggregation_type: str | None = None,
+    aggregation_key: str | None = None,
+    group_keys: list[list[str]] | None = None,
+    sql: str | None = None,
+    custom_fields: dict[str, str] | None = None,
+) -> BillableMetric:
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("name: a billable metric needs a name.")
+    cleaned = metric_validate(
+        event_type_filter=event_type_filter, property_filters=property_filters, aggregation_type=aggregation_type,
+        aggregation_key=aggregation_key, group_keys=group_keys, sql=sql,
+    )  # fmt: skip
+    custom_fields = custom_fields or {}
+    custom_fields_validate(entity="billable_metric", values=custom_fields)
+    return BillableMetric.objects.create(name=name[:200], custom_fields=custom_fields, **cleaned)
+
+
+@transaction.atomic
+def billable_metric_archive(*, metric: BillableMetric) -> BillableMetric:
+    from pricing.models import ProductVersion
+
+    in_use = ProductVersion.objects.filter(
+        billable_metric=metric, product__archived_at__isnull=True
+    ).first()
+    if in_use is not None:
+        raise ApplicationError(
+            f"id: the billable metric is used by product '{in_use.name}'; archive the product first."
+        )
+    if metric.archived_at is None:
+        metric.archived_at = timezone.now()
+        metric.save(update_fields=["archived_at", "updated_at"])
+    return metric
+
+
+@transaction.atomic
+def billable_metric_set_name(*, metric: BillableMetric, name: str) -> BillableMetric:
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("name: a billable metric needs a name.")
+    metric.name = name[:200]
+    metric.save(update_fields=["name", "updated_at"])
+    return metric
+
+
+__all__ = ["AggregationType", "IngestResult", "billable_metric_create", "usage_ingest"]
