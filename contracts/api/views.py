@@ -1,0 +1,155 @@
+"""Contract endpoints (Metronome wire format)."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing_console.api import ApplicationError, data_response, validated
+from billing_console.schema import IdSerializer, envelope
+from contracts import selectors, services
+from contracts.models import Contract
+from contracts.wire import contract_to_wire
+from customers.selectors import customer_get
+
+
+def _body(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise ApplicationError("body: must be a JSON object.")
+    return request.data
+
+
+def _contract(customer: Any, contract_id: str) -> Contract:
+    import uuid
+
+    try:
+        uuid.UUID(str(contract_id))
+    except ValueError:
+        raise ApplicationError(
+            f"contract_id: no contract with id {contract_id}.", "not_found"
+        ) from None
+    contract = (
+        Contract.objects.filter(customer=customer, public_id=contract_id)
+        .select_related("customer", "rate_card", "package")
+        .first()
+    )
+    if contract is None:
+        raise ApplicationError(
+            f"contract_id: no contract with id {contract_id} for this customer.", "not_found"
+        )
+    return contract
+
+
+class ContractCreateApi(APIView):
+    @extend_schema(
+        request=OpenApiTypes.OBJECT, responses=envelope("ContractCreateResponse", IdSerializer())
+    )
+    def post(self, request: Request) -> Response:
+        body = _body(request)
+        if not body.get("customer_id"):
+            raise ApplicationError("customer_id: is required.")
+        customer = customer_get(str(body["customer_id"]))
+        contract = services.contract_create(
+            customer=customer, data={k: v for k, v in body.items() if k != "customer_id"}
+        )
+        return data_response({"id": str(contract.public_id)})
+
+
+class ContractGetInput(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=64)
+    contract_id = serializers.CharField(max_length=64)
+    include_balance = serializers.BooleanField(required=False, default=False)
+    include_ledgers = serializers.BooleanField(required=False, default=False)
+    as_of_date = serializers.DateTimeField(required=False)
+
+
+class ContractGetV2Api(APIView):
+    @extend_schema(request=ContractGetInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = validated(ContractGetInput, request.data)
+        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        return data_response(
+            contract_to_wire(
+                contract,
+                include_balance=data["include_balance"],
+                include_ledgers=data["include_ledgers"],
+            )
+        )
+
+
+def _v1(contract: Contract, **flags: bool) -> dict[str, Any]:
+    """v1 keeps the initial terms and a current view; edits are amendments (none recorded in v1)."""
+    v2 = contract_to_wire(contract, **flags)
+    terms = {
+        k: v
+        for k, v in v2.items()
+        if k not in ("id", "customer_id", "archived_at", "custom_fields", "uniqueness_key")
+    }
+    return {
+        "id": v2["id"],
+        "customer_id": v2["customer_id"],
+        "archived_at": v2["archived_at"],
+        "custom_fields": v2["custom_fields"],
+        "uniqueness_key": v2["uniqueness_key"],
+        "initial": terms,
+        "current": terms,
+        "amendments": [],
+    }
+
+
+class ContractGetV1Api(APIView):
+    @extend_schema(request=ContractGetInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = validated(ContractGetInput, request.data)
+        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        return data_response(
+            _v1(
+                contract,
+                include_balance=data["include_balance"],
+                include_ledgers=data["include_ledgers"],
+            )
+        )
+
+
+class ContractListInput(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=64)
+    include_archived = serializers.BooleanField(required=False, default=False)
+    include_balance = serializers.BooleanField(required=False, default=False)
+    include_ledgers = serializers.BooleanField(required=False, default=False)
+    covering_date = serializers.DateTimeField(required=False)
+    starting_at = serializers.DateTimeField(required=False)
+
+
+def _list(request: Request, wire: Any) -> Response:
+    data = validated(ContractListInput, request.data)
+    qs = selectors.contract_list(
+        customer=customer_get(data["customer_id"]), include_archived=data["include_archived"]
+    )
+    if data.get("covering_date"):
+        at = data["covering_date"]
+        qs = [
+            c
+            for c in qs
+            if c.starting_at <= at and (c.ending_before is None or at < c.ending_before)
+        ]
+    elif data.get("starting_at"):
+        qs = qs.filter(starting_at__gte=data["starting_at"])
+    flags = {"include_balance": data["include_balance"], "include_ledgers": data["include_ledgers"]}
+    rows = list(qs)
+    return Response({"data": [wire(c, **flags) for c in rows], "next_page": None})
+
+
+class ContractListV2Api(APIView):
+    @extend_schema(request=ContractListInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        return _list(request, contract_to_wire)
+
+
+class ContractListV1Api(APIView):
+    @extend_schema(request=ContractListInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        return _list(request, _v1)

@@ -1,0 +1,292 @@
+"""Contracts: the deal. Commits, credits, overrides, scheduled charges, and their ledgers.
+
+Amounts are Decimal in the contract's credit type unit (USD cents by default, as on the wire).
+Commits and credits share one model (`Commit`, kind PREPAID | POSTPAID | CREDIT) because they
+share access schedules, applicability and the drawdown ledger.
+"""
+
+import uuid
+
+from auditlog.registry import auditlog
+from django.db import models
+from django.db.models import Q
+
+from billing_console.fields import RateField
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "WEEKLY"
+    MONTHLY = "MONTHLY"
+    QUARTERLY = "QUARTERLY"
+    ANNUAL = "ANNUAL"
+
+
+class ContractQuerySet(models.QuerySet):
+    def active(self) -> "ContractQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+
+class Contract(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="contracts"
+    )
+    rate_card = models.ForeignKey(
+        "pricing.RateCard", null=True, blank=True, on_delete=models.PROTECT
+    )
+    package = models.ForeignKey("pricing.Package", null=True, blank=True, on_delete=models.PROTECT)
+    name = models.CharField(max_length=200, blank=True)
+    starting_at = models.DateTimeField()
+    ending_before = models.DateTimeField(null=True, blank=True)  # exclusive; null = open-ended
+    # Usage statements: periods of `usage_statement_frequency` anchored at this moment.
+    usage_statement_frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    usage_statement_anchor = models.DateTimeField()
+    multiplier_override_prioritization = models.CharField(
+        max_length=20, default="LOWEST_MULTIPLIER"
+    )
+    net_payment_terms_days = models.PositiveIntegerField(null=True, blank=True)
+    scheduled_charges_on_usage_invoices = models.CharField(max_length=10, blank=True)
+    spend_threshold_configuration = models.JSONField(null=True, blank=True)
+    prepaid_balance_threshold_configuration = models.JSONField(null=True, blank=True)
+    usage_filter = models.JSONField(null=True, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starting_at", "pk"]
+        constraints = [
+            # A retried create with the same key must not make a second contract.
+            models.UniqueConstraint(
+                fields=["customer", "uniqueness_key"], name="contract_uniqueness_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(ending_before__isnull=True)
+                | Q(ending_before__gt=models.F("starting_at")),
+                name="contract_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"Contract {self.public_id}"
+
+
+class CommitKind(models.TextChoices):
+    PREPAID = "PREPAID"
+    POSTPAID = "POSTPAID"
+    CREDIT = "CREDIT"
+
+
+class Commit(models.Model):
+    """A prepaid or postpaid commit, or a free credit, on a contract (or on the customer)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="commits"
+    )
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="commits"
+    )
+    kind = models.CharField(max_length=10, choices=CommitKind.choices)
+    product = models.ForeignKey("pricing.Product", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    priority = RateField(null=True, blank=True)  # lower draws first
+    applicable_product_ids = models.JSONField(default=list, blank=True)  # product public ids
+    applicable_product_tags = models.JSONField(default=list, blank=True)
+    specifiers = models.JSONField(
+        default=list, blank=True
+    )  # [{product_id?, pricing_group_values?, ...}]
+    rate_type = models.CharField(max_length=12, default="LIST_RATE")  # COMMIT_RATE | LIST_RATE
+    rollover_fraction = RateField(null=True, blank=True)
+    do_not_invoice = models.BooleanField(default=False)
+    invoice_schedule = models.JSONField(null=True, blank=True)  # as given on the wire
+    custom_fields = models.JSONField(default=dict, blank=True)
+    uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "uniqueness_key"], name="commit_uniqueness_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.kind.title()} {self.public_id}"
+
+    @property
+    def is_credit(self) -> bool:
+        return self.kind == CommitKind.CREDIT
+
+
+class AccessSegment(models.Model):
+    """`amount` usable during [starting_at, ending_before): one item of an access schedule."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="segments")
+    amount = RateField()  # in the credit type's unit, e.g. USD cents
+    starting_at = models.DateTimeField()
+    ending_before = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starting_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ending_before__gt=models.F("starting_at")),
+                name="segment_ends_after_start",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="segment_amount_not_negative"),
+        ]
+
+
+class CommitInvoiceItem(models.Model):
+    """One item of a prepaid commit's invoice schedule: bill `amount` at `timestamp`."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    commit = models.ForeignKey(Commit, on_delete=models.CASCADE, related_name="invoice_items")
+    timestamp = models.DateTimeField()
+    amount = RateField()
+    quantity = RateField(default=1)
+    unit_price = RateField()
+
+    class Meta:
+        ordering = ["timestamp", "pk"]
+
+
+class LedgerEntryType(models.TextChoices):
+    SEGMENT_START = "SEGMENT_START"
+    USAGE_DEDUCTION = "USAGE_DEDUCTION"  # drawn by a usage invoice
+    EXPIRATION = "EXPIRATION"
+    ROLLOVER = "ROLLOVER"
+    MANUAL = "MANUAL"
+    TRUE_UP = "TRUE_UP"  # postpaid shortfall invoiced at contract end
+
+
+class LedgerEntry(models.Model):
+    """Append-only: a commit's balance is the sum of its entries; rows are never edited.
+
+    Deductions by a *draft* invoice are replaced when the draft is recomputed (they are still
+    provisional); once the invoice is finalized its entries are permanent.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    commit = models.ForeignKey(Commit, on_delete=models.PROTECT, related_name="ledger")
+    segment = models.ForeignKey(
+        AccessSegment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger"
+    )
+    type = models.CharField(max_length=20, choices=LedgerEntryType.choices)
+    amount = RateField()  # signed: + adds to the balance, - draws from it
+    timestamp = models.DateTimeField()
+    # The invoice that drew (invoicing sits above contracts, so a plain UUID, not a FK).
+    invoice_public_id = models.UUIDField(null=True, blank=True, db_index=True)
+    reason = models.TextField(blank=True)
+    uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["timestamp", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commit", "uniqueness_key"], name="ledger_uniqueness_key"
+            )
+        ]
+        indexes = [models.Index(fields=["commit", "timestamp"], name="ledger_commit_time")]
+
+
+class OverrideType(models.TextChoices):
+    OVERWRITE = "OVERWRITE"
+    MULTIPLIER = "MULTIPLIER"
+    TIERED = "TIERED"
+
+
+class Override(models.Model):
+    """A contract-specific price: a new rate, a multiplier, or tiered multipliers, scoped by
+    product, tags or specifiers (product + pricing/presentation group values)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="overrides")
+    type = models.CharField(max_length=10, choices=OverrideType.choices)
+    starting_at = models.DateTimeField()
+    ending_before = models.DateTimeField(null=True, blank=True)
+    product = models.ForeignKey(
+        "pricing.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applicable_product_tags = models.JSONField(default=list, blank=True)
+    override_specifiers = models.JSONField(default=list, blank=True)
+    multiplier = RateField(null=True, blank=True)
+    overwrite_rate = models.JSONField(null=True, blank=True)  # {rate_type, price, tiers, ...}
+    tiers = models.JSONField(null=True, blank=True)  # [{size?, multiplier}]
+    priority = RateField(null=True, blank=True)
+    entitled = models.BooleanField(null=True, blank=True)
+    is_commit_specific = models.BooleanField(default=False)
+    target = models.CharField(max_length=12, blank=True)  # COMMIT_RATE | LIST_RATE
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starting_at", "pk"]
+
+
+class ScheduledCharge(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="scheduled_charges"
+    )
+    product = models.ForeignKey("pricing.Product", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+
+class ScheduledChargeItem(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    charge = models.ForeignKey(ScheduledCharge, on_delete=models.CASCADE, related_name="items")
+    timestamp = models.DateTimeField()
+    amount = RateField()
+    quantity = RateField(default=1)
+    unit_price = RateField()
+
+    class Meta:
+        ordering = ["timestamp", "pk"]
+
+
+auditlog.register(Contract)
+auditlog.register(Commit)
+auditlog.register(AccessSegment)
+auditlog.register(Override)
+auditlog.register(ScheduledCharge)
+auditlog.register(ScheduledChargeItem)
+
+
+class ContractEdit(models.Model):
+    """One recorded edit (amendment) of a contract: the /v2/contracts/edit body as applied."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="edits")
+    uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    changes = models.JSONField(default=dict)  # what was added, updated, archived or removed
+    actor = models.CharField(max_length=200, blank=True)  # user name or API token
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "uniqueness_key"], name="contract_edit_uniqueness_key"
+            )
+        ]
+
+
+auditlog.register(ContractEdit)

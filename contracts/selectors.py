@@ -1,0 +1,62 @@
+"""Contract reads: contracts, commits with their segments, and ledger-derived balances."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from contracts.models import AccessSegment, Commit, Contract, LedgerEntry, LedgerEntryType
+
+
+def contract_list(*, customer, include_archived: bool = False) -> QuerySet[Contract]:
+    qs = Contract.objects.filter(customer=customer).select_related("rate_card", "customer")
+    return qs if include_archived else qs.filter(archived_at__isnull=True)
+
+
+def segment_balance(
+    segment: AccessSegment,
+    *,
+    as_of: datetime | None = None,
+    exclude_invoice_period_start: datetime | None = None,
+) -> Decimal:
+    """The sum of the segment's ledger entries (optionally up to `as_of`, and leaving out
+    deductions dated at or after `exclude_invoice_period_start`)."""
+    entries = LedgerEntry.objects.filter(segment=segment)
+    if as_of is not None:
+        entries = entries.filter(timestamp__lte=as_of)
+    if exclude_invoice_period_start is not None:
+        entries = entries.exclude(
+            Q(type=LedgerEntryType.USAGE_DEDUCTION) & Q(timestamp__gte=exclude_invoice_period_start)
+        )
+    return entries.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+def commit_balance(commit: Commit, *, as_of: datetime | None = None) -> Decimal:
+    """What remains on a commit or credit: the sum of its ledger, shown as 0 when negative
+    manual entries exceed what remained."""
+    entries = LedgerEntry.objects.filter(commit=commit)
+    if as_of is not None:
+        entries = entries.filter(timestamp__lte=as_of)
+    total = entries.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return max(total, Decimal(0))
+
+
+def segments_with_open_statements(segments: QuerySet[AccessSegment]) -> set[int]:
+    """Segments whose window a DRAFT usage statement of their contract still covers."""
+    from django.apps import apps
+
+    invoice_model = apps.get_model("invoicing", "Invoice")  # invoicing sits above contracts
+    blocked = set()
+    for segment in segments.select_related("commit"):
+        drafts = invoice_model.objects.filter(
+            customer_id=segment.commit.customer_id,
+            status="DRAFT",
+            type="USAGE",
+            period_start__lt=segment.ending_before,
+            period_end__gt=segment.starting_at,
+        )
+        if segment.commit.contract_id is not None:
+            drafts = drafts.filter(contract_id=segment.commit.contract_id)
+        if drafts.exists():
+            blocked.add(segment.pk)
+    return blocked

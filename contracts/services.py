@@ -1,0 +1,395 @@
+"""Contract writes: create a contract with its commits, credits, overrides and charges.
+
+Input is Metronome-shaped (the API passes the request body through); every field is validated
+here with errors naming its path, and the whole write is atomic.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from billing_console.api import ApplicationError
+from billing_console.custom_fields import custom_fields_validate
+from billing_console.wire import Reader
+from contracts.models import (
+    AccessSegment,
+    Commit,
+    CommitInvoiceItem,
+    CommitKind,
+    Contract,
+    Frequency,
+    LedgerEntry,
+    LedgerEntryType,
+    Override,
+    OverrideType,
+    ScheduledCharge,
+    ScheduledChargeItem,
+)
+from customers.models import Customer
+from pricing.models import Product, RateCard
+
+UNIQUENESS_KEY_REUSED = (
+    "uniqueness_key: '{key}' was already used for another {what} of this customer."
+)
+
+
+def _product(reader: Reader, key: str, *, required: bool = True) -> Product | None:
+    public_id = reader.str(key, required=required, max_length=64)
+    if not public_id:
+        return None
+    product = Product.objects.filter(public_id=_uuid(reader, key, public_id)).first()
+    if product is None:
+        raise reader.fail(key, f"no product with id {public_id}.")
+    return product
+
+
+def _uuid(reader: Reader, key: str, value: str) -> str:
+    import uuid
+
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise reader.fail(key, f"'{value}' is not a valid id.") from None
+
+
+def _window(
+    reader: Reader,
+    *,
+    start_key: str = "starting_at",
+    end_key: str = "ending_before",
+    end_required: bool = False,
+) -> tuple[datetime, datetime | None]:
+    start = reader.datetime(start_key, required=True)
+    end = reader.datetime(end_key, required=end_required)
+    if end is not None and end <= start:
+        raise reader.fail(end_key, f"must be after {start_key}.")
+    return start, end
+
+
+# --- commits and credits ---------------------------------------------------------------
+
+
+def _segments(commit: Commit, schedule: Reader) -> None:
+    for item in schedule.children("schedule_items", required=True):
+        start, end = _window(item, end_required=True)
+        amount = item.decimal("amount", required=True, minimum=Decimal(0))
+        segment = AccessSegment.objects.create(
+            commit=commit, amount=amount, starting_at=start, ending_before=end
+        )
+        LedgerEntry.objects.create(
+            commit=commit,
+            segment=segment,
+            type=LedgerEntryType.SEGMENT_START,
+            amount=amount,
+            timestamp=start,
+        )
+    if not commit.segments.exists():
+        raise schedule.fail("schedule_items", "needs at least one item.")
+
+
+def _invoice_items(commit: Commit, schedule: Reader) -> None:
+    for item in schedule.children("schedule_items"):
+        timestamp = item.datetime("timestamp", required=True)
+        unit_price = item.decimal("unit_price", minimum=Decimal(0))
+        quantity = item.decimal("quantity", minimum=Decimal(0))
+        amount = item.decimal("amount", minimum=Decimal(0))
+        if amount is None:
+            if unit_price is None:
+                raise item.fail("amount", "is required (or unit_price and quantity).")
+            amount = unit_price * (quantity if quantity is not None else Decimal(1))
+        CommitInvoiceItem.objects.create(
+            commit=commit,
+            timestamp=timestamp,
+            amount=amount,
+            quantity=quantity if quantity is not None else Decimal(1),
+            unit_price=unit_price if unit_price is not None else amount,
+        )
+
+
+def commit_create_from_wire(
+    reader: Reader, *, customer: Customer, contract: Contract | None, kind: str | None = None
+) -> Commit:
+    """Create one commit (kind from `type`) or credit (kind=CREDIT) from its wire dict."""
+    if kind is None:
+        kind = reader.choice("type", (CommitKind.PREPAID, CommitKind.POSTPAID), required=True)
+    commit = Commit(
+        customer=customer,
+        contract=contract,
+        kind=kind,
+        product=_product(reader, "product_id"),
+        name=reader.str("name", max_length=200),
+        description=reader.str("description"),
+        priority=reader.decimal("priority"),
+        applicable_product_ids=[
+            _uuid(reader, "applicable_product_ids", p)
+            for p in reader.str_list("applicable_product_ids")
+        ],
+        applicable_product_tags=reader.str_list("applicable_product_tags"),
+        specifiers=_specifiers(reader, "specifiers"),
+        rate_type=reader.choice("rate_type", ("COMMIT_RATE", "LIST_RATE"), default="LIST_RATE"),
+        rollover_fraction=reader.decimal("rollover_fraction", minimum=Decimal(0)),
+        custom_fields=reader.str_map("custom_fields"),
+        uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
+    )
+    if commit.rollover_fraction is not None and commit.rollover_fraction > 1:
+        raise reader.fail("rollover_fraction", "must be between 0 and 1.")
+    invoice_schedule = reader.child("invoice_schedule")
+    if invoice_schedule is not None:
+        commit.invoice_schedule = invoice_schedule.data
+        commit.do_not_invoice = bool(invoice_schedule.bool("do_not_invoice", False))
+    custom_fields_validate(
+        entity="contract_credit" if kind == CommitKind.CREDIT else "commit",
+        values=commit.custom_fields,
+    ) if commit.custom_fields else None
+    try:
+        with transaction.atomic():
+            commit.save()
+    except IntegrityError:
+        raise ApplicationError(
+            UNIQUENESS_KEY_REUSED.format(key=commit.uniqueness_key, what="commit"), "conflict"
+        ) from None
+    access = reader.child(
+        "access_schedule", required=kind != CommitKind.POSTPAID or not reader.has("amount")
+    )
+    if access is not None:
+        _segments(commit, access)
+    elif kind == CommitKind.POSTPAID and reader.has("amount"):
+        raise reader.fail("access_schedule", "is required.")
+    if invoice_schedule is not None:
+        _invoice_items(commit, invoice_schedule)
+    return commit
+
+
+def _specifiers(reader: Reader, key: str) -> list[dict[str, Any]]:
+    out = []
+    for item in reader.children(key):
+        spec: dict[str, Any] = {}
+        if item.has("product_id"):
+            spec["product_id"] = str(_product(item, "product_id").public_id)  # type: ignore[union-attr]
+        for field in ("pricing_group_values", "presentation_group_values"):
+            if item.has(field):
+                spec[field] = item.str_map(field)
+        if item.has("product_tags"):
+            spec["product_tags"] = item.str_list("product_tags")
+        out.append(spec)
+    return out
+
+
+# --- overrides and scheduled charges -----------------------------------------------------
+
+
+def _override_create(reader: Reader, contract: Contract) -> Override:
+    start, end = _window(reader)
+    kind = reader.choice("type", tuple(OverrideType.values), default="")
+    override = Override(
+        contract=contract,
+        starting_at=start,
+        ending_before=end,
+        product=_product(reader, "product_id", required=False),
+        applicable_product_tags=reader.str_list("applicable_product_tags"),
+        override_specifiers=_specifiers(reader, "override_specifiers"),
+        multiplier=reader.decimal("multiplier", minimum=Decimal(0)),
+        priority=reader.decimal("priority"),
+        entitled=reader.bool("entitled"),
+        is_commit_specific=bool(reader.bool("is_commit_specific", False)),
+        target=reader.choice("target", ("COMMIT_RATE", "LIST_RATE")),
+    )
+    overwrite = reader.child("overwrite_rate")
+    if overwrite is not None:
+        override.overwrite_rate = _overwrite_rate(overwrite)
+    tiers = reader.children("tiers")
+    if tiers:
+        override.tiers = [
+            {
+                "multiplier": str(t.decimal("multiplier", required=True, minimum=Decimal(0))),
+                **({"size": str(t.decimal("size", positive=True))} if t.has("size") else {}),
+            }
+            for t in tiers
+        ]
+    override.type = kind or (
+        OverrideType.OVERWRITE
+        if overwrite is not None
+        else OverrideType.TIERED
+        if tiers
+        else OverrideType.MULTIPLIER
+    )
+    if override.type == OverrideType.MULTIPLIER and override.multiplier is None:
+        raise reader.fail("multiplier", "is required for a MULTIPLIER override.")
+    if override.type == OverrideType.OVERWRITE and overwrite is None:
+        raise reader.fail("overwrite_rate", "is required for an OVERWRITE override.")
+    if override.type == OverrideType.TIERED and not tiers:
+        raise reader.fail("tiers", "are required for a TIERED override.")
+    if not (override.product or override.applicable_product_tags or override.override_specifiers):
+        raise reader.fail(
+            "override_specifiers",
+            "an override needs a product_id, applicable_product_tags or override_specifiers.",
+        )
+    override.save()
+    return override
+
+
+def _overwrite_rate(reader: Reader) -> dict[str, Any]:
+    rate_type = reader.choice(
+        "rate_type", ("FLAT", "PERCENTAGE", "SUBSCRIPTION", "TIERED", "CUSTOM"), required=True
+    )
+    rate: dict[str, Any] = {"rate_type": rate_type}
+    if rate_type == "TIERED":
+        tiers = reader.children("tiers", required=True)
+        rate["tiers"] = [
+            {
+                "price": str(t.decimal("price", required=True, minimum=Decimal(0))),
+                **({"size": str(t.decimal("size", positive=True))} if t.has("size") else {}),
+            }
+            for t in tiers
+        ]
+    elif rate_type != "CUSTOM":
+        rate["price"] = str(reader.decimal("price", required=True, minimum=Decimal(0)))
+    for key in ("quantity", "is_prorated", "credit_type_id", "custom_rate"):
+        if reader.has(key):
+            rate[key] = reader.raw(key)
+    return rate
+
+
+def _scheduled_charge_create(reader: Reader, contract: Contract) -> ScheduledCharge:
+    charge = ScheduledCharge.objects.create(
+        contract=contract,
+        product=_product(reader, "product_id"),
+        name=reader.str("name", max_length=200),
+        description=reader.str("description"),
+        custom_fields=reader.str_map("custom_fields"),
+    )
+    schedule = reader.child("schedule", required=True)
+    items = schedule.children("schedule_items", required=True)  # type: ignore[union-attr]
+    for item in items:
+        unit_price = item.decimal("unit_price", minimum=Decimal(0))
+        quantity = item.decimal("quantity", minimum=Decimal(0))
+        amount = item.decimal("amount", minimum=Decimal(0))
+        if amount is None:
+            if unit_price is None:
+                raise item.fail("amount", "is required (or unit_price and quantity).")
+            amount = unit_price * (quantity if quantity is not None else Decimal(1))
+        ScheduledChargeItem.objects.create(
+            charge=charge,
+            timestamp=item.datetime("timestamp", required=True),
+            amount=amount,
+            quantity=quantity if quantity is not None else Decimal(1),
+            unit_price=unit_price if unit_price is not None else amount,
+        )
+    return charge
+
+
+# --- contracts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
+    """Create a contract and everything on it from a /v1/contracts/create body."""
+    reader = Reader(data)
+    start, end = _window(reader)
+    rate_card = None
+    if reader.has("rate_card_id"):
+        rate_card = RateCard.objects.filter(
+            public_id=_uuid(reader, "rate_card_id", reader.str("rate_card_id")),
+            archived_at__isnull=True,
+        ).first()
+        if rate_card is None:
+            raise reader.fail(
+                "rate_card_id", f"no active rate card with id {reader.str('rate_card_id')}."
+            )
+    schedule = reader.child("usage_statement_schedule")
+    frequency, anchor = Frequency.MONTHLY, start
+    if schedule is not None:
+        frequency = schedule.choice("frequency", tuple(Frequency.values), required=True)
+        day = schedule.str("day", default="CONTRACT_START")
+        if day == "CUSTOM_DATE":
+            anchor = schedule.datetime("invoice_generation_starting_at", required=True)
+        elif day == "FIRST_OF_MONTH":
+            anchor = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    contract = Contract(
+        customer=customer,
+        rate_card=rate_card,
+        name=reader.str("name", max_length=200),
+        starting_at=start,
+        ending_before=end,
+        usage_statement_frequency=frequency,
+        usage_statement_anchor=anchor,
+        multiplier_override_prioritization=reader.choice(
+            "multiplier_override_prioritization",
+            ("LOWEST_MULTIPLIER", "EXPLICIT"),
+            default="LOWEST_MULTIPLIER",
+        ),
+        net_payment_terms_days=reader.decimal("net_payment_terms_days", minimum=Decimal(0)),
+        scheduled_charges_on_usage_invoices=reader.choice(
+            "scheduled_charges_on_usage_invoices", ("ALL",)
+        ),
+        spend_threshold_configuration=reader.raw("spend_threshold_configuration"),
+        prepaid_balance_threshold_configuration=reader.raw(
+            "prepaid_balance_threshold_configuration"
+        ),
+        usage_filter=reader.raw("usage_filter"),
+        custom_fields=reader.str_map("custom_fields"),
+        uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
+    )
+    if (
+        contract.uniqueness_key
+        and Contract.objects.filter(
+            customer=customer, uniqueness_key=contract.uniqueness_key
+        ).exists()
+    ):
+        raise ApplicationError(
+            UNIQUENESS_KEY_REUSED.format(key=contract.uniqueness_key, what="contract"), "conflict"
+        )
+    if contract.custom_fields:
+        custom_fields_validate(entity="contract", values=contract.custom_fields)
+    contract.save()
+    for item in reader.children("commits"):
+        commit_create_from_wire(item, customer=customer, contract=contract)
+    for item in reader.children("credits"):
+        commit_create_from_wire(item, customer=customer, contract=contract, kind=CommitKind.CREDIT)
+    for item in reader.children("overrides"):
+        _override_create(item, contract)
+    for item in reader.children("scheduled_charges"):
+        _scheduled_charge_create(item, contract)
+    return contract
+
+
+# --- ledger upkeep -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def segments_expire(*, now: datetime) -> int:
+    """Write an EXPIRATION entry for what is left on every segment whose access has ended.
+
+    Run by the periodic schedule. Waits while a draft usage statement still covers the
+    segment's window (its drawdown is not final yet). Idempotent per segment.
+    """
+    from django.db.models import Sum
+
+    from contracts.selectors import segments_with_open_statements
+
+    expired = 0
+    ended = AccessSegment.objects.filter(ending_before__lte=now).exclude(
+        ledger__type=LedgerEntryType.EXPIRATION
+    )
+    blocked = segments_with_open_statements(ended)
+    for segment in ended.select_related("commit"):
+        if segment.pk in blocked or segment.commit.kind == CommitKind.POSTPAID:
+            continue
+        remaining = segment.ledger.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        if remaining <= 0:
+            continue
+        LedgerEntry.objects.get_or_create(
+            commit=segment.commit,
+            uniqueness_key=f"expire:{segment.public_id}",
+            defaults={
+                "segment": segment,
+                "type": LedgerEntryType.EXPIRATION,
+                "amount": -remaining,
+                "timestamp": segment.ending_before,
+                "reason": "Access ended",
+            },
+        )
+        expired += 1
+    return expired

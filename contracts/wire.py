@@ -1,0 +1,218 @@
+"""Contracts on the wire, in the SDK's ContractV2 shape (v1 wraps it as initial/current)."""
+
+from decimal import Decimal
+from typing import Any
+
+from contracts.models import Commit, CommitKind, Contract, LedgerEntry, LedgerEntryType
+from contracts.selectors import commit_balance
+
+LEDGER_PREFIX = {
+    CommitKind.PREPAID: "PREPAID_COMMIT",
+    CommitKind.POSTPAID: "POSTPAID_COMMIT",
+    CommitKind.CREDIT: "CREDIT",
+}
+LEDGER_SUFFIX = {
+    LedgerEntryType.SEGMENT_START: "SEGMENT_START",
+    LedgerEntryType.USAGE_DEDUCTION: "AUTOMATED_INVOICE_DEDUCTION",
+    LedgerEntryType.EXPIRATION: "EXPIRATION",
+    LedgerEntryType.ROLLOVER: "ROLLOVER",
+    LedgerEntryType.MANUAL: "MANUAL",
+    LedgerEntryType.TRUE_UP: "TRUEUP",
+}
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def number(value: Decimal | None) -> int | float | None:
+    if value is None:
+        return None
+    normalized = value.normalize()
+    return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
+
+
+def _product(product: Any) -> dict[str, str]:
+    return {"id": str(product.public_id), "name": product.name}
+
+
+def ledger_entry_to_wire(entry: LedgerEntry, kind: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "type": f"{LEDGER_PREFIX[kind]}_{LEDGER_SUFFIX[entry.type]}",
+        "amount": number(entry.amount),
+        "timestamp": iso(entry.timestamp),
+    }
+    if entry.segment_id:
+        data["segment_id"] = str(entry.segment.public_id)
+    if entry.invoice_public_id:
+        data["invoice_id"] = str(entry.invoice_public_id)
+    if entry.type == LedgerEntryType.MANUAL:
+        data["reason"] = entry.reason
+    return data
+
+
+def commit_to_wire(
+    commit: Commit, *, include_balance: bool = False, include_ledgers: bool = False
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": str(commit.public_id),
+        "type": commit.kind,
+        "name": commit.name or None,
+        "description": commit.description or None,
+        "product": _product(commit.product),
+        "priority": number(commit.priority),
+        "applicable_product_ids": commit.applicable_product_ids or None,
+        "applicable_product_tags": commit.applicable_product_tags or None,
+        "specifiers": commit.specifiers or None,
+        "rate_type": commit.rate_type,
+        "rollover_fraction": number(commit.rollover_fraction),
+        "custom_fields": commit.custom_fields,
+        "created_at": iso(commit.created_at),
+        "archived_at": iso(commit.archived_at),
+        "contract": {"id": str(commit.contract.public_id)} if commit.contract_id else None,
+        "uniqueness_key": commit.uniqueness_key,
+        "access_schedule": {
+            "schedule_items": [
+                {
+                    "id": str(s.public_id),
+                    "amount": number(s.amount),
+                    "starting_at": iso(s.starting_at),
+                    "ending_before": iso(s.ending_before),
+                }
+                for s in commit.segments.all()
+            ]
+        },
+    }
+    if commit.kind == CommitKind.PREPAID:
+        data["invoice_schedule"] = {
+            "do_not_invoice": commit.do_not_invoice,
+            "schedule_items": [
+                {
+                    "id": str(i.public_id),
+                    "amount": number(i.amount),
+                    "quantity": number(i.quantity),
+                    "unit_price": number(i.unit_price),
+                    "timestamp": iso(i.timestamp),
+                }
+                for i in commit.invoice_items.all()
+            ],
+        }
+    if include_balance:
+        data["balance"] = number(commit_balance(commit))
+    if include_ledgers:
+        data["ledger"] = [
+            ledger_entry_to_wire(e, commit.kind) for e in commit.ledger.select_related("segment")
+        ]
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _override_to_wire(override: Any) -> dict[str, Any]:
+    data = {
+        "id": str(override.public_id),
+        "type": override.type,
+        "starting_at": iso(override.starting_at),
+        "ending_before": iso(override.ending_before),
+        "created_at": iso(override.created_at),
+        "product": _product(override.product) if override.product_id else None,
+        "applicable_product_tags": override.applicable_product_tags or None,
+        "override_specifiers": override.override_specifiers or None,
+        "multiplier": number(override.multiplier),
+        "priority": number(override.priority),
+        "entitled": override.entitled,
+        "is_commit_specific": override.is_commit_specific,
+        "target": override.target or None,
+        "overwrite_rate": _overwrite_to_wire(override.overwrite_rate)
+        if override.overwrite_rate
+        else None,
+        "override_tiers": [{k: number(Decimal(v)) for k, v in t.items()} for t in override.tiers]
+        if override.tiers
+        else None,
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _overwrite_to_wire(rate: dict[str, Any]) -> dict[str, Any]:
+    out = dict(rate)
+    if "price" in out:
+        out["price"] = number(Decimal(out["price"]))
+    if "tiers" in out:
+        out["tiers"] = [{k: number(Decimal(v)) for k, v in t.items()} for t in out["tiers"]]
+    return out
+
+
+def _scheduled_charge_to_wire(charge: Any) -> dict[str, Any]:
+    return {
+        "id": str(charge.public_id),
+        "product": _product(charge.product),
+        "name": charge.name or None,
+        "description": charge.description or None,
+        "custom_fields": charge.custom_fields,
+        "archived_at": iso(charge.archived_at),
+        "schedule": {
+            "schedule_items": [
+                {
+                    "id": str(i.public_id),
+                    "amount": number(i.amount),
+                    "quantity": number(i.quantity),
+                    "unit_price": number(i.unit_price),
+                    "timestamp": iso(i.timestamp),
+                }
+                for i in charge.items.all()
+            ]
+        },
+    }
+
+
+def contract_to_wire(
+    contract: Contract, *, include_balance: bool = False, include_ledgers: bool = False
+) -> dict[str, Any]:
+    commits = list(
+        contract.commits.filter(archived_at__isnull=True)
+        .select_related("product", "contract")
+        .prefetch_related("segments", "invoice_items")
+    )
+    return {
+        "id": str(contract.public_id),
+        "customer_id": str(contract.customer.public_id),
+        "name": contract.name or None,
+        "rate_card_id": str(contract.rate_card.public_id) if contract.rate_card_id else None,
+        "package_id": str(contract.package.public_id) if contract.package_id else None,
+        "starting_at": iso(contract.starting_at),
+        "ending_before": iso(contract.ending_before),
+        "created_at": iso(contract.created_at),
+        "created_by": "api",
+        "archived_at": iso(contract.archived_at),
+        "custom_fields": contract.custom_fields,
+        "uniqueness_key": contract.uniqueness_key,
+        "multiplier_override_prioritization": contract.multiplier_override_prioritization,
+        "net_payment_terms_days": contract.net_payment_terms_days,
+        "scheduled_charges_on_usage_invoices": contract.scheduled_charges_on_usage_invoices or None,
+        "spend_threshold_configuration": contract.spend_threshold_configuration,
+        "prepaid_balance_threshold_configuration": contract.prepaid_balance_threshold_configuration,
+        "usage_statement_schedule": {
+            "frequency": contract.usage_statement_frequency,
+            "billing_anchor_date": iso(contract.usage_statement_anchor),
+        },
+        "usage_filter": [],
+        "transitions": [],
+        "commits": [
+            commit_to_wire(c, include_balance=include_balance, include_ledgers=include_ledgers)
+            for c in commits
+            if not c.is_credit
+        ],
+        "credits": [
+            commit_to_wire(c, include_balance=include_balance, include_ledgers=include_ledgers)
+            for c in commits
+            if c.is_credit
+        ],
+        "overrides": [
+            _override_to_wire(o)
+            for o in contract.overrides.filter(archived_at__isnull=True).select_related("product")
+        ],
+        "scheduled_charges": [
+            _scheduled_charge_to_wire(c)
+            for c in contract.scheduled_charges.filter(archived_at__isnull=True)
+            .select_related("product")
+            .prefetch_related("items")
+        ],
+    }
