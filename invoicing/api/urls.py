@@ -1,0 +1,27 @@
+from django.urls import path
+
+from invoicing.api import views
+
+urlpatterns = [
+    path(
+        "v1/customers/<str:customer_id>/invoices",
+        views.InvoiceListApi.as_view(),
+        name="api-invoices",
+    ),
+    path(
+        "v1/customers/<str:customer_id>/invoices/<str:invoice_id>",
+        views.InvoiceDetailApi.as_view(),
+        name="api-invoice",
+    ),
+    path(
+        "v1/customers/<str:customer_id>/invoices/<str:invoice_id>/pdf",
+        views.InvoicePdfApi.as_view(),
+        name="api-invoice-pdf",
+    ),
+    path("v1/invoices/void", views.InvoiceVoidApi.as_view(), name="api-invoice-void"),
+    path(
+        "v1/invoices/regenerate",
+        views.InvoiceRegenerateApi.as_view(),
+        name="api-invoice-regenerate",
+    ),
+]

@@ -1,0 +1,160 @@
+"""Invoice endpoints (Metronome wire format)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from billing_console.api import (
+    ApplicationError,
+    data_response,
+    paginated_response,
+    param,
+    param_bool,
+    validated,
+)
+from billing_console.schema import IdSerializer, envelope
+from customers.selectors import customer_get
+from invoicing import selectors, services
+from invoicing.models import Invoice
+from invoicing.pdf import render_invoice_pdf
+from invoicing.wire import invoice_to_wire
+
+STATUSES = ("DRAFT", "FINALIZED", "VOID")
+TYPES = ("USAGE", "SCHEDULED")
+
+
+def _time_param(request: Request, name: str):
+    raw = param(request, name)
+    if raw in (None, ""):
+        return None
+    parsed = parse_datetime(str(raw))
+    if parsed is None or parsed.tzinfo is None:
+        raise serializers.ValidationError(
+            {name: ["Must be an RFC 3339 timestamp with a time zone."]}
+        )
+    return parsed
+
+
+def _choice_param(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
+    raw = param(request, name)
+    if raw in (None, ""):
+        return None
+    if raw not in choices:
+        raise serializers.ValidationError({name: [f"Must be one of {', '.join(choices)}."]})
+    return str(raw)
+
+
+def _wire(invoice: Invoice, skip_zero: bool) -> dict[str, Any]:
+    data = invoice_to_wire(invoice)
+    if skip_zero:
+        data["line_items"] = [li for li in data["line_items"] if li.get("quantity", 1) != 0]
+    return data
+
+
+class InvoiceListApi(APIView):
+    @extend_schema(operation_id="customer_invoices_list", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, customer_id: str) -> Response:
+        customer = customer_get(customer_id)
+        selectors.customer_invoices_refresh(customer=customer)
+        sort = _choice_param(request, "sort", ("date_asc", "date_desc"))
+        invoice_type = _choice_param(request, "type", TYPES)
+        qs = selectors.invoice_list(
+            customer=customer,
+            contract_id=param(request, "contract_id"),
+            status=_choice_param(request, "status", STATUSES),
+            starting_on=_time_param(request, "starting_on"),
+            ending_before=_time_param(request, "ending_before"),
+            credit_type_id=param(request, "credit_type_id"),
+        )
+        if invoice_type:
+            qs = qs.filter(type=invoice_type)
+        skip_zero = param_bool(request, "skip_zero_qty_line_items")
+        return paginated_response(
+            request,
+            qs,
+            lambda i: _wire(i, skip_zero),
+            order_field="period_start",
+            descending=sort == "date_desc",
+        )
+
+
+class InvoiceDetailApi(APIView):
+    @extend_schema(operation_id="customer_invoices_retrieve", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, customer_id: str, invoice_id: str) -> Response:
+        customer = customer_get(customer_id)
+        invoice = selectors.invoice_get(customer=customer, invoice_id=invoice_id)
+        if invoice.is_draft:
+            selectors.customer_invoices_refresh(customer=customer)
+            invoice = selectors.invoice_get(customer=customer, invoice_id=invoice_id)
+        return data_response(_wire(invoice, param_bool(request, "skip_zero_qty_line_items")))
+
+
+def _invoice_by_id(invoice_id: str) -> Invoice:
+    invoice = Invoice.objects.filter(public_id=invoice_id).first()
+    if invoice is None:
+        raise ApplicationError(f"id: no invoice with id {invoice_id}.", "not_found")
+    return invoice
+
+
+class InvoiceVoidApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+
+    @extend_schema(
+        request=InputSerializer, responses=envelope("InvoiceVoidResponse", IdSerializer())
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        invoice = services.invoice_void(invoice=_invoice_by_id(str(data["id"])))
+        return data_response({"id": str(invoice.public_id)})
+
+
+class InvoiceRegenerateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+
+    @extend_schema(
+        request=InputSerializer, responses=envelope("InvoiceRegenerateResponse", IdSerializer())
+    )
+    @transaction.atomic
+    def post(self, request: Request) -> Response:
+        data = validated(self.InputSerializer, request.data)
+        new = services.invoice_regenerate(invoice=_invoice_by_id(str(data["id"])))
+        return data_response({"id": str(new.public_id)})
+
+
+class _JsonOnlyNegotiation(BaseContentNegotiation):
+    """The SDK asks for application/pdf; errors still answer in JSON."""
+
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        return parsers[0]
+
+    def select_renderer(
+        self, request: Request, renderers: list, format_suffix: str | None = None
+    ) -> tuple:
+        return renderers[0], renderers[0].media_type
+
+
+class InvoicePdfApi(APIView):
+    content_negotiation_class = _JsonOnlyNegotiation
+
+    @extend_schema(
+        operation_id="customer_invoices_retrieve_pdf",
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, customer_id: str, invoice_id: str) -> HttpResponse:
+        invoice = selectors.invoice_get(customer=customer_get(customer_id), invoice_id=invoice_id)
+        response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="{invoice.number or invoice.public_id}.pdf"'
+        )
+        return response

@@ -1,0 +1,182 @@
+"""The effective price of a product and group value at a moment: the rate card's rate, then
+the contract's overrides.
+
+Precedence (Metronome's): an OVERWRITE replaces the rate card rate (the one with the lowest
+`priority` wins, then the latest start); then at most one MULTIPLIER applies — the lowest
+multiplier under LOWEST_MULTIPLIER prioritization, the lowest `priority` under EXPLICIT; a
+TIERED override applies multipliers by quantity tiers to a flat price. Commit-specific overrides
+price only drawdown from their commits and are not applied to list-price lines.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from contracts.models import Contract, Override, OverrideType
+from pricing import rating
+from pricing import selectors as pricing_selectors
+from pricing.models import Product
+
+NO_PRIORITY = Decimal("1e30")
+
+
+@dataclass(frozen=True)
+class ResolvedPrice:
+    rate_type: str  # FLAT | TIERED
+    price: Decimal | None  # per unit, for FLAT
+    tiers: tuple[rating.Tier, ...]  # for TIERED
+    multiplier: Decimal  # 1 when no multiplier override applies
+    multiplier_tiers: tuple[
+        tuple[Decimal | None, Decimal], ...
+    ]  # TIERED override: (size, multiplier)
+    list_price: Decimal | None  # the rate card price, for the explanation
+    rate_id: str
+    override_ids: tuple[str, ...]
+
+    def rate(self, quantity: Decimal, *, already_used: Decimal = Decimal(0)) -> rating.Rated:
+        if self.multiplier_tiers and self.price is not None:
+            tiers = tuple(
+                rating.Tier(size=size, price=self.price * mult)
+                for size, mult in self.multiplier_tiers
+            )
+            return rating.tiered(quantity, tiers, already_used=already_used)
+        if self.rate_type == "TIERED":
+            tiers = tuple(
+                rating.Tier(size=t.size, price=t.price * self.multiplier) for t in self.tiers
+            )
+            return rating.tiered(quantity, tiers, already_used=already_used)
+        return rating.flat(quantity, (self.price or Decimal(0)) * self.multiplier)
+
+    def unit_price(self, quantity: Decimal, amount: Decimal) -> Decimal | None:
+        if self.rate_type == "FLAT" and not self.multiplier_tiers:
+            return (self.price or Decimal(0)) * self.multiplier
+        return amount / quantity if quantity else None
+
+    def tier_details(self, rated: rating.Rated) -> list[dict[str, str]]:
+        if self.rate_type != "TIERED" and not self.multiplier_tiers:
+            return []
+        return [{k: str(v) for k, v in _as_dict(detail).items()} for detail in rated.details]
+
+    def explanation(self) -> dict[str, Any]:
+        return {
+            "rate_id": self.rate_id,
+            "rate_type": self.rate_type,
+            "list_price": str(self.list_price) if self.list_price is not None else None,
+            "multiplier": str(self.multiplier),
+            "override_ids": list(self.override_ids),
+        }
+
+
+def _as_dict(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return detail
+    if hasattr(detail, "__dataclass_fields__"):
+        return {name: getattr(detail, name) for name in detail.__dataclass_fields__}
+    return {"detail": detail}
+
+
+def _matches(override: Override, product: Product, tags: list[str], values: dict[str, Any]) -> bool:
+    if override.product_id is not None and override.product_id != product.pk:
+        return False
+    if override.applicable_product_tags and not set(override.applicable_product_tags) & set(tags):
+        return False
+    if not override.override_specifiers:
+        return override.product_id is not None or bool(override.applicable_product_tags)
+    return any(
+        _specifier_matches(spec, product, tags, values) for spec in override.override_specifiers
+    )
+
+
+def _specifier_matches(
+    spec: dict[str, Any], product: Product, tags: list[str], values: dict[str, Any]
+) -> bool:
+    if spec.get("product_id") and spec["product_id"] != str(product.public_id):
+        return False
+    if spec.get("product_tags") and not set(spec["product_tags"]) <= set(tags):
+        return False
+    wanted = spec.get("pricing_group_values") or {}
+    return all(values.get(key) == value for key, value in wanted.items())
+
+
+def _active(override: Override, at: datetime) -> bool:
+    return override.starting_at <= at and (
+        override.ending_before is None or at < override.ending_before
+    )
+
+
+def _tiers(raw: list[dict[str, Any]]) -> tuple[rating.Tier, ...]:
+    return tuple(
+        rating.Tier(
+            size=Decimal(str(t["size"])) if t.get("size") is not None else None,
+            price=Decimal(str(t["price"])),
+        )
+        for t in raw
+    )
+
+
+def resolve_price(
+    contract: Contract, product: Product, state: Any, values: dict[str, Any], at: datetime
+) -> ResolvedPrice | None:
+    """The price for `product` with pricing group `values` at `at`, or None when not billable."""
+    rate = pricing_selectors.rate_at(contract.rate_card, product, at, values)
+    overrides = [
+        o for o in contract.overrides.all()
+        if o.archived_at is None and not o.is_commit_specific and _active(o, at)
+        and _matches(o, product, list(state.tags or []), values)
+    ]  # fmt: skip
+    overwrites = sorted(
+        (o for o in overrides if o.type == OverrideType.OVERWRITE),
+        key=lambda o: (
+            o.priority if o.priority is not None else NO_PRIORITY,
+            -o.starting_at.timestamp(),
+        ),
+    )
+    if rate is None and not overwrites:
+        return None
+    entitled = [o.entitled for o in overrides if o.entitled is not None]
+    if rate is not None and not rate.entitled and not any(entitled):
+        return None
+    list_price = rate.price if rate is not None else None
+    rate_type = rate.rate_type if rate is not None else "FLAT"
+    price = rate.price if rate is not None else None
+    tiers = _tiers(rate.tiers or []) if rate is not None and rate.rate_type == "TIERED" else ()
+    applied: list[str] = []
+    if overwrites:
+        new = overwrites[0].overwrite_rate or {}
+        rate_type = new.get("rate_type", "FLAT")
+        price = Decimal(str(new["price"])) if new.get("price") is not None else None
+        tiers = _tiers(new.get("tiers") or []) if rate_type == "TIERED" else ()
+        applied.append(str(overwrites[0].public_id))
+    if rate_type not in ("FLAT", "TIERED"):
+        return None  # SUBSCRIPTION, PERCENTAGE and CUSTOM rates are not usage prices
+    multiplier, multiplier_tiers = Decimal(1), ()
+    multipliers = [o for o in overrides if o.type == OverrideType.MULTIPLIER]
+    if multipliers:
+        if contract.multiplier_override_prioritization == "EXPLICIT":
+            chosen = min(
+                multipliers,
+                key=lambda o: (o.priority if o.priority is not None else NO_PRIORITY, o.multiplier),
+            )
+        else:
+            chosen = min(multipliers, key=lambda o: o.multiplier)
+        multiplier = chosen.multiplier
+        applied.append(str(chosen.public_id))
+    tiered = [o for o in overrides if o.type == OverrideType.TIERED]
+    if tiered and rate_type == "FLAT":
+        chosen = min(tiered, key=lambda o: o.priority if o.priority is not None else NO_PRIORITY)
+        multiplier_tiers = tuple(
+            (Decimal(t["size"]) if t.get("size") is not None else None, Decimal(t["multiplier"]))
+            for t in chosen.tiers or []
+        )
+        applied.append(str(chosen.public_id))
+    return ResolvedPrice(
+        rate_type=rate_type,
+        price=price,
+        tiers=tiers,
+        multiplier=multiplier,
+        multiplier_tiers=multiplier_tiers,
+        list_price=list_price,
+        rate_id=str(rate.public_id) if rate is not None else "",
+        override_ids=tuple(applied),
+    )

@@ -1,0 +1,299 @@
+"""Invoice writes: compute statements, scheduled invoices, finalize, void, regenerate.
+
+Every function is atomic and safe to rerun: a statement is identified by (contract, type,
+period start); recomputing a draft replaces its lines and its provisional ledger deductions;
+finalized invoices are never recomputed.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing_console.api import ApplicationError
+from billing_console.lib.money import round_line
+from billing_console.lib.periods import Period, iter_periods
+from contracts.models import CommitInvoiceItem, CommitKind, Contract, ScheduledChargeItem
+from invoicing import drawdown
+from invoicing.composite import composite_lines
+from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
+from invoicing.usage_lines import DraftLine, usage_lines
+
+NOT_DRAFT = "id: invoice {id} is {status}; only a draft can be {verb}."
+NOT_FINALIZED_OR_DRAFT = "id: invoice {id} is already void."
+
+
+def _credit_type(contract: Contract):
+    if contract.rate_card is not None and contract.rate_card.fiat_credit_type_id:
+        return contract.rate_card.fiat_credit_type
+    from pricing.services import credit_type_get_default
+
+    return credit_type_get_default()
+
+
+def line_places(credit_type) -> int:
+    """Decimal places a line total is rounded to. Fiat credit types are denominated in their
+    minor unit (USD cents), so whole units; custom credit types keep 2 places."""
+    return 0 if getattr(credit_type, "is_fiat", True) else 2
+
+
+def _write_lines(invoice: Invoice, lines: list[DraftLine]) -> None:
+    invoice.lines.all().delete()
+    LineItem.objects.bulk_create(
+        LineItem(
+            invoice=invoice,
+            position=position,
+            type=line.type,
+            name=line.name,
+            product=line.product,
+            product_tags=line.product_tags,
+            pricing_group_values=line.pricing_group_values,
+            presentation_group_values=line.presentation_group_values,
+            starting_at=line.starting_at,
+            ending_before=line.ending_before,
+            quantity=line.quantity,
+            raw_quantity=line.raw_quantity,
+            unit_price=line.unit_price,
+            list_price=line.list_price,
+            total_unrounded=line.total_unrounded,
+            total=line.total,
+            tiers=line.tiers,
+            explanation=line.explanation,
+            commit_public_id=line.commit_public_id,
+            commit_segment_public_id=line.commit_segment_public_id,
+            scheduled_charge_public_id=line.scheduled_charge_public_id,
+        )
+        for position, line in enumerate(lines)
+    )
+
+
+def _set_totals(invoice: Invoice, lines: list[DraftLine]) -> None:
+    charges = [line.total for line in lines if not line.type.startswith("APPLIED_")]
+    invoice.subtotal = sum(charges, Decimal(0))
+    invoice.total = sum((line.total for line in lines), Decimal(0))
+    invoice.computed_at = timezone.now()
+    invoice.save()
+
+
+def _live_invoice(contract: Contract, kind: str, start: datetime) -> Invoice | None:
+    return (
+        Invoice.objects.select_for_update()
+        .filter(contract=contract, type=kind, period_start=start)
+        .exclude(status=InvoiceStatus.VOID)
+        .first()
+    )
+
+
+@transaction.atomic
+def invoice_compute_usage(*, contract: Contract, period: Period) -> Invoice:
+    """Create or recompute the usage statement of `contract` for `period`."""
+    Contract.objects.select_for_update().filter(pk=contract.pk).first()  # serialize recomputes
+    invoice = _live_invoice(contract, InvoiceType.USAGE, period.start)
+    if invoice is not None and not invoice.is_draft:
+        return invoice  # finalized invoices are immutable
+    credit_type = _credit_type(contract)
+    if invoice is None:
+        invoice = Invoice.objects.create(
+            customer=contract.customer,
+            contract=contract,
+            credit_type=credit_type,
+            type=InvoiceType.USAGE,
+            period_start=period.start,
+            period_end=period.end,
+            issued_at=period.end,
+        )
+    places = line_places(credit_type)
+    lines = usage_lines(contract, period, places)
+    lines += composite_lines(contract, period, lines, places)
+    lines += postpaid_true_up_lines(contract, period, places)
+    draws = drawdown.plan_drawdown(invoice, lines)
+    lines += [line for draw in draws if (line := drawdown.applied_line(draw)) is not None]
+    drawdown.write_ledger(invoice, draws)
+    _write_lines(invoice, lines)
+    _set_totals(invoice, lines)
+    return invoice
+
+
+def postpaid_true_up_lines(contract: Contract, period: Period, places: int) -> list[DraftLine]:
+    """At the end of a postpaid commit's access, invoice what was committed but not used."""
+    from contracts.models import Commit
+    from contracts.selectors import segment_balance
+
+    lines = []
+    for commit in Commit.objects.filter(
+        contract=contract, kind=CommitKind.POSTPAID, archived_at__isnull=True
+    ):
+        for segment in commit.segments.all():
+            if not period.start < segment.ending_before <= period.end:
+                continue
+            shortfall = segment_balance(segment, exclude_invoice_period_start=period.start)
+            if shortfall > 0:
+                lines.append(DraftLine(
+                    type="POSTPAID_TRUEUP",
+                    name=f"{commit.name or 'Postpaid commit'} true-up",
+                    product=commit.product,
+                    starting_at=segment.starting_at,
+                    ending_before=segment.ending_before,
+                    total_unrounded=shortfall,
+                    total=round_line(shortfall, places),
+                    commit_public_id=commit.public_id,
+                    commit_segment_public_id=segment.public_id,
+                ))  # fmt: skip
+    return lines
+
+
+@transaction.atomic
+def contract_scheduled_invoices_sync(
+    *, contract: Contract, through: datetime | None = None
+) -> list[Invoice]:
+    """Invoices for commit purchases (invoice schedules) and scheduled charges, one per
+    timestamp, for every item dated before `through` (all items when None)."""
+    items: dict[datetime, list[DraftLine]] = {}
+    commit_items = CommitInvoiceItem.objects.filter(
+        commit__contract=contract, commit__kind=CommitKind.PREPAID, commit__do_not_invoice=False,
+        commit__archived_at__isnull=True,
+    ).select_related("commit__product")  # fmt: skip
+    charge_items = ScheduledChargeItem.objects.filter(
+        charge__contract=contract, charge__archived_at__isnull=True
+    ).select_related("charge__product")
+    places = line_places(_credit_type(contract))
+    for item in commit_items:
+        if through is None or item.timestamp < through:
+            items.setdefault(item.timestamp, []).append(DraftLine(
+                type="COMMIT_PURCHASE", name=item.commit.name or item.commit.product.name,
+                product=item.commit.product, starting_at=item.timestamp, ending_before=item.timestamp,
+                quantity=item.quantity, unit_price=item.unit_price,
+                total_unrounded=item.amount, total=round_line(item.amount, places),
+                commit_public_id=item.commit.public_id,
+            ))  # fmt: skip
+    for item in charge_items:
+        if through is None or item.timestamp < through:
+            items.setdefault(item.timestamp, []).append(DraftLine(
+                type="SCHEDULED", name=item.charge.name or item.charge.product.name,
+                product=item.charge.product, starting_at=item.timestamp, ending_before=item.timestamp,
+                quantity=item.quantity, unit_price=item.unit_price,
+                total_unrounded=item.amount, total=round_line(item.amount, places),
+                scheduled_charge_public_id=item.charge.public_id,
+            ))  # fmt: skip
+    invoices = []
+    for timestamp, lines in sorted(items.items()):
+        invoice = _live_invoice(contract, InvoiceType.SCHEDULED, timestamp)
+        if invoice is not None and not invoice.is_draft:
+            invoices.append(invoice)
+            continue
+        if invoice is None:
+            invoice = Invoice.objects.create(
+                customer=contract.customer, contract=contract, credit_type=_credit_type(contract),
+                type=InvoiceType.SCHEDULED, period_start=timestamp, period_end=timestamp, issued_at=timestamp,
+            )  # fmt: skip
+        _write_lines(invoice, lines)
+        _set_totals(invoice, lines)
+        invoices.append(invoice)
+    return invoices
+
+
+def contract_statement_periods(contract: Contract, through: datetime) -> list[Period]:
+    """Usage statement periods of the contract that have started by `through`."""
+    end = (
+        min(filter(None, [contract.ending_before, through])) if contract.ending_before else through
+    )
+    periods = []
+    for period in iter_periods(
+        contract.usage_statement_anchor, contract.usage_statement_frequency, until=end
+    ):
+        if contract.ending_before and period.start >= contract.ending_before:
+            break
+        clipped = period.intersect(
+            Period(contract.starting_at, contract.ending_before or period.end)
+        )
+        if clipped is not None:
+            periods.append(clipped)
+    return periods
+
+
+def contract_invoices_refresh(
+    *, contract: Contract, through: datetime | None = None
+) -> list[Invoice]:
+    """Bring every statement up to date through `through` (default now), in period order, so
+    drawdown flows from earlier statements to later ones."""
+    through = through or timezone.now()
+    invoices = contract_scheduled_invoices_sync(contract=contract, through=through)
+    for period in contract_statement_periods(contract, through):
+        invoices.append(invoice_compute_usage(contract=contract, period=period))
+    return invoices
+
+
+def _next_number(prefix: str) -> str:
+    series, _ = InvoiceNumberSeries.objects.select_for_update().get_or_create(prefix=prefix)
+    series.last_number += 1
+    series.save(update_fields=["last_number"])
+    return f"{prefix}-{series.last_number:06d}"
+
+
+@transaction.atomic
+def invoice_finalize(*, invoice: Invoice) -> Invoice:
+    invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
+    if invoice.status == InvoiceStatus.FINALIZED:
+        return invoice  # idempotent: month close may run twice
+    if not invoice.is_draft:
+        raise ApplicationError(
+            NOT_DRAFT.format(id=invoice.public_id, status=invoice.status, verb="finalized"),
+            "conflict",
+        )
+    if invoice.type == InvoiceType.USAGE:
+        invoice = invoice_compute_usage(
+            contract=invoice.contract, period=Period(invoice.period_start, invoice.period_end)
+        )
+    invoice.status = InvoiceStatus.FINALIZED
+    invoice.finalized_at = timezone.now()
+    invoice.number = _next_number("INV")
+    invoice.customer_name = invoice.customer.name
+    invoice.save(update_fields=["status", "finalized_at", "number", "customer_name", "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == InvoiceStatus.VOID:
+        return invoice  # idempotent
+    drawdown.reverse_ledger(invoice)
+    invoice.status = InvoiceStatus.VOID
+    invoice.voided_at = timezone.now()
+    invoice.save(update_fields=["status", "voided_at", "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_regenerate(*, invoice: Invoice) -> Invoice:
+    """Void `invoice` (if not already) and compute a new one for the same contract and period
+    with current usage, rates and credits. The voided invoice stays, unchanged, marked VOID."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if hasattr(invoice, "regenerated_as"):
+        return invoice.regenerated_as  # idempotent: a retried regenerate returns the same one
+    invoice_void(invoice=invoice)
+    if invoice.type == InvoiceType.USAGE:
+        new = invoice_compute_usage(
+            contract=invoice.contract, period=Period(invoice.period_start, invoice.period_end)
+        )
+    else:
+        new = next(
+            i
+            for i in contract_scheduled_invoices_sync(contract=invoice.contract)
+            if i.period_start == invoice.period_start
+        )
+    new.regenerated_from = invoice
+    new.save(update_fields=["regenerated_from", "updated_at"])
+    return new
+
+
+def invoice_finalize_due(*, now: datetime, grace: timedelta) -> int:
+    """Finalize every draft whose period ended more than `grace` ago (the periodic close)."""
+    count = 0
+    for invoice_id in Invoice.objects.filter(
+        status=InvoiceStatus.DRAFT, period_end__lte=now - grace
+    ).values_list("pk", flat=True):
+        invoice_finalize(invoice=Invoice.objects.get(pk=invoice_id))
+        count += 1
+    return count

@@ -1,0 +1,42 @@
+"""Background work of invoicing: the periodic month close and draft refreshes."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from contracts.models import Contract
+from contracts.services import segments_expire
+from invoicing import services
+
+
+@shared_task
+def contracts_refresh_statements() -> int:
+    """Create and refresh every active contract's statements through now (drafts only)."""
+    now = timezone.now()
+    count = 0
+    for contract_id in Contract.objects.filter(
+        archived_at__isnull=True, starting_at__lte=now
+    ).values_list("pk", flat=True):
+        contract_refresh_statements.delay(contract_id)
+        count += 1
+    return count
+
+
+@shared_task
+def contract_refresh_statements(contract_id: int) -> None:
+    contract = Contract.objects.filter(pk=contract_id).first()
+    if contract is not None:
+        services.contract_invoices_refresh(contract=contract)
+
+
+@shared_task
+def invoices_finalize_due() -> int:
+    """Month close: finalize drafts whose period ended more than the grace period ago, then
+    expire what is left on ended commit and credit segments."""
+    now = timezone.now()
+    grace = timedelta(hours=settings.INVOICE_FINALIZE_GRACE_HOURS)
+    finalized = services.invoice_finalize_due(now=now, grace=grace)
+    segments_expire(now=now)
+    return finalized

@@ -1,0 +1,98 @@
+"""Invoices on the wire, in the shape of the SDK's `Invoice` (metronome.types.v1.customers)."""
+
+from decimal import Decimal
+from typing import Any
+
+from invoicing.models import Invoice, LineItem, LineType
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def number(value: Decimal | None) -> int | float | None:
+    """A Decimal as a JSON number: integral values as ints (225, not 225.0)."""
+    if value is None:
+        return None
+    normalized = value.normalize()
+    return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
+
+
+def credit_type_to_wire(credit_type: Any) -> dict[str, str]:
+    return {"id": str(credit_type.public_id), "name": credit_type.name}
+
+
+def line_to_wire(line: LineItem, credit_type: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": line.name,
+        "type": line.type.lower(),
+        "total": number(line.total),
+        "credit_type": credit_type,
+        "product_id": str(line.product.public_id) if line.product else None,
+        "product_type": line.product.type if line.product else None,
+        "product_tags": line.product_tags or None,
+        "quantity": number(line.quantity),
+        "unit_price": number(line.unit_price),
+        "pricing_group_values": line.pricing_group_values or None,
+        "presentation_group_values": line.presentation_group_values or None,
+        "starting_at": iso(line.starting_at),
+        "ending_before": iso(line.ending_before),
+        "scheduled_charge_id": str(line.scheduled_charge_public_id)
+        if line.scheduled_charge_public_id
+        else None,
+    }
+    if line.commit_public_id:
+        data["commit_id"] = str(line.commit_public_id)
+        data["commit_segment_id"] = (
+            str(line.commit_segment_public_id) if line.commit_segment_public_id else None
+        )
+        data["commit_type"] = line.explanation.get("commit_type")
+    if line.type in (LineType.APPLIED_COMMIT, LineType.APPLIED_CREDIT):
+        data["applied_commit_or_credit"] = {
+            "id": str(line.commit_public_id),
+            "type": "CREDIT" if line.type == LineType.APPLIED_CREDIT else "PREPAID",
+        }
+    if line.tiers:
+        data["sub_line_items"] = [
+            {
+                "name": line.name,
+                "quantity": number(line.quantity),
+                "subtotal": number(line.total),
+                "custom_fields": {},
+                "tiers": [
+                    {
+                        "starting_at": number(Decimal(t.get("starting_at", "0"))),
+                        "quantity": number(Decimal(t.get("quantity", "0"))),
+                        "price": number(Decimal(t.get("price", "0"))),
+                        "subtotal": number(Decimal(t.get("subtotal", "0"))),
+                    }
+                    for t in line.tiers
+                ],
+            }
+        ]
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def invoice_to_wire(invoice: Invoice) -> dict[str, Any]:
+    credit_type = credit_type_to_wire(invoice.credit_type)
+    return {
+        "id": str(invoice.public_id),
+        "customer_id": str(invoice.customer.public_id),
+        "contract_id": str(invoice.contract.public_id),
+        "type": invoice.type,
+        "status": invoice.status,
+        "credit_type": credit_type,
+        "total": number(invoice.total),
+        "subtotal": number(invoice.subtotal),
+        "start_timestamp": iso(invoice.period_start),
+        "end_timestamp": iso(invoice.period_end),
+        "issued_at": iso(invoice.issued_at),
+        "created_at": iso(invoice.created_at),
+        "net_payment_terms_days": invoice.contract.net_payment_terms_days,
+        "contract_custom_fields": invoice.contract.custom_fields,
+        "customer_custom_fields": invoice.customer.custom_fields,
+        "regenerated_from_invoice_id": str(invoice.regenerated_from.public_id)
+        if invoice.regenerated_from
+        else None,
+        "line_items": [line_to_wire(line, credit_type) for line in invoice.lines.all()],
+    }
