@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "billing_console",
     "customers",
     "usage",
+    "pricing",
+    "contracts",
+    "invoicing",
 ]
 
 MIDDLEWARE = [
@@ -169,10 +172,19 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "billing_console.tasks.worker_heartbeat", "schedule": 60.0},
+    "statements-refresh": {
+        "task": "invoicing.tasks.contracts_refresh_statements",
+        "schedule": 900.0,
+    },
+    "invoices-finalize-due": {"task": "invoicing.tasks.invoices_finalize_due", "schedule": 300.0},
 }
+# Drafts are finalized this long after their period ends (late events may still arrive).
+INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)
 
 # --- Console ------------------------------------------------------------------------------
 COMPANY_NAME = env_str("COMPANY_NAME", "Billing Console")
+COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "")  # lines separated by \n, printed on invoices
+COMPANY_LOGO_PATH = env_str("COMPANY_LOGO_PATH", str(BASE_DIR / "static" / "img" / "logo.svg"))
 
 LOGGING = {
     "version": 1,

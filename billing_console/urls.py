@@ -7,6 +7,10 @@ from billing_console import api_views, views
 
 api_patterns = [
     path("", include("customers.api.urls")),
+    path("", include("usage.api.urls")),
+    path("", include("pricing.api.urls")),
+    path("", include("contracts.api.urls")),
+    path("", include("invoicing.api.urls")),
     path("v1/customFields/addKey", api_views.CustomFieldAddKeyApi.as_view()),
     path("v1/customFields/removeKey", api_views.CustomFieldRemoveKeyApi.as_view()),
     path("v1/customFields/listKeys", api_views.CustomFieldListKeysApi.as_view()),
@@ -24,6 +28,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("settings/", include("billing_console.console_urls")),
     path("customers/", include("customers.urls")),
+    path("contracts/", include("contracts.urls")),
+    path("invoices/", include("invoicing.urls")),
 ]
 
 handler404 = "billing_console.views.not_found"
