@@ -214,6 +214,30 @@ def _after(position: Any, order_field: str | None, descending: bool, cursor_para
     )
 
 
+def sequence_response(
+    request: Request,
+    items: list[Any],
+    serialize: Callable[[Any], Any],
+    *,
+    cursor_param: str = "next_page",
+) -> Response:
+    """Cursor pages over a computed, deterministic sequence (e.g. breakdown windows): the
+    cursor is the offset of the next item."""
+    limit = page_limit(request)
+    cursor = param(request, cursor_param)
+    offset = _decode_cursor(str(cursor)) if cursor else 0
+    if not isinstance(offset, int) or offset < 0:
+        raise ApplicationError(f"{cursor_param}: invalid cursor.")
+    page = items[offset : offset + limit]
+    more = offset + limit < len(items)
+    return Response(
+        {
+            "data": [serialize(item) for item in page],
+            "next_page": _encode_cursor(offset + limit) if more else None,
+        }
+    )
+
+
 def list_response(items: Iterable[Any]) -> Response:
     return Response({"data": list(items), "next_page": None})
 

@@ -18,13 +18,13 @@ from contracts.models import CommitInvoiceItem, CommitKind, Contract, ScheduledC
 from invoicing import drawdown
 from invoicing.composite import composite_lines
 from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
-from invoicing.usage_lines import DraftLine, usage_lines
+from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
 
 NOT_DRAFT = "id: invoice {id} is {status}; only a draft can be {verb}."
 NOT_FINALIZED_OR_DRAFT = "id: invoice {id} is already void."
 
 
-def _credit_type(contract: Contract):
+def contract_credit_type(contract: Contract):
     if contract.rate_card is not None and contract.rate_card.fiat_credit_type_id:
         return contract.rate_card.fiat_credit_type
     from pricing.services import credit_type_get_default
@@ -34,8 +34,8 @@ def _credit_type(contract: Contract):
 
 def line_places(credit_type) -> int:
     """Decimal places a line total is rounded to. Fiat credit types are denominated in their
-    minor unit (USD cents), so whole units; custom credit types keep 2 places."""
-    return 0 if getattr(credit_type, "is_fiat", True) else 2
+    minor unit (USD cents), so whole units; a custom credit type says its own precision."""
+    return 0 if credit_type.is_fiat else credit_type.decimal_places
 
 
 def _write_lines(invoice: Invoice, lines: list[DraftLine]) -> None:
@@ -85,6 +85,20 @@ def _live_invoice(contract: Contract, kind: str, start: datetime) -> Invoice | N
     )
 
 
+def draft_usage_statement(
+    contract: Contract, invoice: Invoice, period: Period, usage: UsageSource | None = None
+) -> tuple[list[DraftLine], list[drawdown.Draw]]:
+    """The lines and commit draws of a usage statement, computed without writing anything.
+    `usage` replaces the stored events as the source of quantities (cost preview)."""
+    places = line_places(invoice.credit_type)
+    lines = usage_lines(contract, period, places, usage=usage)
+    lines += composite_lines(contract, period, lines, places)
+    lines += postpaid_true_up_lines(contract, period, places)
+    draws = drawdown.plan_drawdown(invoice, lines)
+    lines += [line for draw in draws if (line := drawdown.applied_line(draw)) is not None]
+    return lines, draws
+
+
 @transaction.atomic
 def invoice_compute_usage(*, contract: Contract, period: Period) -> Invoice:
     """Create or recompute the usage statement of `contract` for `period`."""
@@ -92,23 +106,17 @@ def invoice_compute_usage(*, contract: Contract, period: Period) -> Invoice:
     invoice = _live_invoice(contract, InvoiceType.USAGE, period.start)
     if invoice is not None and not invoice.is_draft:
         return invoice  # finalized invoices are immutable
-    credit_type = _credit_type(contract)
     if invoice is None:
         invoice = Invoice.objects.create(
             customer=contract.customer,
             contract=contract,
-            credit_type=credit_type,
+            credit_type=contract_credit_type(contract),
             type=InvoiceType.USAGE,
             period_start=period.start,
             period_end=period.end,
             issued_at=period.end,
         )
-    places = line_places(credit_type)
-    lines = usage_lines(contract, period, places)
-    lines += composite_lines(contract, period, lines, places)
-    lines += postpaid_true_up_lines(contract, period, places)
-    draws = drawdown.plan_drawdown(invoice, lines)
-    lines += [line for draw in draws if (line := drawdown.applied_line(draw)) is not None]
+    lines, draws = draft_usage_statement(contract, invoice, period)
     drawdown.write_ledger(invoice, draws)
     _write_lines(invoice, lines)
     _set_totals(invoice, lines)
@@ -157,7 +165,7 @@ def contract_scheduled_invoices_sync(
     charge_items = ScheduledChargeItem.objects.filter(
         charge__contract=contract, charge__archived_at__isnull=True
     ).select_related("charge__product")
-    places = line_places(_credit_type(contract))
+    places = line_places(contract_credit_type(contract))
     for item in commit_items:
         if through is None or item.timestamp < through:
             items.setdefault(item.timestamp, []).append(DraftLine(
@@ -184,7 +192,7 @@ def contract_scheduled_invoices_sync(
             continue
         if invoice is None:
             invoice = Invoice.objects.create(
-                customer=contract.customer, contract=contract, credit_type=_credit_type(contract),
+                customer=contract.customer, contract=contract, credit_type=contract_credit_type(contract),
                 type=InvoiceType.SCHEDULED, period_start=timestamp, period_end=timestamp, issued_at=timestamp,
             )  # fmt: skip
         _write_lines(invoice, lines)

@@ -6,7 +6,7 @@ by the rate in force when it happened; adjacent pieces priced alike are merged b
 line. One line per product, pricing group value and price; none for a group with no usage.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +22,8 @@ from pricing.models import Product
 from usage.selectors import metric_usage
 
 GroupValues = tuple[str | None, ...]
+# metric_usage's signature: (metric=, customer=, starting_at=, ending_before=, group_by=) -> {group: qty}
+UsageSource = Callable[..., dict[tuple, Decimal]]
 
 
 @dataclass
@@ -69,8 +71,11 @@ def _group_key(state: Any) -> list[str]:
     return list(state.pricing_group_key or [])
 
 
-def usage_lines(contract: Contract, period: Period, places: int) -> list[DraftLine]:
-    """Price every usage product of the contract's rate card over `period`."""
+def usage_lines(
+    contract: Contract, period: Period, places: int, *, usage: UsageSource | None = None
+) -> list[DraftLine]:
+    """Price every usage product of the contract's rate card over `period`, with quantities
+    from `usage` (the stored events by default)."""
     if contract.rate_card is None:
         return []
     window = period.intersect(Period(contract.starting_at, contract.ending_before or period.end))
@@ -87,12 +92,19 @@ def usage_lines(contract: Contract, period: Period, places: int) -> list[DraftLi
         product = product_rates[0].product
         if product.type != "USAGE":
             continue
-        lines.extend(_product_lines(contract, product, product_rates, window, places))
+        lines.extend(
+            _product_lines(contract, product, product_rates, window, places, usage or metric_usage)
+        )
     return lines
 
 
 def _product_lines(
-    contract: Contract, product: Product, rates: list, window: Period, places: int
+    contract: Contract,
+    product: Product,
+    rates: list,
+    window: Period,
+    places: int,
+    usage: UsageSource,
 ) -> list[DraftLine]:
     pieces = split_at(window, _cut_points(contract, product, rates, window))
     # For each group value: consecutive (piece, price) pairs, merged when the price is equal.
@@ -104,7 +116,7 @@ def _product_lines(
         if state.billable_metric is None:
             continue
         group_key = _group_key(state)
-        quantities = metric_usage(
+        quantities = usage(
             metric=state.billable_metric,
             customer=contract.customer,
             starting_at=piece.start,
@@ -129,7 +141,7 @@ def _product_lines(
             group_key = _group_key(state)
             raw = known
             if raw is None:
-                raw = metric_usage(
+                raw = usage(
                     metric=state.billable_metric,
                     customer=contract.customer,
                     starting_at=piece.start,

@@ -22,7 +22,7 @@ def credit_type_to_wire(credit_type: Any) -> dict[str, str]:
     return {"id": str(credit_type.public_id), "name": credit_type.name}
 
 
-def line_to_wire(line: LineItem, credit_type: dict[str, str]) -> dict[str, Any]:
+def line_to_wire(line: LineItem | Any, credit_type: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": line.name,
         "type": line.type.lower(),
@@ -73,8 +73,11 @@ def line_to_wire(line: LineItem, credit_type: dict[str, str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def invoice_to_wire(invoice: Invoice) -> dict[str, Any]:
+def invoice_to_wire(invoice: Invoice, draft: Any = None) -> dict[str, Any]:
+    """The invoice as stored, or, with `draft` (a preview or breakdown: .lines, .total,
+    .subtotal), the invoice carrying those computed lines instead."""
     credit_type = credit_type_to_wire(invoice.credit_type)
+    lines = draft.lines if draft is not None else invoice.lines.all()
     return {
         "id": str(invoice.public_id),
         "customer_id": str(invoice.customer.public_id),
@@ -82,8 +85,8 @@ def invoice_to_wire(invoice: Invoice) -> dict[str, Any]:
         "type": invoice.type,
         "status": invoice.status,
         "credit_type": credit_type,
-        "total": number(invoice.total),
-        "subtotal": number(invoice.subtotal),
+        "total": number(draft.total if draft is not None else invoice.total),
+        "subtotal": number(draft.subtotal if draft is not None else invoice.subtotal),
         "start_timestamp": iso(invoice.period_start),
         "end_timestamp": iso(invoice.period_end),
         "issued_at": iso(invoice.issued_at),
@@ -94,5 +97,5 @@ def invoice_to_wire(invoice: Invoice) -> dict[str, Any]:
         "regenerated_from_invoice_id": str(invoice.regenerated_from.public_id)
         if invoice.regenerated_from
         else None,
-        "line_items": [line_to_wire(line, credit_type) for line in invoice.lines.all()],
+        "line_items": [line_to_wire(line, credit_type) for line in lines],
     }

@@ -9,6 +9,21 @@ urlpatterns = [
         name="api-invoices",
     ),
     path(
+        "v1/customers/<str:customer_id>/invoices/breakdowns",
+        views.InvoiceBreakdownsApi.as_view(),
+        name="api-invoice-breakdowns",
+    ),
+    path(
+        "v1/customers/<str:customer_id>/costs",
+        views.CustomerCostsApi.as_view(),
+        name="api-customer-costs",
+    ),
+    path(
+        "v1/customers/<str:customer_id>/previewEvents",
+        views.PreviewEventsApi.as_view(),
+        name="api-customer-preview-events",
+    ),
+    path(
         "v1/customers/<str:customer_id>/invoices/<str:invoice_id>",
         views.InvoiceDetailApi.as_view(),
         name="api-invoice",

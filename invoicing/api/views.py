@@ -19,6 +19,7 @@ from billing_console.api import (
     paginated_response,
     param,
     param_bool,
+    sequence_response,
     validated,
 )
 from billing_console.schema import IdSerializer, envelope
@@ -26,7 +27,9 @@ from customers.selectors import customer_get
 from invoicing import selectors, services
 from invoicing.models import Invoice
 from invoicing.pdf import render_invoice_pdf
-from invoicing.wire import invoice_to_wire
+from invoicing.breakdowns import Breakdown, customer_costs, invoice_breakdowns
+from invoicing.preview import preview_events
+from invoicing.wire import invoice_to_wire, iso, number
 
 STATUSES = ("DRAFT", "FINALIZED", "VOID")
 TYPES = ("USAGE", "SCHEDULED")
@@ -158,3 +161,96 @@ class InvoicePdfApi(APIView):
             f'inline; filename="{invoice.number or invoice.public_id}.pdf"'
         )
         return response
+
+
+def _required_time(request: Request, name: str):
+    value = _time_param(request, name)
+    if value is None:
+        raise serializers.ValidationError({name: ["This field is required."]})
+    return value
+
+
+class InvoiceBreakdownsApi(APIView):
+    @extend_schema(operation_id="customer_invoices_breakdowns", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, customer_id: str) -> Response:
+        customer = customer_get(customer_id)
+        selectors.customer_invoices_refresh(customer=customer)
+        status = _choice_param(request, "status", STATUSES)
+        items = invoice_breakdowns(
+            customer=customer,
+            starting_on=_required_time(request, "starting_on"),
+            ending_before=_required_time(request, "ending_before"),
+            window_size=_choice_param(request, "window_size", ("HOUR", "DAY")) or "DAY",
+            credit_type_id=param(request, "credit_type_id"),
+            statuses=[status] if status else None,
+        )
+        if _choice_param(request, "sort", ("date_asc", "date_desc")) == "date_desc":
+            items.reverse()
+        skip_zero = param_bool(request, "skip_zero_qty_line_items")
+
+        def wire(item: Breakdown) -> dict[str, Any]:
+            data = invoice_to_wire(item.invoice, item)
+            data["breakdown_start_timestamp"] = iso(item.window.start)
+            data["breakdown_end_timestamp"] = iso(item.window.end)
+            if skip_zero:
+                data["line_items"] = [li for li in data["line_items"] if li.get("quantity", 1) != 0]
+            return data
+
+        return sequence_response(request, items, wire)
+
+
+class CustomerCostsApi(APIView):
+    @extend_schema(operation_id="customers_costs_list", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, customer_id: str) -> Response:
+        customer = customer_get(customer_id)
+        selectors.customer_invoices_refresh(customer=customer)
+        days = customer_costs(
+            customer=customer,
+            starting_on=_required_time(request, "starting_on"),
+            ending_before=_required_time(request, "ending_before"),
+        )
+
+        def wire(day: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "start_timestamp": iso(day["window"].start),
+                "end_timestamp": iso(day["window"].end),
+                "credit_types": {
+                    credit_type_id: {
+                        "name": entry["name"],
+                        "cost": number(entry["cost"]),
+                        "line_item_breakdown": [
+                            {**item, "cost": number(item["cost"])}
+                            for item in entry["line_item_breakdown"]
+                        ],
+                    }
+                    for credit_type_id, entry in day["credit_types"].items()
+                },
+            }
+
+        return sequence_response(request, days, wire)
+
+
+class PreviewEventsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        events = serializers.ListField(child=serializers.DictField(), allow_empty=True)
+        mode = serializers.ChoiceField(
+            choices=("replace", "merge"), required=False, default="replace"
+        )
+        skip_zero_qty_line_items = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        operation_id="customers_preview_events",
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request: Request, customer_id: str) -> Response:
+        customer = customer_get(customer_id)
+        data = validated(self.InputSerializer, request.data)
+        previews = preview_events(customer=customer, events=data["events"], mode=data["mode"])
+        out = []
+        for preview in previews:
+            wire = invoice_to_wire(preview.invoice, preview)
+            if data["skip_zero_qty_line_items"]:
+                wire["line_items"] = [li for li in wire["line_items"] if li.get("quantity", 1) != 0]
+            out.append(wire)
+        return Response({"data": out})
