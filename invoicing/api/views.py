@@ -25,9 +25,9 @@ from billing_console.api import (
 from billing_console.schema import IdSerializer, envelope
 from customers.selectors import customer_get
 from invoicing import selectors, services
+from invoicing.breakdowns import Breakdown, customer_costs, invoice_breakdowns
 from invoicing.models import Invoice
 from invoicing.pdf import render_invoice_pdf
-from invoicing.breakdowns import Breakdown, customer_costs, invoice_breakdowns
 from invoicing.preview import preview_events
 from invoicing.wire import invoice_to_wire, iso, number
 
