@@ -28,6 +28,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("settings/", include("billing_console.console_urls")),
     path("customers/", include("customers.urls")),
+    path("", include("pricing.urls")),  # products/, rate-cards/, packages/
+    path("", include("usage.urls")),  # billable-metrics/, events/
     path("contracts/", include("contracts.urls")),
     path("invoices/", include("invoicing.urls")),
 ]
