@@ -1,0 +1,93 @@
+"""Demo contracts, one per demo customer, exercising commits, credits, overrides and scheduled
+charges on the demo rate card. Idempotent by uniqueness_key."""
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from billing_console.lib.periods import add_months
+from contracts.models import Contract
+from contracts.services import contract_create
+from customers.models import Customer
+from pricing import demo as pricing_demo
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _terms(alias: str, start: datetime, products: dict[str, Any]) -> dict[str, Any]:
+    """Per-customer terms: the first few customers get the richer enterprise shapes."""
+    year_end = add_months(start, 12)
+    pid = {name: str(product.public_id) for name, product in products.items()}
+    fee = {
+        "product_id": pid["Platform fee"],
+        "name": "Platform fee",
+        "schedule": {
+            "schedule_items": [
+                {"timestamp": _iso(add_months(start, m)), "amount": 50_000} for m in range(12)
+            ]
+        },
+    }
+    terms: dict[str, dict[str, Any]] = {
+        "acme": {
+            "name": "Acme Robotics — Enterprise 2026",
+            "commits": [{"type": "PREPAID", "product_id": pid["Prepaid commit"], "name": "Annual prepaid commit",
+                         "priority": 1, "applicable_product_tags": ["usage"],
+                         "access_schedule": {"schedule_items": [
+                             {"amount": 5_000_000, "starting_at": _iso(start), "ending_before": _iso(year_end)}]},
+                         "invoice_schedule": {"schedule_items": [{"timestamp": _iso(start), "amount": 5_000_000}]}}],
+            "overrides": [{"starting_at": _iso(start), "type": "MULTIPLIER", "multiplier": 0.9,
+                           "override_specifiers": [{"product_id": pid["Storage"],
+                                                    "pricing_group_values": {"region": "us-east-1"}}]}],
+            "scheduled_charges": [fee],
+        },
+        "globex": {
+            "name": "Globex Research — Growth",
+            "credits": [{"product_id": pid["Promotional credit"], "name": "Launch credit", "priority": 1,
+                         "access_schedule": {"schedule_items": [
+                             {"amount": 250_000, "starting_at": _iso(start), "ending_before": _iso(add_months(start, 3))}]}}],
+            "overrides": [{"starting_at": _iso(start), "type": "MULTIPLIER", "multiplier": 0.8,
+                           "applicable_product_tags": ["tokens"]}],
+        },
+        "initech": {"name": "Initech AI — Pay as you go", "scheduled_charges": [fee]},
+        "hooli": {
+            "name": "Hooli Search — Enterprise",
+            "overrides": [{"starting_at": _iso(start), "type": "OVERWRITE", "product_id": pid["API calls"],
+                           "overwrite_rate": {"rate_type": "FLAT", "price": 0.03}}],
+            "scheduled_charges": [{"product_id": pid["Onboarding"], "name": "Onboarding package",
+                                   "schedule": {"schedule_items": [{"timestamp": _iso(start), "amount": 1_500_000}]}}],
+        },
+    }  # fmt: skip
+    return terms.get(alias, {"name": None})
+
+
+def load(stdout) -> None:
+    products = pricing_demo.catalog()
+    card = pricing_demo.rate_card(products)
+    now = timezone.now()
+    start = add_months(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0), -2)
+    created = 0
+    for customer in (
+        Customer.objects.filter(archived_at__isnull=True).prefetch_related("aliases").order_by("pk")
+    ):
+        aliases = [a.alias for a in customer.aliases.all()]
+        key = f"demo-{aliases[0] if aliases else customer.public_id}"
+        if Contract.objects.filter(customer=customer, uniqueness_key=key).exists():
+            continue
+        data = {
+            "starting_at": _iso(start),
+            "rate_card_id": str(card.public_id),
+            "usage_statement_schedule": {"frequency": "MONTHLY"},
+            "uniqueness_key": key,
+            "net_payment_terms_days": 30,
+            **{
+                k: v
+                for k, v in _terms(aliases[0] if aliases else "", start, products).items()
+                if v is not None
+            },
+        }
+        contract_create(customer=customer, data=data)
+        created += 1
+    stdout.write(f"Contracts demo: {created} new contracts on '{card.name}'.")

@@ -1,0 +1,106 @@
+"""Demo usage: billable metrics of an AI API company and ~30 days of realistic events per demo
+customer, ingested through the real ingest service (idempotent: transaction ids are stable)."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from customers.models import Customer
+from usage.models import BillableMetric
+from usage.services import billable_metric_create, usage_ingest
+
+METRICS = (
+    {"name": "Input tokens", "event_type_filter": {"in_values": ["completion"]}, "aggregation_type": "SUM",
+     "aggregation_key": "input_tokens", "group_keys": [["model"]]},
+    {"name": "Output tokens", "event_type_filter": {"in_values": ["completion"]}, "aggregation_type": "SUM",
+     "aggregation_key": "output_tokens", "group_keys": [["model"]]},
+    {"name": "API calls", "event_type_filter": {"in_values": ["api_call"]}, "aggregation_type": "COUNT"},
+    {"name": "Storage GB-hours", "event_type_filter": {"in_values": ["storage"]}, "aggregation_type": "SUM",
+     "aggregation_key": "gb_hours", "group_keys": [["region"]]},
+    {"name": "Fine-tuning jobs", "event_type_filter": {"in_values": ["fine_tune"]}, "aggregation_type": "COUNT",
+     "property_filters": [{"name": "status", "in_values": ["succeeded"]}]},
+)  # fmt: skip
+
+MODELS = (("atlas-large", 0.2), ("atlas-mini", 0.7), ("atlas-vision", 0.1))
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+DAYS = 30
+
+
+def metrics() -> dict[str, BillableMetric]:
+    out = {}
+    for spec in METRICS:
+        existing = BillableMetric.objects.filter(
+            name=spec["name"], archived_at__isnull=True
+        ).first()
+        out[spec["name"]] = existing or billable_metric_create(**spec)
+    return out
+
+
+def _events_for(customer: Customer, alias: str, day: int, rng: random.Random, now) -> list[dict]:
+    scale = 1 + (customer.pk % 4)
+    base = (now - timedelta(days=DAYS - day)).replace(hour=0, minute=0, second=0, microsecond=0)
+    events = []
+    for i in range(rng.randint(15, 25) * scale):
+        model = rng.choices([m for m, _ in MODELS], weights=[w for _, w in MODELS])[0]
+        at = base + timedelta(seconds=rng.randint(0, 86_399))
+        events.append(
+            {
+                "event_type": "completion",
+                "timestamp": at,
+                "properties": {
+                    "model": model,
+                    "input_tokens": rng.randint(2_000, 60_000),
+                    "output_tokens": rng.randint(500, 15_000),
+                },
+            }
+        )
+        if i % 2 == 0:
+            events.append(
+                {
+                    "event_type": "api_call",
+                    "timestamp": at,
+                    "properties": {"endpoint": "/v1/embeddings"},
+                }
+            )
+    for region in REGIONS[: 1 + customer.pk % 3]:
+        events.append(
+            {
+                "event_type": "storage",
+                "timestamp": base + timedelta(hours=23),
+                "properties": {"region": region, "gb_hours": rng.randint(100, 2_400) * scale},
+            }
+        )
+    if rng.random() < 0.15:
+        events.append(
+            {
+                "event_type": "fine_tune",
+                "timestamp": base + timedelta(hours=12),
+                "properties": {"status": rng.choice(["succeeded", "succeeded", "failed"])},
+            }
+        )
+    for index, event in enumerate(events):
+        event["transaction_id"] = f"demo-{alias}-{base:%Y%m%d}-{index}"
+        event["customer_id"] = alias
+        if event["timestamp"] > now:
+            event["timestamp"] = now - timedelta(minutes=1)
+        event["timestamp"] = event["timestamp"].isoformat()
+    return events  # fmt: skip
+
+
+def load(stdout) -> None:
+    metrics()
+    now = timezone.now()
+    accepted = 0
+    for customer in (
+        Customer.objects.filter(archived_at__isnull=True).prefetch_related("aliases").order_by("pk")
+    ):
+        aliases = [a.alias for a in customer.aliases.all()]
+        if not aliases:
+            continue
+        rng = random.Random(customer.name)
+        for day in range(1, DAYS + 1):
+            events = _events_for(customer, aliases[0], day, rng, now)
+            for start in range(0, len(events), 100):
+                accepted += usage_ingest(events=events[start : start + 100], now=now).accepted
+    stdout.write(f"Usage demo: {len(METRICS)} billable metrics, {accepted} new events ingested.")
