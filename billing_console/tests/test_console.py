@@ -48,8 +48,17 @@ def test_settings_show_worker_heartbeat(client, alice):
 
 
 def test_load_demo_is_idempotent_and_logs_in(client, db):
+    from contracts.models import Contract
+    from invoicing.models import Invoice
+    from usage.models import UsageEvent
+
     call_command("load_demo")
+    first = (UsageEvent.objects.count(), Contract.objects.count(), Invoice.objects.count())
     call_command("load_demo")
+    assert (UsageEvent.objects.count(), Contract.objects.count(), Invoice.objects.count()) == first
+    assert first[0] > 5000 and first[1] == 8
+    assert Invoice.objects.filter(status="FINALIZED", total__gt=0).exists()
+    assert Invoice.objects.filter(status="DRAFT").count() == 8  # each contract's current month
     assert Customer.objects.count() == 8
     assert client.login(username="demo", password="demo")
     api = APIClient()
