@@ -136,8 +136,13 @@ def _detail_context(
                 "ledger": list(commit.ledger.all()),
             }
         )
+    from pricing.services import credit_type_get_default
+
     return {
         "contract": contract,
+        "credit_type": contract.rate_card.fiat_credit_type
+        if contract.rate_card
+        else credit_type_get_default(),
         "commits": commits,
         "show_expired": show_expired,
         "overrides": contract.overrides.filter(archived_at__isnull=True).select_related("product"),

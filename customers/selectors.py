@@ -1,6 +1,9 @@
 import uuid
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from billing_console.api import ApplicationError
 from customers.models import Customer
@@ -53,3 +56,28 @@ def _uuid_or_none(value: str) -> str | None:
         return str(uuid.UUID(str(value)))
     except ValueError:
         return None
+
+
+def customer_lifetime_billings(customers: list[Customer]) -> dict[int, list[tuple[Any, Decimal]]]:
+    """Finalized invoice totals per customer and credit type (through the reverse relation,
+    so customers needs no import of invoicing)."""
+    rows = (
+        Customer.objects.filter(pk__in=[c.pk for c in customers], invoices__status="FINALIZED")
+        .values(
+            "pk",
+            "invoices__credit_type__name",
+            "invoices__credit_type__is_fiat",
+            "invoices__credit_type__currency_code",
+        )  # fmt: skip
+        .annotate(total=Sum("invoices__total"))
+        .order_by("pk", "invoices__credit_type__name")
+    )
+    out: dict[int, list[tuple[Any, Decimal]]] = {}
+    for row in rows:
+        credit_type = SimpleNamespace(
+            name=row["invoices__credit_type__name"],
+            is_fiat=row["invoices__credit_type__is_fiat"],
+            currency_code=row["invoices__credit_type__currency_code"],
+        )
+        out.setdefault(row["pk"], []).append((credit_type, row["total"]))
+    return out

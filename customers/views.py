@@ -51,6 +51,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     template = "customers/customer_list.html"
     if request.htmx and request.htmx.target == "customer-table":
         template += "#customer-table"
+    billings = selectors.customer_lifetime_billings(list(page))
+    for customer in page:
+        customer.lifetime_billings = billings.get(customer.pk, [])
     context = {"filters": filters, "page": page, "status": status, "form": CustomerCreateForm()}
     return render(request, template, context)
 
