@@ -68,7 +68,7 @@ def customer_lifetime_billings(customers: list[Customer]) -> dict[int, list[tupl
             "invoices__credit_type__name",
             "invoices__credit_type__is_fiat",
             "invoices__credit_type__currency_code",
-        )  # fmt: skip
+        )
         .annotate(total=Sum("invoices__total"))
         .order_by("pk", "invoices__credit_type__name")
     )
