@@ -60,7 +60,7 @@ def _terms(alias: str, start: datetime, products: dict[str, Any]) -> dict[str, A
                                    "schedule": {"schedule_items": [{"timestamp": _iso(start), "amount": 1_500_000}]}}],
         },
     }  # fmt: skip
-    return terms.get(alias, {"name": None})
+    return terms.get(alias, {})
 
 
 def load(stdout) -> None:

@@ -64,7 +64,7 @@ def line_to_wire(line: LineItem | Any, credit_type: dict[str, str]) -> dict[str,
                         "starting_at": number(Decimal(t.get("starting_at", "0"))),
                         "quantity": number(Decimal(t.get("quantity", "0"))),
                         "price": number(Decimal(t.get("price", "0"))),
-                        "subtotal": number(Decimal(t.get("subtotal", "0"))),
+                        "subtotal": number(Decimal(t.get("amount", "0"))),
                     }
                     for t in line.tiers
                 ],

@@ -76,7 +76,9 @@ def _ingest(events) -> None:
         for i, (day, region, gb) in enumerate(events)
     ]  # fmt: skip
     for event in payload:  # each sent a minute after it happened
-        usage_ingest(events=[event], now=datetime.fromisoformat(event["timestamp"]) + timedelta(minutes=1))
+        usage_ingest(
+            events=[event], now=datetime.fromisoformat(event["timestamp"]) + timedelta(minutes=1)
+        )
 
 
 def _snapshot(invoice: Invoice) -> list[tuple]:
