@@ -26,11 +26,11 @@ def metric_validate(
     group_keys: Any, sql: Any,
 ) -> dict[str, Any]:  # fmt: skip
     """The cleaned model fields of a metric definition, or a 400 naming the field."""
-    if sql:
-        raise ApplicationError(
-            "sql: SQL billable metrics are not supported by this server yet; define the metric with "
-            "event_type_filter, property_filters and aggregation_type."
-        )
+    if sql is not None and sql != "":
+        return _sql_definition(
+            sql, event_type_filter=event_type_filter, property_filters=property_filters,
+            aggregation_type=aggregation_type, aggregation_key=aggregation_key, group_keys=group_keys,
+        )  # fmt: skip
     if aggregation_type not in AGGREGATIONS:
         raise ApplicationError(f"aggregation_type: must be one of {', '.join(AGGREGATIONS)}.")
     key = (aggregation_key or "").strip()
@@ -73,6 +73,22 @@ def metric_validate(
     return {
         "event_type_filter": type_filter, "property_filters": filters, "aggregation_type": aggregation_type,
         "aggregation_key": key, "group_keys": keys, "sql": "",
+    }  # fmt: skip
+
+
+def _sql_definition(sql: Any, **others: Any) -> dict[str, Any]:
+    """A SQL metric: `sql` excludes every structured field (Metronome's rule)."""
+    given = [name for name, value in others.items() if value not in (None, "", [], {})]
+    if given:
+        raise ApplicationError(
+            f"sql: cannot be combined with {', '.join(given)}; a SQL metric is defined by its "
+            "query alone."
+        )
+    from usage.sql import sql_validate  # the DB-aware half; this module stays ORM-free
+
+    return {
+        "event_type_filter": {}, "property_filters": [], "aggregation_type": "",
+        "aggregation_key": "", "group_keys": [], "sql": sql_validate(sql),
     }  # fmt: skip
 
 

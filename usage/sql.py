@@ -1,0 +1,423 @@
+"""SQL billable metrics: a validated, read-only SELECT over the caller's own events.
+
+The language (parsed by sqlglot with the PostgreSQL grammar, then transpiled to the database in
+use, PostgreSQL or SQLite):
+
+- exactly one SELECT statement with exactly one output column, which contains an aggregate:
+  SUM, COUNT (incl. COUNT(DISTINCT ...) and COUNT(*) FILTER (WHERE ...)), MAX, MIN or AVG.
+  The statement returns one number; no GROUP BY at the top level (subqueries may group).
+- the only relation is `events`, with the columns transaction_id, customer_id, event_type,
+  timestamp and properties; subqueries in FROM are allowed, joins, CTEs, set operations
+  (UNION/INTERSECT/EXCEPT), VALUES, window functions, LIMIT and parameters are not.
+- scalar functions from a small allowlist (COALESCE, NULLIF, CAST, CASE, ABS, ROUND, CEIL,
+  FLOOR, LOWER, UPPER, LENGTH); anything else (now(), pg_sleep(), ...) is rejected.
+- event properties are read as `properties.tokens`, `properties['tokens']` or
+  `properties ->> 'tokens'` (top-level keys only; an `events.`/alias qualifier is allowed).
+  A property is read as a number where a number is expected: inside SUM/AVG/MIN/MAX, in
+  arithmetic, under CAST(... AS <numeric type>), in a comparison with a numeric literal, or in
+  a COALESCE/NULLIF/CASE in such a place. There only JSON numbers count; a string, boolean or
+  missing value reads as NULL (ignored by aggregates). Everywhere else a property reads as text
+  (JSON true/false as 'true'/'false'), including a property passed up from a subquery: write
+  CAST(properties.x AS NUMERIC) there.
+- unquoted names fold to lower case as in PostgreSQL, except property keys, which are
+  case-sensitive JSON keys (properties.userId reads "userId").
+
+Example: SELECT SUM(properties.tokens) FROM events WHERE event_type = 'completion'
+
+We run it, never the caller: `events` becomes a CTE over usage_usageevent filtered by us to one
+customer's event ids and the billing period, with bound parameters.
+"""
+
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import sqlglot
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+
+from billing_console.api import ApplicationError
+
+READ_DIALECT = "postgres"
+DIALECTS = {"postgresql": "postgres", "sqlite": "sqlite"}
+EVENTS = "events"
+SCOPE = "bc_scoped_events"  # the CTE we put in place of `events`
+COLUMNS = ("transaction_id", "customer_id", "event_type", "timestamp", "properties")
+MAX_SQL_LENGTH = 10_000
+
+AGGREGATES = (exp.Sum, exp.Count, exp.Max, exp.Min, exp.Avg)
+FUNCTIONS = (
+    *AGGREGATES, exp.Coalesce, exp.Nullif, exp.Cast, exp.Case, exp.If, exp.Abs, exp.Round,
+    exp.Ceil, exp.Floor, exp.Lower, exp.Upper, exp.Length,
+)  # fmt: skip
+# Every other node type is rejected: this is an allowlist of the grammar we accept.
+NODES = (
+    *FUNCTIONS, exp.Select, exp.From, exp.Where, exp.Group, exp.Having, exp.Table,
+    exp.TableAlias, exp.Identifier, exp.Column, exp.Subquery, exp.Alias, exp.Literal, exp.Null,
+    exp.Boolean, exp.Star, exp.Distinct, exp.Paren, exp.And, exp.Or, exp.Not, exp.EQ, exp.NEQ,
+    exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.Between, exp.Like, exp.ILike, exp.Escape, exp.Add,
+    exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.Neg, exp.DataType, exp.DataTypeParam, exp.Filter,
+    exp.Bracket, exp.JSONExtractScalar, exp.JSONExtract, exp.JSONPath, exp.JSONPathRoot,
+    exp.JSONPathKey,
+)  # fmt: skip
+NUMERIC_TYPES = (
+    exp.DataType.Type.DECIMAL, exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT,
+    exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT,
+    exp.DataType.Type.TINYINT, exp.DataType.Type.BIGDECIMAL,
+)  # fmt: skip
+TEXT_TYPES = (
+    exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT, exp.DataType.Type.CHAR,
+    exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR,
+)  # fmt: skip
+NUMERIC_PARENTS = (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Add, exp.Sub, exp.Mul, exp.Div,
+                   exp.Mod, exp.Neg, exp.Abs, exp.Round, exp.Ceil, exp.Floor)  # fmt: skip
+COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In)
+PASS_THROUGH = (exp.Coalesce, exp.Nullif, exp.Case, exp.If)
+
+
+def _fail(why: str) -> ApplicationError:
+    return ApplicationError(f"sql: {why}")
+
+
+def _name(node: exp.Expression) -> str:
+    return node.key.upper() if not isinstance(node, exp.Func) else node.sql_name()
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _parse(sql: Any) -> exp.Select:
+    if not isinstance(sql, str) or not sql.strip():
+        raise _fail("must be a SELECT statement.")
+    if len(sql) > MAX_SQL_LENGTH:
+        raise _fail(f"must be at most {MAX_SQL_LENGTH} characters.")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=READ_DIALECT) if s is not None]
+    except SqlglotError as err:
+        first = str(err).splitlines()[0] if str(err) else "syntax error"
+        raise _fail(f"could not parse the query ({first}).") from None
+    if len(statements) != 1:
+        raise _fail(f"must be exactly one statement (got {len(statements)}).")
+    tree = statements[0]
+    if not isinstance(tree, exp.Select):
+        raise _fail(f"must be a SELECT statement, not {_name(tree)}.")
+    # Unquoted names fold to lower case as in PostgreSQL (FROM Events = FROM events), except
+    # property keys: JSON keys are case-sensitive, so properties.userId reads "userId".
+    for column in tree.find_all(exp.Column):
+        if column.table.lower() == "properties":
+            column.this.set("quoted", True)
+    return normalize_identifiers(tree, dialect=READ_DIALECT)
+
+
+def _property_key(node: exp.Expression) -> str | None:
+    """The property a node reads (`properties.x`, `properties['x']`, `properties ->> 'x'`)."""
+    if isinstance(node, exp.Column) and node.table == "properties":
+        return node.name
+    if isinstance(node, exp.Bracket) and _is_properties(node.this):
+        keys = node.expressions
+        if len(keys) == 1 and isinstance(keys[0], exp.Literal) and keys[0].is_string:
+            return keys[0].name
+        raise _fail("read a property as properties['name'] with one string key.")
+    if isinstance(node, (exp.JSONExtractScalar, exp.JSONExtract)) and _is_properties(node.this):
+        path = node.expression
+        if isinstance(path, exp.JSONPath):
+            parts = path.expressions
+            if (
+                len(parts) == 2
+                and isinstance(parts[0], exp.JSONPathRoot)
+                and isinstance(parts[1], exp.JSONPathKey)
+            ):
+                return str(parts[1].this)
+        elif isinstance(path, exp.Literal) and path.is_string:
+            return path.name
+        raise _fail("read a property as properties ->> 'name' (top-level keys only).")
+    return None
+
+
+def _is_properties(node: Any) -> bool:
+    return isinstance(node, exp.Column) and node.name == "properties" and not node.args.get("db")
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > 200 or any(c in key for c in '"\\') or not key.isprintable():
+        raise _fail(f"property name {key!r} is not allowed.")
+
+
+def _names(tree: exp.Expression) -> tuple[set[str], set[str]]:
+    """(relation names a column may be qualified with, output aliases a column may name)."""
+    relations = {EVENTS}
+    aliases: set[str] = set()
+    for node in tree.walk():
+        if isinstance(node, exp.TableAlias) and node.name:
+            relations.add(node.name)
+        elif isinstance(node, exp.Alias) and node.alias:
+            aliases.add(node.alias)
+    return relations, aliases
+
+
+def _check_nodes(tree: exp.Select) -> None:
+    relations, aliases = _names(tree)
+    property_nodes: set[int] = set()
+    for node in tree.walk():
+        if id(node) in property_nodes:
+            continue
+        key = _property_key(node)
+        if key is not None:
+            _check_key(key)
+            qualifier = node.args.get("db") if isinstance(node, exp.Column) else None
+            if qualifier is not None and qualifier.name not in relations:
+                raise _fail(f"unknown relation '{qualifier.name}'.")
+            property_nodes.update(id(n) for n in node.walk())
+            continue
+        if not isinstance(node, NODES):
+            raise _fail(f"{_name(node)} is not allowed in a billable metric.")
+        if isinstance(node, exp.Table):
+            if node.name != EVENTS or node.args.get("db") or node.args.get("catalog"):
+                raise _fail(f"the only table is '{EVENTS}' (got '{node.sql(READ_DIALECT)}').")
+        elif isinstance(node, exp.Column):
+            if node.name == "properties" and not node.table:
+                raise _fail("read a property as properties.<name>, not the whole object.")
+            if node.table and node.table not in relations:
+                raise _fail(f"unknown relation '{node.table}'.")
+            if node.name not in COLUMNS and node.name not in aliases:
+                raise _fail(f"unknown column '{node.name}'; events have {', '.join(COLUMNS)}.")
+        elif isinstance(node, exp.Cast) and not node.to.is_type(*NUMERIC_TYPES, *TEXT_TYPES):
+            raise _fail(f"CAST to {node.to.sql(READ_DIALECT)} is not allowed.")
+        elif isinstance(node, exp.Select) and (
+            node.args.get("limit") or node.args.get("offset") or node.args.get("order")
+        ):
+            raise _fail("LIMIT, OFFSET and ORDER BY are not allowed.")
+        elif isinstance(node, exp.Select) and node.args.get("joins"):
+            raise _fail("joins are not allowed; read from events only.")
+
+
+def _from(select: exp.Select) -> exp.Expression | None:
+    clause = select.args.get("from_") or select.args.get("from")
+    return clause.this if isinstance(clause, exp.From) else None
+
+
+def _check_shape(tree: exp.Select) -> None:
+    if _from(tree) is None:
+        raise _fail(f"must read FROM {EVENTS}.")
+    if not any(t.name == EVENTS for t in tree.find_all(exp.Table)):
+        raise _fail(f"must read FROM {EVENTS}.")
+    if len(tree.expressions) != 1:
+        raise _fail(f"must select exactly one value (got {len(tree.expressions)}).")
+    if tree.args.get("group"):
+        raise _fail("GROUP BY is not allowed at the top level; a metric is one number.")
+    if tree.args.get("distinct"):
+        raise _fail("SELECT DISTINCT is not allowed at the top level.")
+    if not _has_own_aggregate(tree.expressions[0]):
+        raise _fail("must aggregate: use SUM, COUNT, MAX, MIN or AVG.")
+
+
+def _has_own_aggregate(node: exp.Expression) -> bool:
+    """An aggregate in the projection itself, not only inside a scalar subquery."""
+    return any(n.find_ancestor(exp.Subquery) is None for n in node.find_all(*AGGREGATES))
+
+
+def sql_parse(sql: Any) -> exp.Select:
+    """The parsed, checked tree of a SQL metric, or a 400 naming `sql`."""
+    tree = _parse(sql)
+    _check_nodes(tree)
+    _check_shape(tree)
+    return tree
+
+
+def sql_validate(sql: Any) -> str:
+    """Check a SQL metric statically and by a dry run on this database; the text to store."""
+    sql_parse(sql)
+    query, params = _compile(sql, _scope_sql(_nothing()))
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(query, params)
+            cursor.fetchall()
+    except DatabaseError as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise _fail(f"the database rejected the query: {first}") from None
+    return sql.strip()
+
+
+# -- translation ------------------------------------------------------------------------------
+
+
+def _numeric_context(node: exp.Expression) -> bool:
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        node, parent = parent, parent.parent
+    if isinstance(parent, exp.Cast):
+        return parent.to.is_type(*NUMERIC_TYPES)
+    if isinstance(parent, NUMERIC_PARENTS):
+        return True
+    if isinstance(parent, COMPARISONS):
+        return any(
+            isinstance(other, exp.Literal) and not other.is_string
+            for other in parent.iter_expressions()
+            if other is not node
+        )
+    if isinstance(parent, exp.If) and node is parent.this:
+        return False  # a CASE condition
+    if isinstance(parent, PASS_THROUGH):
+        numbers = any(
+            isinstance(o, exp.Literal) and not o.is_string for o in parent.iter_expressions()
+        )
+        return numbers or _numeric_context(parent)
+    return False
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _read_property(column: exp.Column, key: str, numeric: bool, dialect: str) -> exp.Expression:
+    """The dialect's JSON extraction of one top-level property (Django stores JSONField as jsonb
+    on PostgreSQL and as JSON text on SQLite)."""
+    lit = exp.Literal.string
+    if dialect == "postgres":
+        text = _fn("jsonb_extract_path_text", column.copy(), lit(key))
+        if not numeric:
+            return text
+        kind = _fn("jsonb_typeof", _fn("jsonb_extract_path", column.copy(), lit(key)))
+        number = exp.Cast(this=text, to=exp.DataType.build("DECIMAL"))
+        return exp.Case(ifs=[exp.If(this=exp.EQ(this=kind, expression=lit("number")), true=number)])
+    path = lit(f'$."{key}"')
+    value = _fn("json_extract", column.copy(), path)
+    kind = _fn("json_type", column.copy(), path.copy())
+    if numeric:
+        is_number = exp.In(this=kind, expressions=[lit("integer"), lit("real")])
+        return exp.Case(ifs=[exp.If(this=is_number, true=value)])
+    return exp.Case(
+        this=kind,
+        ifs=[
+            exp.If(this=lit("true"), true=lit("true")),
+            exp.If(this=lit("false"), true=lit("false")),
+        ],
+        default=exp.Cast(this=value, to=exp.DataType.build("TEXT")),
+    )
+
+
+def _translate(tree: exp.Select, dialect: str) -> exp.Select:
+    tree = tree.copy()
+    for table in list(tree.find_all(exp.Table)):
+        alias = table.alias or EVENTS
+        table.replace(exp.Table(this=exp.to_identifier(SCOPE), alias=exp.TableAlias(
+            this=exp.to_identifier(alias))))  # fmt: skip
+    for node in list(tree.walk()):
+        key = _property_key(node)
+        if key is None:
+            continue
+        qualifier = node.args.get("db") if isinstance(node, exp.Column) else None
+        if isinstance(node, exp.Column):
+            column = exp.column("properties", table=qualifier.name if qualifier else None)
+        else:
+            column = node.this
+        node.replace(_read_property(column, key, _numeric_context(node), dialect))
+    return tree
+
+
+def _dialect() -> str:
+    dialect = DIALECTS.get(connection.vendor)
+    if dialect is None:
+        raise ApplicationError(f"sql: SQL billable metrics do not run on {connection.vendor}.")
+    return dialect
+
+
+def _compile(sql: str, scope: tuple[str, list[Any]], select: exp.Select | None = None) -> tuple[str, list[Any]]:  # fmt: skip
+    """The statement to execute: our scoped CTE, then the caller's query reading from it."""
+    dialect = _dialect()
+    tree = _translate(select if select is not None else sql_parse(sql), dialect)
+    body = tree.sql(dialect=dialect, identify=True).replace("%", "%%")
+    scope_sql, scope_params = scope
+    return f'WITH "{SCOPE}" AS ({scope_sql}) {body}', list(scope_params)
+
+
+# -- execution --------------------------------------------------------------------------------
+
+
+def _nothing() -> QuerySet:
+    from usage.models import UsageEvent
+
+    return UsageEvent.objects.filter(id__lt=0)
+
+
+def _scope_sql(events: QuerySet) -> tuple[str, list[Any]]:
+    sql, params = events.values(*COLUMNS).order_by().query.sql_with_params()
+    return sql, list(params)
+
+
+def sql_value(sql: str, events: QuerySet) -> Decimal | None:
+    """The metric's value over `events` (a UsageEvent queryset we scoped), or None when the
+    aggregate is NULL (e.g. SUM over no matching event)."""
+    return _value(*_compile(sql, _scope_sql(events)))
+
+
+def _value(query: str, params: list[Any]) -> Decimal | None:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        row = cursor.fetchone()
+    value = row[0] if row else None
+    if value is None or isinstance(value, bool):
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _given_events_sql(events: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+    """A scope of events that are not stored (cost previews): one SELECT of bound values per
+    event, UNION ALL, typed like the usage_usageevent columns."""
+    if not events:
+        return _scope_sql(_nothing())
+    postgres = _dialect() == "postgres"
+    timestamp = "CAST(%s AS timestamptz)" if postgres else "%s"
+    properties = "CAST(%s AS jsonb)" if postgres else "%s"
+    row = (
+        'SELECT %s AS "transaction_id", %s AS "customer_id", %s AS "event_type", '
+        f'{timestamp} AS "timestamp", {properties} AS "properties"'
+    )
+    params: list[Any] = []
+    for event in events:
+        params += [
+            str(event.get("transaction_id") or ""),
+            str(event.get("customer_id") or ""),
+            str(event.get("event_type") or ""),
+            connection.ops.adapt_datetimefield_value(event["timestamp"]),
+            json.dumps(event.get("properties") or {}, cls=DjangoJSONEncoder),
+        ]
+    return " UNION ALL ".join([row] * len(events)), params
+
+
+def sql_value_over(sql: str, events: list[dict[str, Any]]) -> Decimal | None:
+    """sql_value over events given as dicts (transaction_id, customer_id, event_type, timestamp,
+    properties) rather than stored."""
+    return _value(*_compile(sql, _given_events_sql(events)))
+
+
+def sql_matching(sql: str, events: QuerySet) -> set[str]:
+    """Transaction ids among `events` that the metric's filter (the WHERE of the SELECT reading
+    `events`) lets through: what "matched" means for a SQL metric in event search."""
+    tree = sql_parse(sql)
+    reader = next(s for s in tree.find_all(exp.Select) if isinstance(_from(s), exp.Table))
+    table = _from(reader)
+    alias = table.alias or EVENTS
+    select = exp.select(exp.column("transaction_id", table=alias)).from_(table.copy())
+    where = reader.args.get("where")
+    if where is not None:
+        select.set("where", where.copy())
+    query, params = _compile(sql, _scope_sql(events), select=select)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def sql_values(sql: str, scoped: Iterable[tuple[Any, QuerySet]]) -> dict[Any, Decimal]:
+    """sql_value for several scopes (e.g. windows): {key: value}, NULL results left out."""
+    out: dict[Any, Decimal] = {}
+    for key, events in scoped:
+        value = sql_value(sql, events)
+        if value is not None:
+            out[key] = value
+    return out
