@@ -177,6 +177,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
     },
     "invoices-finalize-due": {"task": "invoicing.tasks.invoices_finalize_due", "schedule": 300.0},
+    "usage-rollups-advance": {"task": "usage.tasks.rollups_advance", "schedule": 10.0},
+    "usage-metrics-backfill": {"task": "usage.tasks.metrics_backfill_missing", "schedule": 60.0},
+    "usage-event-keys-prune": {"task": "usage.tasks.event_keys_prune_task", "schedule": 86400.0},
 }
 # Drafts are finalized this long after their period ends (late events may still arrive).
 INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)

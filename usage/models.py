@@ -3,6 +3,8 @@ import uuid
 from auditlog.registry import auditlog
 from django.db import models
 
+from billing_console.fields import RateField
+
 
 class AggregationType(models.TextChoices):
     COUNT = "COUNT"
@@ -38,6 +40,8 @@ class BillableMetric(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # True once MetricRollup holds every event processed before it (see usage.rollups).
+    rollup_ready = models.BooleanField(default=False)
 
     objects = BillableMetricQuerySet.as_manager()
 
@@ -78,3 +82,47 @@ class EventKey(models.Model):
 
 
 auditlog.register(BillableMetric)
+
+
+class PendingRollup(models.Model):
+    """The ids of one ingest call's accepted events, written in the ingest transaction and
+    consumed (deleted) by the rollup job in the transaction that adds them to the rollups: every
+    event is rolled up exactly once, and readers know which events the rollups lack."""
+
+    id = models.BigAutoField(primary_key=True)
+    event_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class RollupState(models.Model):
+    """A single row locked by the rollup job and by backfills, so they never interleave."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    advanced_at = models.DateTimeField(null=True, blank=True)
+
+
+class MetricRollup(models.Model):
+    """Hourly pre-aggregate of one billable metric (COUNT, SUM, MAX or LATEST) for one event
+    customer_id (id or alias as sent) and one combination of the metric's group values."""
+
+    metric = models.ForeignKey(BillableMetric, on_delete=models.CASCADE, related_name="rollups")
+    customer_id = models.CharField(max_length=255)
+    hour = models.DateTimeField()
+    group_hash = models.CharField(max_length=40)
+    group_values = models.JSONField(default=dict, blank=True)
+    count = models.BigIntegerField(default=0)
+    total = RateField(default=0)
+    maximum = RateField(null=True, blank=True)
+    latest_at = models.DateTimeField(null=True, blank=True)
+    latest_event_id = models.BigIntegerField(null=True, blank=True)
+    latest_value = RateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "customer_id", "hour", "group_hash"], name="metric_rollup_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["metric", "customer_id", "hour"], name="metric_rollup_lookup")
+        ]

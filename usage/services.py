@@ -10,6 +10,7 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
 from billing_console.wire import Reader
+from usage import rollups
 from usage.metrics import metric_validate
 from usage.models import AggregationType, BillableMetric, EventKey, UsageEvent
 
@@ -78,13 +79,14 @@ def usage_ingest(*, events: Any, now: datetime | None = None) -> IngestResult:
         unique.setdefault(event["transaction_id"], event)
     with transaction.atomic():
         claimed = _claim_keys(list(unique), now)
-        UsageEvent.objects.bulk_create(
+        stored = UsageEvent.objects.bulk_create(
             [
                 UsageEvent(received_at=now, **event)
                 for tid, event in unique.items()
                 if tid in claimed
             ]
         )
+        rollups.pending_record([event.pk for event in stored])
     from usage.signals import events_ingested
 
     transaction.on_commit(
@@ -126,7 +128,12 @@ def billable_metric_create(
     )  # fmt: skip
     custom_fields = custom_fields or {}
     custom_fields_validate(entity="billable_metric", values=custom_fields)
-    return BillableMetric.objects.create(name=name[:200], custom_fields=custom_fields, **cleaned)
+    metric = BillableMetric.objects.create(name=name[:200], custom_fields=custom_fields, **cleaned)
+    if rollups.rollable(metric):
+        from usage.tasks import metric_backfill
+
+        transaction.on_commit(lambda: metric_backfill.delay(metric.pk))
+    return metric
 
 
 @transaction.atomic

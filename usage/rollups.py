@@ -1,0 +1,323 @@
+"""Hourly rollups of billable metrics, so invoices, usage queries and alerts do not rescan raw
+events.
+
+Ingest stays one short transaction: it stores the events and a PendingRollup row with their
+ids. The rollup job (`rollups_advance`, on the beat schedule) consumes pending rows and adds
+their events to MetricRollup in the same transaction, so each event is rolled up exactly once.
+Readers (`rollup_usage`) combine rollups for whole hours with the raw events of partial hours at
+the edges and of batches still pending, and retry if the job ran while they read.
+
+Rolled up: structured metrics aggregating COUNT, SUM, MAX or LATEST. UNIQUE and SQL metrics are
+computed from raw events. A new metric is backfilled (`rollups_backfill`) before readers use its
+rollups (`BillableMetric.rollup_ready`).
+"""
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from usage.metrics import _text, event_matches, number
+from usage.models import BillableMetric, MetricRollup, PendingRollup, RollupState, UsageEvent
+
+ROLLED_UP = ("COUNT", "SUM", "MAX", "LATEST")
+HOUR = timedelta(hours=1)
+CHUNK = 5000
+
+
+def rollable(metric: BillableMetric) -> bool:
+    return not metric.sql and metric.aggregation_type in ROLLED_UP
+
+
+def rollup_keys(metric: BillableMetric) -> list[str]:
+    """Rollups keep the finest grouping: every key of every group of the metric."""
+    keys: list[str] = []
+    for group in metric.group_keys or []:
+        keys += [k for k in group if k not in keys]
+    return keys
+
+
+def _group(keys: list[str], properties: dict[str, Any]) -> tuple[dict[str, str | None], str]:
+    values = {k: _text(properties.get(k)) for k in keys}
+    digest = hashlib.sha1(
+        json.dumps(values, sort_keys=True).encode(), usedforsecurity=False
+    ).hexdigest()
+    return values, digest
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Cell:
+    """One rollup row being built."""
+
+    group_values: dict[str, str | None]
+    count: int = 0
+    total: Decimal = Decimal(0)
+    maximum: Decimal | None = None
+    latest: tuple[datetime, int, Decimal] | None = None
+
+    def add(self, kind: str, value: Any, at: datetime, event_id: int) -> None:
+        self.count += 1  # matching events; a non-numeric value adds nothing else
+        if kind == "COUNT":
+            return
+        amount = number(value)
+        if amount is None:
+            return
+        if kind == "SUM":
+            self.total += amount
+        elif kind == "MAX":
+            self.maximum = amount if self.maximum is None else max(self.maximum, amount)
+        elif self.latest is None or (at, event_id) > self.latest[:2]:
+            self.latest = (at, event_id, amount)
+
+    def merge_into(self, row: MetricRollup) -> None:
+        row.count += self.count
+        row.total += self.total
+        if self.maximum is not None and (row.maximum is None or self.maximum > row.maximum):
+            row.maximum = self.maximum
+        if self.latest is not None and (
+            row.latest_at is None or self.latest[:2] > (row.latest_at, row.latest_event_id or 0)
+        ):
+            row.latest_at, row.latest_event_id, row.latest_value = self.latest
+
+
+CellKey = tuple[int, str, datetime, str]  # metric id, customer_id, hour, group hash
+
+
+def _accumulate(
+    metrics: list[BillableMetric], events: Iterable[tuple], cells: dict[CellKey, Cell]
+) -> None:
+    keys = {m.pk: rollup_keys(m) for m in metrics}
+    for event_id, customer_id, at, event_type, properties in events:
+        for metric in metrics:
+            if not event_matches(metric, event_type, properties):
+                continue
+            values, digest = _group(keys[metric.pk], properties)
+            key = (metric.pk, customer_id, _hour(at), digest)
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = Cell(values)
+            cell.add(metric.aggregation_type, properties.get(metric.aggregation_key), at, event_id)
+
+
+def _write(cells: dict[CellKey, Cell]) -> None:
+    """Merge cells into existing rows (exact Decimal arithmetic in Python, under the lock)."""
+    by_metric: dict[int, list[CellKey]] = {}
+    for key in cells:
+        by_metric.setdefault(key[0], []).append(key)
+    for metric_id, keys in by_metric.items():
+        customers = {k[1] for k in keys}
+        hours = [k[2] for k in keys]
+        existing = {
+            (r.metric_id, r.customer_id, r.hour, r.group_hash): r
+            for r in MetricRollup.objects.filter(
+                metric_id=metric_id,
+                customer_id__in=customers,
+                hour__gte=min(hours),
+                hour__lte=max(hours),
+            )
+        }
+        changed, new = [], []
+        for key in keys:
+            row = existing.get(key)
+            if row is None:
+                row = MetricRollup(metric_id=key[0], customer_id=key[1], hour=key[2], group_hash=key[3],
+                                   group_values=cells[key].group_values)  # fmt: skip
+                new.append(row)
+            else:
+                changed.append(row)
+            cells[key].merge_into(row)
+        MetricRollup.objects.bulk_create(new, batch_size=1000)
+        MetricRollup.objects.bulk_update(
+            changed,
+            ["count", "total", "maximum", "latest_at", "latest_event_id", "latest_value"],
+            batch_size=1000,
+        )
+
+
+def _lock() -> RollupState:
+    RollupState.objects.get_or_create(pk=1)
+    return RollupState.objects.select_for_update().get(pk=1)
+
+
+def _events_by_id(ids: list[int]) -> Iterable[tuple]:
+    for start in range(0, len(ids), CHUNK):
+        yield from UsageEvent.objects.filter(id__in=ids[start : start + CHUNK]).values_list(
+            "id", "customer_id", "timestamp", "event_type", "properties"
+        )
+
+
+def pending_record(event_ids: list[int]) -> None:
+    """Called by ingest, inside its transaction."""
+    if event_ids:
+        PendingRollup.objects.create(event_ids=event_ids)
+
+
+def rollups_advance(*, max_batches: int = 500) -> int:
+    """Roll up the oldest pending batches; returns how many events were processed."""
+    with transaction.atomic():
+        state = _lock()
+        pending = list(PendingRollup.objects.order_by("id")[:max_batches])
+        if not pending:
+            return 0
+        ids = [event_id for batch in pending for event_id in batch.event_ids]
+        metrics = [
+            m
+            for m in BillableMetric.objects.filter(archived_at__isnull=True, rollup_ready=True)
+            if rollable(m)
+        ]
+        cells: dict[CellKey, Cell] = {}
+        if metrics:
+            _accumulate(metrics, _events_by_id(ids), cells)
+            _write(cells)
+        PendingRollup.objects.filter(id__in=[batch.id for batch in pending]).delete()
+        state.advanced_at = timezone.now()
+        state.save(update_fields=["advanced_at"])
+        return len(ids)
+
+
+def rollups_backfill(*, metric: BillableMetric) -> int:
+    """Build a metric's rollups from every event already processed, then mark it ready."""
+    with transaction.atomic():
+        _lock()
+        metric = BillableMetric.objects.get(pk=metric.pk)
+        if not rollable(metric) or metric.archived_at is not None:
+            return 0
+        MetricRollup.objects.filter(metric=metric).delete()
+        pending = {
+            event_id for batch in PendingRollup.objects.all() for event_id in batch.event_ids
+        }
+        events = UsageEvent.objects.all()
+        in_values = (metric.event_type_filter or {}).get("in_values")
+        if in_values:
+            events = events.filter(event_type__in=in_values)
+        rows = (
+            row
+            for row in events.values_list(
+                "id", "customer_id", "timestamp", "event_type", "properties"
+            ).iterator(chunk_size=CHUNK)
+            if row[0] not in pending
+        )
+        cells: dict[CellKey, Cell] = {}
+        _accumulate([metric], rows, cells)
+        _write(cells)
+        metric.rollup_ready = True
+        metric.save(update_fields=["rollup_ready"])
+        return sum(cell.count for cell in cells.values())
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _combine(
+    kind: str, rows: Iterable[MetricRollup], group_by: list[str], bucket: Callable | None
+) -> dict[tuple, Cell]:
+    out: dict[tuple, Cell] = {}
+    for row in rows:
+        key = tuple(row.group_values.get(k) for k in group_by)
+        if bucket is not None:
+            key = (bucket(row.hour), *key)
+        cell = out.get(key)
+        if cell is None:
+            cell = out[key] = Cell({})
+        cell.count += row.count
+        cell.total += row.total
+        if row.maximum is not None and (cell.maximum is None or row.maximum > cell.maximum):
+            cell.maximum = row.maximum
+        if row.latest_at is not None and (
+            cell.latest is None or (row.latest_at, row.latest_event_id) > cell.latest[:2]
+        ):
+            cell.latest = (row.latest_at, row.latest_event_id or 0, row.latest_value)
+    return out
+
+
+def _value(kind: str, cell: Cell) -> Decimal:
+    if kind == "COUNT":
+        return Decimal(cell.count)
+    if kind == "SUM":
+        return cell.total
+    if kind == "MAX":
+        return cell.maximum if cell.maximum is not None else Decimal(0)
+    return cell.latest[2] if cell.latest else Decimal(0)
+
+
+def _raw_cells(
+    metric: BillableMetric, rows: Iterable[tuple], group_by: list[str], bucket: Callable | None
+) -> dict[tuple, Cell]:
+    out: dict[tuple, Cell] = {}
+    for event_id, at, event_type, properties in rows:
+        if not event_matches(metric, event_type, properties):
+            continue
+        key = tuple(_text(properties.get(k)) for k in group_by)
+        if bucket is not None:
+            key = (bucket(at), *key)
+        cell = out.get(key)
+        if cell is None:
+            cell = out[key] = Cell({})
+        cell.add(metric.aggregation_type, properties.get(metric.aggregation_key), at, event_id)
+    return out
+
+
+def _pending_ids() -> set[int]:
+    return {event_id for batch in PendingRollup.objects.all() for event_id in batch.event_ids}
+
+
+def rollup_usage(
+    *, metric: BillableMetric, customer_ids: list[str], starting_at: datetime, ending_before: datetime,
+    group_by: list[str] | None, bucket: Callable[[datetime], Any] | None = None,
+) -> dict[tuple, Decimal] | None:  # fmt: skip
+    """The metric's values from rollups plus the raw events rollups lack, or None when rollups
+    cannot answer (not rolled up, not ready, an unknown group key, less than an hour)."""
+    group_by = list(group_by or [])
+    if not (rollable(metric) and metric.rollup_ready and set(group_by) <= set(rollup_keys(metric))):
+        return None
+    first_hour = _hour(starting_at) + (HOUR if _hour(starting_at) < starting_at else timedelta(0))
+    last_hour = _hour(ending_before)
+    if first_hour >= last_hour:
+        return None
+    events = UsageEvent.objects.filter(customer_id__in=customer_ids)
+    for _attempt in range(5):
+        before = _pending_ids()
+        rows = list(MetricRollup.objects.filter(
+            metric=metric, customer_id__in=customer_ids, hour__gte=first_hour, hour__lt=last_hour
+        ))  # fmt: skip
+        if not before - _pending_ids():  # the job did not consume anything we relied on
+            break
+    else:
+        return None
+    cells = _combine(metric.aggregation_type, rows, group_by, bucket)
+    edges = events.filter(timestamp__gte=starting_at, timestamp__lt=first_hour) | events.filter(
+        timestamp__gte=last_hour, timestamp__lt=ending_before
+    )
+    raw = list(edges.values_list("id", "timestamp", "event_type", "properties"))
+    if before:
+        raw += events.filter(
+            id__in=list(before), timestamp__gte=first_hour, timestamp__lt=last_hour
+        ).values_list("id", "timestamp", "event_type", "properties")
+    for key, cell in _raw_cells(metric, raw, group_by, bucket).items():
+        target = cells.get(key)
+        if target is None:
+            cells[key] = cell
+            continue
+        target.count += cell.count
+        target.total += cell.total
+        if cell.maximum is not None and (target.maximum is None or cell.maximum > target.maximum):
+            target.maximum = cell.maximum
+        if cell.latest is not None and (
+            target.latest is None or cell.latest[:2] > target.latest[:2]
+        ):
+            target.latest = cell.latest
+    return {
+        key: _value(metric.aggregation_type, cell)
+        for key, cell in cells.items()
+        if cell.count or cell.latest
+    }
