@@ -142,9 +142,9 @@ def validate_tiers(tiers: list[Tier]) -> str | None:
         return "at least one tier is required."
     for index, tier in enumerate(tiers):
         if tier.price < 0:
-            return f"[{index}].price must not be negative."
+            return f"[{index}].price: must not be negative."
         if tier.size is None and index != len(tiers) - 1:
-            return f"[{index}].size is required on every tier but the last."
+            return f"[{index}].size: is required on every tier but the last."
         if tier.size is not None and tier.size <= 0:
-            return f"[{index}].size must be greater than 0."
+            return f"[{index}].size: must be greater than 0."
     return None
