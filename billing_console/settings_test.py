@@ -12,3 +12,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+CELERY_TASK_ALWAYS_EAGER = True  # tasks enqueued on commit run inline, as a worker would run them
