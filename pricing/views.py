@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from billing_console.api import ApplicationError
 from billing_console.preferences import remembered_filters
 from billing_console.roles import role_required
-from pricing import console_queries, selectors, services
+from pricing import console_queries, packages, selectors, services
 from pricing.forms import (
     ListFilterForm,
     PackageCreateForm,
@@ -482,29 +482,21 @@ def package_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "status": status,
-        "can_create": _package_create_available(),
     }
     return render(request, template, context)
-
-
-def _package_create_available() -> bool:
-    """The package service is built alongside the console; offer the form once it exists."""
-    return callable(getattr(services, "package_create", None))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 @role_required()
 def package_create(request: HttpRequest) -> HttpResponse:
-    if not _package_create_available():
-        raise Http404("Packages cannot be created here yet.")
     template = "pricing/package_create.html"
     if request.method == "GET":
         return render(request, template, {"form": PackageCreateForm()})
     form = PackageCreateForm(request.POST)
     if form.is_valid():
         try:
-            package = services.package_create(data=form.body())
+            package = packages.package_create(data=form.body())
         except ApplicationError as err:
             _add_service_error(form, err, PACKAGE_ERROR_FIELDS, default="terms")
         else:

@@ -24,7 +24,7 @@ from billing_console.api import (
 )
 from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import Reader
-from pricing import selectors, services, wire
+from pricing import packages, selectors, services, wire
 from pricing.models import Package, Product, ProductVersion, RateCard
 from usage.selectors import metric_get
 
@@ -412,7 +412,7 @@ class PackageCreateApi(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=ID_RESPONSE)
     def post(self, request: Request) -> Response:
         reader = _body(request)
-        return _id(services.package_create(data=reader.data))
+        return _id(packages.package_create(data=reader.data))
 
 
 class PackageGetApi(APIView):
@@ -441,7 +441,7 @@ class PackageArchiveApi(APIView):
     def post(self, request: Request) -> Response:
         data = validated(self.InputSerializer, request.data)
         package = selectors.package_get(data["package_id"])
-        return _id(services.package_archive(package=package))
+        return _id(packages.package_archive(package=package))
 
 
 class PackageContractsApi(APIView):

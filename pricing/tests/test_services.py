@@ -8,11 +8,10 @@ import pytest
 
 from billing_console.api import ApplicationError
 from pricing.models import Package, ProductVersion, Rate
+from pricing.packages import package_archive, package_create
 from pricing.selectors import product_current, product_state_at, rate_at, rates_at
 from pricing.services import (
     BEGINNING,
-    package_archive,
-    package_create,
     product_create,
     product_update,
     rate_add,
