@@ -1,15 +1,22 @@
 """Contracts are edited, not rewritten: each /v2/contracts/edit is applied atomically and
-recorded as a ContractEdit (the edit history). A reused uniqueness_key is a conflict."""
+recorded as a ContractEdit (the edit history).
 
-from datetime import datetime
+Idempotent by uniqueness_key: the same body retried with its key returns the edit already
+applied (nothing is applied twice); the key reused with a different body is a conflict.
+"""
+
+import json
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
+from contracts.commit_edits import commit_edit
+from contracts.lifecycle import end_date_check
 from contracts.models import Commit, CommitKind, Contract, ContractEdit, Override, ScheduledCharge
+from contracts.recurring import recurring_create_from_wire
 from contracts.services import (
     _override_create,
     _scheduled_charge_create,
@@ -17,11 +24,20 @@ from contracts.services import (
     commit_create_from_wire,
 )
 
-EDIT_KEY_REUSED = "uniqueness_key: '{key}' was already used for an edit of this contract."
-END_BEFORE_FINALIZED = (
-    "update_contract_end_date: the contract has a finalized invoice through {end}; "
-    "set allow_contract_ending_before_finalized_invoice to end it earlier."
-)
+EDIT_KEY_REUSED = "uniqueness_key: '{key}' was already used for a different edit of this contract."
+NOT_SUPPORTED = (
+    "add_discounts", "add_professional_services", "add_reseller_royalties", "add_subscriptions",
+    "add_spend_trackers", "update_subscriptions", "update_scheduled_charges",
+    "update_recurring_commits", "update_recurring_credits", "archive_spend_trackers",
+)  # fmt: skip
+IDENTITY = ("customer_id", "contract_id")
+COMMIT_KINDS = (CommitKind.PREPAID, CommitKind.POSTPAID)
+
+
+def _canonical(data: dict[str, Any]) -> dict[str, Any]:
+    """The body as JSON would carry it, without the ids that only address the contract."""
+    body = {k: v for k, v in data.items() if k not in IDENTITY}
+    return json.loads(json.dumps(body, default=str, sort_keys=True))
 
 
 def _archive(
@@ -40,74 +56,86 @@ def _archive(
     return archived
 
 
-def _latest_finalized_end(contract: Contract) -> datetime | None:
-    from django.apps import apps
-
-    invoice_model = apps.get_model("invoicing", "Invoice")  # invoicing sits above contracts
-    latest = (
-        invoice_model.objects.filter(contract=contract, status="FINALIZED")
-        .order_by("-period_end")
-        .first()
-    )
-    return latest.period_end if latest else None
-
-
 def _end_date(contract: Contract, reader: Reader) -> dict[str, Any]:
     end = reader.datetime("update_contract_end_date")
-    if end is not None and end <= contract.starting_at:
-        raise reader.fail("update_contract_end_date", "must be after the contract's starting_at.")
-    finalized_end = _latest_finalized_end(contract)
-    if (
-        end is not None
-        and finalized_end
-        and end < finalized_end
-        and not reader.bool("allow_contract_ending_before_finalized_invoice", False)
-    ):
-        raise ApplicationError(END_BEFORE_FINALIZED.format(end=finalized_end.isoformat()))
+    end_date_check(
+        contract,
+        end,
+        allow=bool(reader.bool("allow_contract_ending_before_finalized_invoice", True)),
+        field="update_contract_end_date",
+        flag="allow_contract_ending_before_finalized_invoice",
+    )
     contract.ending_before = end
     contract.save(update_fields=["ending_before", "updated_at"])
     return {"update_contract_end_date": end.isoformat() if end else None}
 
 
-@transaction.atomic
-def contract_edit(*, contract: Contract, data: dict[str, Any], actor: str = "") -> ContractEdit:
-    reader = Reader(data)
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    key = reader.str("uniqueness_key", max_length=128) or None
-    if key and ContractEdit.objects.filter(contract=contract, uniqueness_key=key).exists():
-        raise ApplicationError(EDIT_KEY_REUSED.format(key=key), "conflict")
-    changes: dict[str, Any] = {}
+def _updates(contract: Contract, reader: Reader, key: str, id_key: str, kinds: tuple) -> list:
+    updated = []
+    for index, item in enumerate(reader.children(key)):
+        public_id = _uuid(item, id_key, item.str(id_key, required=True))
+        commit = Commit.objects.filter(
+            contract=contract, public_id=public_id, kind__in=kinds
+        ).first()
+        if commit is None:
+            raise item.fail(id_key, f"no such item on this contract: {public_id}.")
+        body = {k: v for k, v in item.data.items() if k != id_key}
+        commit_edit(commit=commit, data=body, path=f"{key}[{index}]")
+        updated.append({"id": public_id, **_canonical(body)})
+    return updated
+
+
+def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dict) -> None:
+    from contracts.recurring import recurring_to_wire
+    from contracts.wire import commit_to_wire, override_to_wire, scheduled_charge_to_wire
+
     customer = contract.customer
-    added = [
-        commit_create_from_wire(i, customer=customer, contract=contract)
-        for i in reader.children("add_commits")
-    ]
-    added += [
-        commit_create_from_wire(i, customer=customer, contract=contract, kind=CommitKind.CREDIT)
-        for i in reader.children("add_credits")
-    ]
-    if added:
-        changes["added_commits_and_credits"] = [str(c.public_id) for c in added]
+    for key, kind in (("add_commits", None), ("add_credits", CommitKind.CREDIT)):
+        rows = [
+            commit_create_from_wire(i, customer=customer, contract=contract, kind=kind)
+            for i in reader.children(key)
+        ]
+        if rows:
+            changes[key] = [str(c.public_id) for c in rows]
+            wire[key] = [commit_to_wire(c) for c in rows]
     overrides = [_override_create(i, contract) for i in reader.children("add_overrides")]
     if overrides:
         changes["add_overrides"] = [str(o.public_id) for o in overrides]
+        wire["add_overrides"] = [override_to_wire(o) for o in overrides]
     charges = [
         _scheduled_charge_create(i, contract) for i in reader.children("add_scheduled_charges")
     ]
     if charges:
         changes["add_scheduled_charges"] = [str(c.public_id) for c in charges]
-    for wire_key, kinds in (
-        ("archive_commits", (CommitKind.PREPAID, CommitKind.POSTPAID)),
-        ("archive_credits", (CommitKind.CREDIT,)),
+        wire["add_scheduled_charges"] = [scheduled_charge_to_wire(c) for c in charges]
+    for key, kind in (
+        ("add_recurring_commits", CommitKind.PREPAID),
+        ("add_recurring_credits", CommitKind.CREDIT),
     ):
-        if reader.has(wire_key):
-            changes[wire_key] = _archive(Commit, contract, reader, wire_key, kind__in=kinds)
-    if reader.has("archive_scheduled_charges"):
-        changes["archive_scheduled_charges"] = _archive(
-            ScheduledCharge, contract, reader, "archive_scheduled_charges"
-        )
-    if reader.has("remove_overrides"):
-        changes["remove_overrides"] = _archive(Override, contract, reader, "remove_overrides")
+        rows = [
+            recurring_create_from_wire(i, contract=contract, kind=kind)
+            for i in reader.children(key)
+        ]
+        if rows:
+            from contracts.balances import contract_credit_type_id
+
+            credit_type_id = contract_credit_type_id(contract)
+            changes[key] = [str(r.public_id) for r in rows]
+            wire[key] = [recurring_to_wire(r, default_credit_type_id=credit_type_id) for r in rows]
+
+
+def _removals(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
+    for key, model, filters in (
+        ("archive_commits", Commit, {"kind__in": COMMIT_KINDS}),
+        ("archive_credits", Commit, {"kind": CommitKind.CREDIT}),
+        ("archive_scheduled_charges", ScheduledCharge, {}),
+        ("remove_overrides", Override, {}),
+    ):
+        if reader.has(key):
+            changes[key] = _archive(model, contract, reader, key, **filters)
+
+
+def _terms(contract: Contract, reader: Reader, data: dict, changes: dict[str, Any]) -> None:
     if "update_contract_name" in data:
         name = data["update_contract_name"]
         if name is not None and not isinstance(name, str):
@@ -117,8 +145,106 @@ def contract_edit(*, contract: Contract, data: dict[str, Any], actor: str = "") 
         changes["update_contract_name"] = name
     if "update_contract_end_date" in data:
         changes.update(_end_date(contract, reader))
+    if "update_net_payment_terms_days" in data:
+        days = reader.decimal("update_net_payment_terms_days", minimum=0)  # type: ignore[arg-type]
+        contract.net_payment_terms_days = int(days) if days is not None else None
+        contract.save(update_fields=["net_payment_terms_days", "updated_at"])
+        changes["update_net_payment_terms_days"] = contract.net_payment_terms_days
+
+
+def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
+    for key in NOT_SUPPORTED:
+        if reader.has(key) and data[key] not in ([], {}):
+            raise reader.fail(key, "is not supported by this server yet.")
+    changes: dict[str, Any] = {}
+    wire: dict[str, Any] = {}
+    _adds(contract, reader, changes, wire)
+    _removals(contract, reader, changes)
+    for key, id_key, kinds in (
+        ("update_commits", "commit_id", COMMIT_KINDS),
+        ("update_credits", "credit_id", (CommitKind.CREDIT,)),
+    ):
+        if reader.has(key):
+            changes[key] = _updates(contract, reader, key, id_key, kinds)
+    _terms(contract, reader, data, changes)
+    for key in (
+        "archive_commits",
+        "archive_credits",
+        "archive_scheduled_charges",
+        "remove_overrides",
+    ):
+        if key in changes:
+            wire[key] = [{"id": i} for i in changes[key]]
+    for key in ("update_commits", "update_credits"):
+        if key in changes:
+            wire[key] = changes[key]
+            changes[key] = [u["id"] for u in changes[key]]
+    for key in (
+        "update_contract_name",
+        "update_contract_end_date",
+        "update_net_payment_terms_days",
+    ):
+        if key in changes:
+            wire[key] = changes[key]
+    return changes, wire
+
+
+@transaction.atomic
+def contract_edit(*, contract: Contract, data: dict[str, Any], actor: str = "") -> ContractEdit:
+    """Apply one /v2/contracts/edit body; returns the recorded edit."""
+    reader = Reader(data)
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    key = reader.str("uniqueness_key", max_length=128) or None
+    request = _canonical(data)
+    if key:
+        existing = ContractEdit.objects.filter(contract=contract, uniqueness_key=key).first()
+        if existing is not None:
+            if existing.request == request:
+                return existing  # a retry of an edit already applied
+            raise ApplicationError(EDIT_KEY_REUSED.format(key=key), "conflict")
+    if contract.archived_at is not None:
+        raise ApplicationError("contract_id: the contract is archived and cannot be edited.")
+    changes, wire = _apply(contract, reader, data)
     if not changes:
         raise ApplicationError("body: the edit changes nothing.")
-    return ContractEdit.objects.create(
-        contract=contract, uniqueness_key=key, changes=changes, actor=actor
-    )
+    try:
+        with transaction.atomic():
+            return ContractEdit.objects.create(
+                contract=contract,
+                uniqueness_key=key,
+                changes=changes,
+                request=request,
+                wire=json.loads(json.dumps(wire, default=str)),
+                actor=actor,
+            )
+    except IntegrityError:  # a concurrent edit with the same key won the race
+        raise ApplicationError(EDIT_KEY_REUSED.format(key=key), "conflict") from None
+
+
+def edit_to_wire(edit: ContractEdit) -> dict[str, Any]:
+    """One edit as /v2/contracts/edit returns it and getEditHistory lists it."""
+    from contracts.wire import iso
+
+    data = {"id": str(edit.public_id), "timestamp": iso(edit.created_at), **edit.wire}
+    if edit.uniqueness_key:
+        data["uniqueness_key"] = edit.uniqueness_key
+    return data
+
+
+@transaction.atomic
+def commit_edit_recorded(
+    *, commit: Commit, data: dict[str, Any], credit: bool, actor: str = ""
+) -> Commit:
+    """/v2/contracts/commits/edit and /credits/edit: edit one commit or credit; on a contract,
+    the change is recorded in its edit history as an update_commits / update_credits."""
+    commit = commit_edit(commit=commit, data=data)
+    if commit.contract_id is not None:
+        key = "update_credits" if credit else "update_commits"
+        ContractEdit.objects.create(
+            contract=commit.contract,
+            changes={key: [str(commit.public_id)]},
+            request=_canonical(data),
+            wire={key: [{"id": str(commit.public_id), **_canonical(data)}]},
+            actor=actor,
+        )
+    return commit

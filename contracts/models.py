@@ -103,6 +103,12 @@ class Commit(models.Model):
     specifiers = models.JSONField(
         default=list, blank=True
     )  # [{product_id?, pricing_group_values?, ...}]
+    # Customer-level commits only: the contracts it applies to (contract public ids; [] = all)
+    # and the contract whose invoices bill it.
+    applicable_contract_ids = models.JSONField(default=list, blank=True)
+    invoice_contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rate_type = models.CharField(max_length=12, default="LIST_RATE")  # COMMIT_RATE | LIST_RATE
     rollover_fraction = RateField(null=True, blank=True)
     do_not_invoice = models.BooleanField(default=False)
@@ -191,6 +197,10 @@ class LedgerEntry(models.Model):
     invoice_public_id = models.UUIDField(null=True, blank=True, db_index=True)
     reason = models.TextField(blank=True)
     uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    # ROLLOVER entries: the segment on the other side (where the amount went or came from).
+    rollover_segment = models.ForeignKey(
+        AccessSegment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -277,6 +287,10 @@ class ContractEdit(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="edits")
     uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
     changes = models.JSONField(default=dict)  # what was added, updated, archived or removed
+    # The body as sent (less customer_id/contract_id): a retry with the same key and the same
+    # body is the same edit; the same key with another body is a conflict.
+    request = models.JSONField(default=dict, blank=True)
+    wire = models.JSONField(default=dict, blank=True)  # the edit as the API shows it, as applied
     actor = models.CharField(max_length=200, blank=True)  # user name or API token
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -290,3 +304,50 @@ class ContractEdit(models.Model):
 
 
 auditlog.register(ContractEdit)
+
+
+class RecurringCommit(models.Model):
+    """A recurring commit (kind PREPAID | POSTPAID) or recurring credit (kind CREDIT): every
+    period of `frequency` from `starting_at` the customer gets `access_amount` (and, for
+    commits, is invoiced `invoice_amount`). Stored as given on the wire; amounts are in the
+    credit type's unit."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="recurring_commits"
+    )
+    kind = models.CharField(max_length=10, choices=CommitKind.choices)
+    product = models.ForeignKey("pricing.Product", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    priority = RateField()
+    # None: on the contract's usage statement frequency (as Metronome does when not given).
+    frequency = models.CharField(max_length=10, blank=True)  # WEEKLY..ANNUAL | DAILY
+    access_amount = models.JSONField()  # {unit_price, quantity?, credit_type_id?, access_type?}
+    invoice_amount = models.JSONField(null=True, blank=True)  # {unit_price, quantity, ...}
+    commit_duration = models.JSONField()  # {value, unit: PERIODS}
+    proration = models.CharField(max_length=16, default="FIRST_AND_LAST")
+    proration_rounding = models.JSONField(null=True, blank=True)
+    rate_type = models.CharField(max_length=12, default="COMMIT_RATE")
+    rollover_fraction = RateField(null=True, blank=True)
+    starting_at = models.DateTimeField()
+    ending_before = models.DateTimeField(null=True, blank=True)
+    applicable_product_ids = models.JSONField(default=list, blank=True)
+    applicable_product_tags = models.JSONField(default=list, blank=True)
+    specifiers = models.JSONField(default=list, blank=True)
+    subscription_config = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starting_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ending_before__isnull=True)
+                | Q(ending_before__gt=models.F("starting_at")),
+                name="recurring_commit_ends_after_start",
+            )
+        ]
+
+
+auditlog.register(RecurringCommit)

@@ -32,12 +32,15 @@ def segment_balance(
 
 
 def commit_balance(commit: Commit, *, as_of: datetime | None = None) -> Decimal:
-    """What remains on a commit or credit: the sum of its ledger, shown as 0 when negative
-    manual entries exceed what remained."""
+    """What remains on a commit or credit: the sum of its ledger, each segment counted at no
+    less than 0 (negative manual entries beyond what a segment had left show as 0)."""
     entries = LedgerEntry.objects.filter(commit=commit)
     if as_of is not None:
         entries = entries.filter(timestamp__lte=as_of)
-    total = entries.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    total = Decimal(0)
+    for row in entries.order_by().values("segment_id").annotate(total=Sum("amount")):
+        amount = row["total"] or Decimal(0)
+        total += max(amount, Decimal(0)) if row["segment_id"] is not None else amount
     return max(total, Decimal(0))
 
 

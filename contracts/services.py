@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
 from billing_console.wire import Reader
+from contracts import ledger
 from contracts.models import (
     AccessSegment,
     Commit,
@@ -285,7 +286,12 @@ def _scheduled_charge_create(reader: Reader, contract: Contract) -> ScheduledCha
 
 @transaction.atomic
 def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
-    """Create a contract and everything on it from a /v1/contracts/create body."""
+    """Create a contract and everything on it from a /v1/contracts/create body (with a
+    package's terms first when it names a package_id or package_alias)."""
+    from contracts.packages import with_package
+    from contracts.recurring import recurring_create_from_wire
+
+    data, package = with_package(data)
     reader = Reader(data)
     start, end = _window(reader)
     rate_card = None
@@ -310,6 +316,7 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
     contract = Contract(
         customer=customer,
         rate_card=rate_card,
+        package=package,
         name=reader.str("name", max_length=200),
         starting_at=start,
         ending_before=end,
@@ -352,44 +359,14 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
         _override_create(item, contract)
     for item in reader.children("scheduled_charges"):
         _scheduled_charge_create(item, contract)
+    for item in reader.children("recurring_commits"):
+        recurring_create_from_wire(item, contract=contract, kind=CommitKind.PREPAID)
+    for item in reader.children("recurring_credits"):
+        recurring_create_from_wire(item, contract=contract, kind=CommitKind.CREDIT)
     return contract
 
 
 # --- ledger upkeep -----------------------------------------------------------------------
 
-
-@transaction.atomic
-def segments_expire(*, now: datetime) -> int:
-    """Write an EXPIRATION entry for what is left on every segment whose access has ended.
-
-    Run by the periodic schedule. Waits while a draft usage statement still covers the
-    segment's window (its drawdown is not final yet). Idempotent per segment.
-    """
-    from django.db.models import Sum
-
-    from contracts.selectors import segments_with_open_statements
-
-    expired = 0
-    ended = AccessSegment.objects.filter(ending_before__lte=now).exclude(
-        ledger__type=LedgerEntryType.EXPIRATION
-    )
-    blocked = segments_with_open_statements(ended)
-    for segment in ended.select_related("commit"):
-        if segment.pk in blocked or segment.commit.kind == CommitKind.POSTPAID:
-            continue
-        remaining = segment.ledger.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-        if remaining <= 0:
-            continue
-        LedgerEntry.objects.get_or_create(
-            commit=segment.commit,
-            uniqueness_key=f"expire:{segment.public_id}",
-            defaults={
-                "segment": segment,
-                "type": LedgerEntryType.EXPIRATION,
-                "amount": -remaining,
-                "timestamp": segment.ending_before,
-                "reason": "Access ended",
-            },
-        )
-        expired += 1
-    return expired
+# Expiry and rollover live with the ledger; re-exported here for the periodic task.
+segments_expire = ledger.segments_expire

@@ -1,10 +1,13 @@
 """Contracts on the wire, in the SDK's ContractV2 shape (v1 wraps it as initial/current)."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
+from contracts.ledger import commit_available_balance
 from contracts.models import Commit, CommitKind, Contract, LedgerEntry, LedgerEntryType
-from contracts.selectors import commit_balance
 
 LEDGER_PREFIX = {
     CommitKind.PREPAID: "PREPAID_COMMIT",
@@ -36,24 +39,43 @@ def _product(product: Any) -> dict[str, str]:
     return {"id": str(product.public_id), "name": product.name}
 
 
+def ledger_entry_type(entry: LedgerEntry, kind: str) -> str:
+    if kind == CommitKind.POSTPAID and entry.type == LedgerEntryType.SEGMENT_START:
+        return "POSTPAID_COMMIT_INITIAL_BALANCE"
+    if entry.type == LedgerEntryType.USAGE_DEDUCTION and entry.amount > 0:
+        return f"{LEDGER_PREFIX[kind]}_CANCELED"  # given back by a voided invoice
+    return f"{LEDGER_PREFIX[kind]}_{LEDGER_SUFFIX[entry.type]}"
+
+
 def ledger_entry_to_wire(entry: LedgerEntry, kind: str) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "type": f"{LEDGER_PREFIX[kind]}_{LEDGER_SUFFIX[entry.type]}",
+        "type": ledger_entry_type(entry, kind),
         "amount": number(entry.amount),
         "timestamp": iso(entry.timestamp),
     }
-    if entry.segment_id:
+    if entry.segment_id and entry.type != LedgerEntryType.MANUAL:
         data["segment_id"] = str(entry.segment.public_id)
     if entry.invoice_public_id:
         data["invoice_id"] = str(entry.invoice_public_id)
+        if entry.commit.contract_id:
+            data["contract_id"] = str(entry.commit.contract.public_id)
+    if entry.type == LedgerEntryType.ROLLOVER and entry.rollover_segment_id:
+        other = entry.rollover_segment.commit.contract or entry.commit.contract
+        data["new_contract_id"] = str(other.public_id) if other else None
     if entry.type == LedgerEntryType.MANUAL:
         data["reason"] = entry.reason
     return data
 
 
 def commit_to_wire(
-    commit: Commit, *, include_balance: bool = False, include_ledgers: bool = False
+    commit: Commit,
+    *,
+    include_balance: bool = False,
+    include_ledgers: bool = False,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
+    """A commit or credit in the SDK's Commit / Credit shape. `balance` is what is available
+    at `at` (now by default): segments whose access covers it, none below zero."""
     data: dict[str, Any] = {
         "id": str(commit.public_id),
         "type": commit.kind,
@@ -97,16 +119,23 @@ def commit_to_wire(
                 for i in commit.invoice_items.all()
             ],
         }
+    if commit.applicable_contract_ids:
+        data["applicable_contract_ids"] = commit.applicable_contract_ids
+    if commit.invoice_contract_id:
+        data["invoice_contract"] = {"id": str(commit.invoice_contract.public_id)}
     if include_balance:
-        data["balance"] = number(commit_balance(commit))
+        data["balance"] = number(commit_available_balance(commit, at=at or timezone.now()))
     if include_ledgers:
         data["ledger"] = [
-            ledger_entry_to_wire(e, commit.kind) for e in commit.ledger.select_related("segment")
+            ledger_entry_to_wire(e, commit.kind)
+            for e in commit.ledger.select_related(
+                "segment", "commit__contract", "rollover_segment__commit__contract"
+            )
         ]
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _override_to_wire(override: Any) -> dict[str, Any]:
+def override_to_wire(override: Any) -> dict[str, Any]:
     data = {
         "id": str(override.public_id),
         "type": override.type,
@@ -140,7 +169,7 @@ def _overwrite_to_wire(rate: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _scheduled_charge_to_wire(charge: Any) -> dict[str, Any]:
+def scheduled_charge_to_wire(charge: Any) -> dict[str, Any]:
     return {
         "id": str(charge.public_id),
         "product": _product(charge.product),
@@ -166,6 +195,16 @@ def _scheduled_charge_to_wire(charge: Any) -> dict[str, Any]:
 def contract_to_wire(
     contract: Contract, *, include_balance: bool = False, include_ledgers: bool = False
 ) -> dict[str, Any]:
+    from contracts.balances import contract_credit_type_id
+    from contracts.recurring import recurring_to_wire
+
+    items = list(
+        contract.recurring_commits.filter(archived_at__isnull=True).select_related("product")
+    )
+    credit_type_id = contract_credit_type_id(contract)
+    wired = [(r.kind, recurring_to_wire(r, default_credit_type_id=credit_type_id)) for r in items]
+    recurring = [w for kind, w in wired if kind != CommitKind.CREDIT]
+    recurring_credits = [w for kind, w in wired if kind == CommitKind.CREDIT]
     commits = list(
         contract.commits.filter(archived_at__isnull=True)
         .select_related("product", "contract")
@@ -206,13 +245,15 @@ def contract_to_wire(
             if c.is_credit
         ],
         "overrides": [
-            _override_to_wire(o)
+            override_to_wire(o)
             for o in contract.overrides.filter(archived_at__isnull=True).select_related("product")
         ],
         "scheduled_charges": [
-            _scheduled_charge_to_wire(c)
+            scheduled_charge_to_wire(c)
             for c in contract.scheduled_charges.filter(archived_at__isnull=True)
             .select_related("product")
             .prefetch_related("items")
         ],
+        "recurring_commits": recurring,
+        "recurring_credits": recurring_credits,
     }

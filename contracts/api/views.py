@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from billing_console.api import ApplicationError, data_response, validated
 from billing_console.schema import IdSerializer, envelope
-from contracts import selectors, services
+from contracts import edits, lifecycle, selectors, services
 from contracts.models import Contract
 from contracts.wire import contract_to_wire
 from customers.selectors import customer_get
@@ -153,3 +153,69 @@ class ContractListV1Api(APIView):
     @extend_schema(request=ContractListInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         return _list(request, _v1)
+
+
+# --- archive, end date, edits -------------------------------------------------------------
+
+
+class ContractRefInput(serializers.Serializer):
+    customer_id = serializers.CharField(max_length=64)
+    contract_id = serializers.CharField(max_length=64)
+
+
+class ContractArchiveInput(ContractRefInput):
+    void_invoices = serializers.BooleanField()
+
+
+class ContractArchiveApi(APIView):
+    @extend_schema(
+        request=ContractArchiveInput, responses=envelope("ContractArchive", IdSerializer())
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(ContractArchiveInput, request.data)
+        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        lifecycle.contract_archive(contract=contract, void_invoices=data["void_invoices"])
+        return data_response({"id": str(contract.public_id)})
+
+
+class ContractUpdateEndDateInput(ContractRefInput):
+    allow_ending_before_finalized_invoice = serializers.BooleanField(required=False, default=True)
+    ending_before = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ContractUpdateEndDateApi(APIView):
+    @extend_schema(
+        request=ContractUpdateEndDateInput, responses=envelope("ContractEndDate", IdSerializer())
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(ContractUpdateEndDateInput, request.data)
+        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        lifecycle.contract_update_end_date(
+            contract=contract,
+            ending_before=data["ending_before"],
+            allow_before_finalized=data["allow_ending_before_finalized_invoice"],
+        )
+        return data_response({"id": str(contract.public_id)})
+
+
+def _actor(request: Request) -> str:
+    token = getattr(request, "auth", None)
+    return f"api:{getattr(token, 'name', '')}" if token is not None else "api"
+
+
+class ContractEditApi(APIView):
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        body = _body(request)
+        ref = validated(ContractRefInput, {k: body.get(k) for k in ("customer_id", "contract_id")})
+        contract = _contract(customer_get(ref["customer_id"]), ref["contract_id"])
+        edit = edits.contract_edit(contract=contract, data=body, actor=_actor(request))
+        return data_response({"id": str(edit.public_id), "edit": edits.edit_to_wire(edit)})
+
+
+class ContractEditHistoryApi(APIView):
+    @extend_schema(request=ContractRefInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = validated(ContractRefInput, request.data)
+        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        return data_response([edits.edit_to_wire(e) for e in contract.edits.all()])

@@ -1,0 +1,52 @@
+"""Customer-level commits and credits: a Commit with no contract, usable on the customer's
+contracts (all of them, or those in applicable_contract_ids) and, for a commit with an invoice
+schedule, billed on its invoice contract."""
+
+from typing import Any
+
+from django.db import transaction
+
+from billing_console.wire import Reader
+from contracts.commit_edits import invoice_contract
+from contracts.models import Commit, CommitKind, Contract
+from contracts.services import _uuid, commit_create_from_wire
+from customers.models import Customer
+
+
+def _applicable_contract_ids(customer: Customer, reader: Reader) -> list[str]:
+    ids = []
+    for index, value in enumerate(reader.str_list("applicable_contract_ids")):
+        key = f"applicable_contract_ids[{index}]"
+        public_id = _uuid(reader, key, value)
+        if not Contract.objects.filter(customer=customer, public_id=public_id).exists():
+            raise reader.fail(key, f"no contract {public_id} for this customer.")
+        ids.append(public_id)
+    return ids
+
+
+@transaction.atomic
+def customer_commit_create(
+    *, customer: Customer, data: dict[str, Any], credit: bool = False
+) -> Commit:
+    """A customer-level commit (/customerCommits/create) or credit (/customerCredits/create)."""
+    reader = Reader(data)
+    contract_ids = _applicable_contract_ids(customer, reader)
+    kind = CommitKind.CREDIT if credit else None
+    if not reader.has("priority"):
+        raise reader.fail("priority", "is required.")
+    commit = commit_create_from_wire(reader, customer=customer, contract=None, kind=kind)
+    commit.applicable_contract_ids = contract_ids
+    needs_invoice_contract = commit.kind == CommitKind.POSTPAID or (
+        commit.kind == CommitKind.PREPAID
+        and commit.invoice_items.exists()
+        and not commit.do_not_invoice
+    )
+    if reader.has("invoice_contract_id"):
+        commit.invoice_contract = invoice_contract(commit, reader)
+    elif needs_invoice_contract:
+        raise reader.fail(
+            "invoice_contract_id",
+            "is required for a commit that is invoiced (the contract to bill it on).",
+        )
+    commit.save(update_fields=["applicable_contract_ids", "invoice_contract", "updated_at"])
+    return commit
