@@ -1,5 +1,6 @@
 """Usage writes: event ingestion (validated whole, deduplicated, atomic) and billable metrics."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,16 +78,9 @@ def usage_ingest(*, events: Any, now: datetime | None = None) -> IngestResult:
     unique: dict[str, dict[str, Any]] = {}
     for event in parsed:
         unique.setdefault(event["transaction_id"], event)
+    store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
     with transaction.atomic():
-        claimed = _claim_keys(list(unique), now)
-        stored = UsageEvent.objects.bulk_create(
-            [
-                UsageEvent(received_at=now, **event)
-                for tid, event in unique.items()
-                if tid in claimed
-            ]
-        )
-        rollups.pending_record([event.pk for event in stored])
+        accepted = store(list(unique.values()), now)
     from usage.signals import events_ingested
 
     transaction.on_commit(
@@ -94,7 +88,55 @@ def usage_ingest(*, events: Any, now: datetime | None = None) -> IngestResult:
             sender=UsageEvent, customer_ids={e["customer_id"] for e in parsed}
         )
     )
-    return IngestResult(accepted=len(claimed), duplicates=len(parsed) - len(claimed))
+    return IngestResult(accepted=accepted, duplicates=len(parsed) - accepted)
+
+
+def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
+    """Claim the keys, store the events whose key was new, queue them for rollup."""
+    claimed = _claim_keys([e["transaction_id"] for e in events], now)
+    stored = UsageEvent.objects.bulk_create(
+        [UsageEvent(received_at=now, **e) for e in events if e["transaction_id"] in claimed]
+    )
+    rollups.pending_record([event.pk for event in stored])
+    return len(stored)
+
+
+# One round trip with one parameter for the whole batch: keys claimed, events stored and queued
+# for rollup in a single statement (the same effect as _store_portable, several times faster).
+_INGEST_SQL = """
+WITH input AS (
+    SELECT * FROM jsonb_to_recordset(%(events)s::jsonb) AS x(
+        transaction_id text, customer_id text, event_type text, "timestamp" timestamptz, properties jsonb)
+), keys AS (
+    INSERT INTO usage_eventkey (transaction_id, received_at)
+    SELECT transaction_id, %(now)s FROM input
+    ON CONFLICT (transaction_id) DO NOTHING
+    RETURNING transaction_id
+), stored AS (
+    INSERT INTO usage_usageevent (transaction_id, customer_id, event_type, "timestamp", properties, received_at)
+    SELECT i.transaction_id, i.customer_id, i.event_type, i."timestamp", i.properties, %(now)s
+    FROM input i JOIN keys k USING (transaction_id)
+    RETURNING id
+)
+INSERT INTO usage_pendingrollup (event_ids, created_at)
+SELECT jsonb_agg(id), %(now)s FROM stored HAVING count(*) > 0
+RETURNING jsonb_array_length(event_ids)
+"""
+
+
+def _store_postgresql(events: list[dict[str, Any]], now: datetime) -> int:
+    payload = json.dumps(
+        [{**e, "timestamp": e["timestamp"].isoformat()} for e in events], separators=(",", ":")
+    )
+    if "\\u0000" in payload:  # jsonb cannot hold NUL characters
+        index = next(i for i, e in enumerate(events) if "\\u0000" in json.dumps(e["properties"]))
+        raise ApplicationError(
+            f"usage[{index}].properties: must not contain NUL (\\u0000) characters."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_INGEST_SQL, {"events": payload, "now": now})
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def event_keys_prune(*, now: datetime | None = None) -> int:
