@@ -1,0 +1,132 @@
+"""Shared set-up for the benchmarks: a fresh PostgreSQL database, migrated, with customers and an
+API token; a gunicorn server on it; event generation. Benchmarks print figures; they never fail
+on speed."""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from random import Random
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+ADMIN_URL = os.environ.get(
+    "BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def database_url(name: str) -> str:
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def env_for(name: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(name),
+        "DATABASE_CONN_MAX_AGE": "600",
+        "SECRET_KEY": secrets.token_hex(16),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+    }
+
+
+def fresh_database(name: str, customers: int) -> tuple[dict[str, str], str]:
+    """Drop and create `name`, migrate it, add customers c0..cN (alias = id); returns the
+    environment for the project on it and a fresh API token."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = env_for(name)
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    script = (
+        "from customers.services import customer_create\n"
+        f"for i in range({customers}):\n"
+        "    customer_create(name=f'Customer {i}', ingest_aliases=[f'c{i}'])\n"
+        "from billing_console.services import api_token_create\n"
+        "print('TOKEN=' + api_token_create(name='bench')[1])\n"
+    )
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-v0", "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    token = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("TOKEN="))
+    return env, token
+
+
+class Server:
+    """gunicorn serving the project on 127.0.0.1:port with `workers` sync workers."""
+
+    def __init__(self, env: dict[str, str], port: int = 8765, workers: int = 3) -> None:
+        self.port, self.url = port, f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "billing_console.wsgi", "-b", f"127.0.0.1:{port}",
+             "-w", str(workers), "--worker-class", "gthread", "--threads", "2", "--log-level", "warning"],
+            cwd=ROOT, env=env,
+        )  # fmt: skip
+        deadline = time.time() + 30
+        import httpx
+
+        while time.time() < deadline:
+            try:
+                httpx.get(self.url + "/login/", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the master and its workers."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status")
+            if status.exists():
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        return total / 1024
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def make_batches(
+    total: int, customers: int, duplicate_share: float = 0.05, seed: int = 7
+) -> list[list[dict]]:
+    """`total` events in batches of 100; `duplicate_share` of them repeat an earlier transaction id."""
+    rng = Random(seed)
+    now = datetime.now(UTC)
+    events, ids = [], []
+    for i in range(total):
+        if ids and rng.random() < duplicate_share:
+            transaction_id = rng.choice(ids)
+        else:
+            transaction_id = f"bench-{i}"
+            ids.append(transaction_id)
+        at = now - timedelta(seconds=rng.randint(60, 20 * 86_400))
+        events.append({
+            "transaction_id": transaction_id, "customer_id": f"c{rng.randrange(customers)}",
+            "event_type": "completion", "timestamp": at.isoformat().replace("+00:00", "Z"),
+            "properties": {"model": rng.choice(("large", "mini")), "tokens": rng.randint(1, 5000)},
+        })  # fmt: skip
+    return [events[i : i + 100] for i in range(0, len(events), 100)]
+
+
+def log(message: str) -> None:
+    print(message, flush=True, file=sys.stdout)
