@@ -3,7 +3,8 @@ tiers, storage priced by region, a platform fee, support as a share of usage; on
 
 from datetime import UTC, datetime
 
-from pricing.models import Product, RateCard
+from pricing.models import Package, Product, RateCard
+from pricing.packages import package_create
 from pricing.services import product_create, rate_add, rate_card_create
 from usage import demo as usage_demo
 
@@ -108,9 +109,57 @@ def rate_card(products: dict[str, Product]) -> RateCard:
     return card  # fmt: skip
 
 
+def packages(products: dict[str, Product], card: RateCard) -> list[Package]:
+    """Good / better / best self-serve offers: more prepaid commitment buys a deeper discount."""
+    start = {"unit": "MONTHS", "value": 0}
+    year = {"unit": "YEARS", "value": 1}
+    offers = (
+        # name, monthly platform fee (cents), annual prepaid commit (cents), token price multiplier
+        ("Starter", 0, 0, None),
+        ("Growth", 50_000, 1_200_000, 0.9),
+        ("Scale", 200_000, 6_000_000, 0.8),
+    )
+    out = []
+    for name, fee, commit, multiplier in offers:
+        existing = Package.objects.filter(name=name, archived_at__isnull=True).first()
+        if existing is not None:
+            out.append(existing)
+            continue
+        terms: dict = {
+            "name": name, "rate_card_id": str(card.public_id), "contract_name": f"{name} plan",
+            "duration": year, "usage_statement_schedule": {"frequency": "MONTHLY"},
+            "uniqueness_key": f"demo-package-{name.lower()}",
+        }  # fmt: skip
+        if fee:
+            monthly = [
+                {"date_offset": {"unit": "MONTHS", "value": m}, "quantity": 1, "unit_price": fee}
+                for m in range(12)
+            ]
+            terms["scheduled_charges"] = [{
+                "product_id": str(products["Platform fee"].public_id), "name": "Platform fee",
+                "schedule": {"schedule_items": monthly},
+            }]  # fmt: skip
+        if commit:
+            terms["commits"] = [{
+                "product_id": str(products["Prepaid commit"].public_id), "type": "PREPAID", "priority": 1,
+                "name": f"{name} annual commit", "applicable_product_tags": ["usage"],
+                "access_schedule": {"schedule_items": [{"amount": commit, "starting_at_offset": start, "duration": year}]},
+                "invoice_schedule": {"schedule_items": [{"date_offset": start, "quantity": 1, "unit_price": commit}]},
+            }]  # fmt: skip
+        if multiplier:
+            terms["overrides"] = [{
+                "override_specifiers": [{"product_tags": ["tokens"]}], "starting_at_offset": start,
+                "type": "MULTIPLIER", "multiplier": multiplier,
+            }]  # fmt: skip
+        out.append(package_create(data=terms))
+    return out
+
+
 def load(stdout) -> None:
     products = catalog()
     card = rate_card(products)
+    offers = packages(products, card)
     stdout.write(
-        f"Pricing demo: {len(products)} products, rate card '{card.name}' with {card.rates.count()} rates."
+        f"Pricing demo: {len(products)} products, rate card '{card.name}' with {card.rates.count()} rates, "
+        f"packages {', '.join(p.name for p in offers)}."
     )
