@@ -93,6 +93,11 @@ def _detail_context(customer: Customer, **forms: object) -> dict:
     aliases = selectors.customer_aliases(customer)
     return {
         "customer": customer,
+        # Through reverse relations: customers imports neither contracts nor invoicing.
+        "contracts": customer.contracts.select_related("rate_card").order_by("-starting_at"),
+        "invoices": customer.invoices.select_related("credit_type")
+        .exclude(status="VOID")
+        .order_by("-period_start", "-pk")[:12],
         "aliases": aliases,
         "custom_field_keys": list(keys),
         "name_form": forms.get("name_form") or CustomerNameForm(initial={"name": customer.name}),

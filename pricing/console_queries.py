@@ -192,8 +192,8 @@ def rate_row(rate: Rate) -> RateRow:
         price = ""
     elif rate.price is not None:
         price = decimal_text(rate.price)
-        if rate.rate_type == RateType.PERCENTAGE:
-            price += " %"
+        if rate.rate_type == RateType.PERCENTAGE:  # stored as a fraction: 0.05 is 5%
+            price = f"{decimal_text(rate.price * 100)}% of the included products"
     elif rate.rate_type == RateType.CUSTOM:
         price = "custom"
     return RateRow(rate, price, tier_texts(rate.tiers), group_text(rate.pricing_group_values))
