@@ -19,6 +19,7 @@ from invoicing import drawdown
 from invoicing.composite import composite_lines
 from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
 from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
+from pricing import selectors as pricing_selectors
 
 NOT_DRAFT = "id: invoice {id} is {status}; only a draft can be {verb}."
 NOT_FINALIZED_OR_DRAFT = "id: invoice {id} is already void."
@@ -91,8 +92,9 @@ def draft_usage_statement(
     """The lines and commit draws of a usage statement, computed without writing anything.
     `usage` replaces the stored events as the source of quantities (cost preview)."""
     places = line_places(invoice.credit_type)
-    lines = usage_lines(contract, period, places, usage=usage)
-    lines += composite_lines(contract, period, lines, places)
+    with pricing_selectors.rates_snapshot(contract.rate_card):
+        lines = usage_lines(contract, period, places, usage=usage)
+        lines += composite_lines(contract, period, lines, places)
     lines += postpaid_true_up_lines(contract, period, places)
     draws = drawdown.plan_drawdown(invoice, lines)
     lines += [line for draw in draws if (line := drawdown.applied_line(draw)) is not None]

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from usage.metrics import _text, event_matches, number
@@ -218,8 +219,63 @@ def rollups_backfill(*, metric: BillableMetric) -> int:
 # -- reading ---------------------------------------------------------------------------------
 
 
+@dataclass
+class RollupRow:
+    hour: datetime | None
+    group_values: dict[str, Any]
+    count: int
+    total: Decimal
+    maximum: Decimal | None
+    latest_at: datetime | None
+    latest_event_id: int | None
+    latest_value: Decimal | None
+
+
+def _rollup_rows(metric: BillableMetric, customer_ids: list[str], first_hour: datetime, last_hour: datetime,
+                 bucket: Callable | None) -> list[RollupRow]:  # fmt: skip
+    """The rollup rows of the window. Without time buckets, COUNT, SUM and MAX are summed by
+    the database to one row per group; LATEST and bucketed reads take the hourly rows."""
+    rows = MetricRollup.objects.filter(
+        metric=metric, customer_id__in=customer_ids, hour__gte=first_hour, hour__lt=last_hour
+    )
+    if bucket is None and metric.aggregation_type != "LATEST":
+        grouped = rows.values("group_values").annotate(
+            count_sum=Sum("count"),
+            total_sum=Sum("total"),
+            max_max=Max("maximum"),
+        )
+        return [
+            RollupRow(
+                None,
+                _json(g["group_values"]),
+                g["count_sum"],
+                g["total_sum"],
+                g["max_max"],
+                None,
+                None,
+                None,
+            )
+            for g in grouped.order_by()
+        ]
+    fields = (
+        "hour",
+        "group_values",
+        "count",
+        "total",
+        "maximum",
+        "latest_at",
+        "latest_event_id",
+        "latest_value",
+    )
+    return [RollupRow(*values) for values in rows.values_list(*fields)]
+
+
+def _json(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _combine(
-    kind: str, rows: Iterable[MetricRollup], group_by: list[str], bucket: Callable | None
+    kind: str, rows: Iterable[RollupRow], group_by: list[str], bucket: Callable | None
 ) -> dict[tuple, Cell]:
     out: dict[tuple, Cell] = {}
     for row in rows:
@@ -287,9 +343,7 @@ def rollup_usage(
     events = UsageEvent.objects.filter(customer_id__in=customer_ids)
     for _attempt in range(5):
         before = _pending_ids()
-        rows = list(MetricRollup.objects.filter(
-            metric=metric, customer_id__in=customer_ids, hour__gte=first_hour, hour__lt=last_hour
-        ))  # fmt: skip
+        rows = _rollup_rows(metric, customer_ids, first_hour, last_hour, bucket)
         if not before - _pending_ids():  # the job did not consume anything we relied on
             break
     else:

@@ -1,0 +1,149 @@
+"""Month close at scale: N customers with contracts and M events over one month on PostgreSQL.
+
+Closes the month through the real services (every usage statement computed and finalized) and,
+in the same run, times the raw SQL GROUP BY that computes the same per-customer quantities.
+Prints both, their ratio, and checks that the invoices' quantities equal the GROUP BY's.
+
+    .venv/bin/python bench/invoicing.py --customers 1000 --events 1000000
+"""
+
+import argparse
+import io
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from random import Random
+
+import psycopg
+from _harness import ROOT, database_url, fresh_database, log
+
+DB = "bc_bench_invoicing"
+MONTH = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+MODELS = ("large", "mini", "vision")
+GROUP_BY_SQL = """
+SELECT customer_id, properties->>'model' AS model, sum((properties->>'tokens')::numeric)
+FROM usage_usageevent
+WHERE event_type = 'completion' AND "timestamp" >= %s AND "timestamp" < %s
+GROUP BY 1, 2
+"""
+
+
+def copy_events(count: int, customers: int) -> float:
+    rng = Random(11)
+    span = int((MONTH[1] - MONTH[0]).total_seconds())
+    buffer = io.StringIO()
+    start = time.perf_counter()
+    with psycopg.connect(database_url(DB)) as conn:
+        with conn.cursor().copy(
+            "COPY usage_usageevent (transaction_id, customer_id, event_type, timestamp, properties, received_at) FROM STDIN"
+        ) as copy:
+            for i in range(count):
+                at = MONTH[0] + timedelta(seconds=rng.randrange(span))
+                props = {"model": rng.choice(MODELS), "tokens": rng.randint(1, 5000)}
+                copy.write_row(
+                    (
+                        f"b{i}",
+                        f"c{rng.randrange(customers)}",
+                        "completion",
+                        at,
+                        json.dumps(props),
+                        at,
+                    )
+                )
+        conn.commit()
+    del buffer
+    return time.perf_counter() - start
+
+
+def setup_catalog(customers: int) -> None:
+    from contracts.services import contract_create
+    from customers.models import Customer
+    from pricing.services import product_create, rate_add, rate_card_create
+    from usage.services import billable_metric_create
+
+    metric = billable_metric_create(
+        name="tokens", event_type_filter={"in_values": ["completion"]}, aggregation_type="SUM",
+        aggregation_key="tokens", group_keys=[["model"]],
+    )  # fmt: skip
+    product = product_create(name="Tokens", type="USAGE", billable_metric=metric, pricing_group_key=["model"],
+                             quantity_conversion={"conversion_factor": 1000, "operation": "DIVIDE"})  # fmt: skip
+    card = rate_card_create(name="Bench")
+    for model, price in zip(MODELS, ("0.5", "0.1", "2"), strict=True):
+        rate_add(rate_card=card, product=product, starting_at=MONTH[0], rate_type="FLAT", price=price,
+                 pricing_group_values={"model": model})  # fmt: skip
+    for customer in Customer.objects.order_by("pk"):
+        contract_create(customer=customer, data={
+            "starting_at": MONTH[0].isoformat(), "rate_card_id": str(card.public_id),
+            "usage_statement_schedule": {"frequency": "MONTHLY"},
+        })  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    log(f"Setting up {DB}: {args.customers} customers...")
+    env, _token = fresh_database(DB, args.customers)
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from billing_console.lib.periods import Period
+    from contracts.models import Contract
+    from invoicing.models import LineItem
+    from invoicing.services import invoice_compute_usage, invoice_finalize
+    from usage.models import BillableMetric
+    from usage.rollups import rollups_backfill
+
+    setup_catalog(args.customers)
+    log(f"COPY {args.events:,} events ... {copy_events(args.events, args.customers):.1f} s")
+    connection.close()
+    with psycopg.connect(database_url(DB), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE usage_usageevent")
+    started = time.perf_counter()
+    for metric in BillableMetric.objects.all():
+        rollups_backfill(metric=metric)
+    log(
+        f"rollups built in {time.perf_counter() - started:.1f} s (done as events arrive in production)"
+    )
+
+    started = time.perf_counter()
+    with psycopg.connect(database_url(DB)) as conn:
+        rows = conn.execute(GROUP_BY_SQL, MONTH).fetchall()
+    group_by_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    period = Period(*MONTH)
+    for contract in Contract.objects.select_related(
+        "customer", "rate_card__fiat_credit_type"
+    ).order_by("pk"):
+        invoice_finalize(invoice=invoice_compute_usage(contract=contract, period=period))
+    close_seconds = time.perf_counter() - started
+
+    expected = sum(Decimal(r[2]) for r in rows) / 1000
+    invoiced = sum(li.quantity for li in LineItem.objects.filter(type="USAGE"))
+    log(
+        f"raw SQL GROUP BY          {group_by_seconds:8.2f} s  ({len(rows):,} customer x model rows)"
+    )
+    log(
+        f"month close (services)    {close_seconds:8.2f} s  ({args.customers:,} invoices computed and finalized)"
+    )
+    log(f"ratio close / GROUP BY    {close_seconds / group_by_seconds:8.1f} x")
+    log(
+        f"quantities match          {invoiced == expected}  (invoiced {invoiced:,.3f} = GROUP BY {expected:,.3f} thousand tokens)"
+    )
+
+
+if __name__ == "__main__":
+    main()
