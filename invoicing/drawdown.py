@@ -57,9 +57,14 @@ def _candidate_segments(invoice: Invoice) -> list[tuple[Commit, AccessSegment]]:
         .filter(Q(contract=invoice.contract) | Q(contract__isnull=True))
         .prefetch_related("segments")
     )
+    contract_id = str(invoice.contract.public_id)
     pairs = [
         (commit, segment)
         for commit in commits
+        # a customer-level commit may be limited to some of the customer's contracts
+        if commit.contract_id is not None
+        or not commit.applicable_contract_ids
+        or contract_id in commit.applicable_contract_ids
         for segment in commit.segments.all()
         if segment.starting_at < invoice.period_end and segment.ending_before > invoice.period_start
     ]

@@ -104,3 +104,28 @@ def test_refresh_creates_a_statement_per_period_through_now():
         (JAN, FEB, Decimal("2")),
         (FEB, MAR, Decimal("3")),
     ]
+
+
+def test_customer_level_credit_applies_only_to_its_contracts():
+    from contracts.customer_commits import customer_commit_create
+    from contracts.services import contract_create
+    from pricing.services import product_create
+
+    world = priced_world(price=5)
+    other = contract_create(customer=world.customer, data={
+        "starting_at": "2026-01-01T00:00:00Z", "rate_card_id": str(world.rate_card.public_id),
+        "usage_statement_schedule": {"frequency": "MONTHLY"},
+    })  # fmt: skip
+    fixed = product_create(name="Credit", type="FIXED")
+    credit = customer_commit_create(customer=world.customer, credit=True, data={
+        "product_id": str(fixed.public_id), "priority": 1, "name": "Only for the other contract",
+        "applicable_contract_ids": [str(other.public_id)],
+        "access_schedule": {"schedule_items": [
+            {"amount": 30, "starting_at": "2026-01-01T00:00:00Z", "ending_before": "2026-03-01T00:00:00Z"}]},
+    })  # fmt: skip
+    send_calls(10, datetime(2026, 1, 5, tzinfo=UTC))
+    first = invoice_compute_usage(contract=world.contract, period=JANUARY)
+    second = invoice_compute_usage(contract=other, period=JANUARY)
+    assert first.total == Decimal("50")  # not applicable here: nothing drawn
+    assert second.total == Decimal("20")  # 50 of usage, 30 of credit
+    assert commit_balance(credit, as_of=FEB) == Decimal("0")
