@@ -36,7 +36,9 @@ def table() -> str:
         total += 1
         ok = method in done
         implemented += ok
-        rows.append(f"| `{method}` | {http} | `{path.strip('`')}` | {'✅' if ok else '— not yet'} |")
+        rows.append(
+            f"| `{method}` | {http} | `{path.strip('`')}` | {'✅' if ok else '— not yet'} |"
+        )
     summary = f"{implemented} of {total} SDK methods are implemented and tested through the SDK."
     return "\n".join([summary, "", *rows])
 

@@ -71,6 +71,8 @@ def test_customer_list_shows_lifetime_billings(client, bob, invoices):
 def test_customer_page_lists_contracts_and_recent_invoices(client, bob, invoices):
     world, january, _ = invoices
     client.force_login(bob)
-    page = client.get(reverse("customers:customer-detail", args=[world.customer.public_id])).content.decode()
+    page = client.get(
+        reverse("customers:customer-detail", args=[world.customer.public_id])
+    ).content.decode()
     assert str(world.contract.public_id) in page
     assert january.number in page and "USD 10.00" in page
