@@ -181,6 +181,10 @@ CELERY_BEAT_SCHEDULE = {
     "usage-rollups-advance": {"task": "usage.tasks.rollups_advance", "schedule": 10.0},
     "usage-metrics-backfill": {"task": "usage.tasks.metrics_backfill_missing", "schedule": 60.0},
     "usage-event-keys-prune": {"task": "usage.tasks.event_keys_prune_task", "schedule": 86400.0},
+    "recurring-commits-issue": {
+        "task": "contracts.tasks.recurring_commits_issue",
+        "schedule": 900.0,
+    },
 }
 # Drafts are finalized this long after their period ends (late events may still arrive).
 INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)

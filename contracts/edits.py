@@ -16,20 +16,24 @@ from billing_console.wire import Reader
 from contracts.commit_edits import commit_edit
 from contracts.lifecycle import end_date_check
 from contracts.models import Commit, CommitKind, Contract, ContractEdit, Override, ScheduledCharge
-from contracts.recurring import recurring_create_from_wire
+from contracts.recurring import recurring_create_from_wire, recurring_update_from_wire
 from contracts.services import (
     _override_create,
     _scheduled_charge_create,
     _uuid,
     commit_create_from_wire,
+    subscriptions_create_from_wire,
 )
 
 EDIT_KEY_REUSED = "uniqueness_key: '{key}' was already used for a different edit of this contract."
 NOT_SUPPORTED = (
-    "add_discounts", "add_professional_services", "add_reseller_royalties", "add_subscriptions",
-    "add_spend_trackers", "update_subscriptions", "update_scheduled_charges",
-    "update_recurring_commits", "update_recurring_credits", "archive_spend_trackers",
+    "add_discounts", "add_professional_services", "add_reseller_royalties",
+    "add_spend_trackers", "update_scheduled_charges", "archive_spend_trackers",
 )  # fmt: skip
+THRESHOLD_KEYS = {
+    "spend_threshold_configuration": "spend_threshold_configuration",
+    "prepaid_balance_threshold_configuration": "prepaid_balance_threshold_configuration",
+}
 IDENTITY = ("customer_id", "contract_id")
 COMMIT_KINDS = (CommitKind.PREPAID, CommitKind.POSTPAID)
 
@@ -108,12 +112,13 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
     if charges:
         changes["add_scheduled_charges"] = [str(c.public_id) for c in charges]
         wire["add_scheduled_charges"] = [scheduled_charge_to_wire(c) for c in charges]
+    temporary_ids = _add_subscriptions(contract, reader, changes, wire)
     for key, kind in (
         ("add_recurring_commits", CommitKind.PREPAID),
         ("add_recurring_credits", CommitKind.CREDIT),
     ):
         rows = [
-            recurring_create_from_wire(i, contract=contract, kind=kind)
+            recurring_create_from_wire(i, contract=contract, kind=kind, temporary_ids=temporary_ids)
             for i in reader.children(key)
         ]
         if rows:
@@ -122,6 +127,77 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
             credit_type_id = contract_credit_type_id(contract)
             changes[key] = [str(r.public_id) for r in rows]
             wire[key] = [recurring_to_wire(r, default_credit_type_id=credit_type_id) for r in rows]
+
+
+def _add_subscriptions(
+    contract: Contract, reader: Reader, changes: dict[str, Any], wire: dict
+) -> dict[str, str]:
+    from contracts.balances import contract_credit_type_id
+    from contracts.subscriptions import subscription_to_wire
+
+    before = set(contract.subscriptions.values_list("pk", flat=True))
+    temporary_ids = subscriptions_create_from_wire(reader, contract, "add_subscriptions")
+    added = list(contract.subscriptions.exclude(pk__in=before).select_related("product"))
+    if added:
+        credit_type_id = contract_credit_type_id(contract)
+        now = timezone.now()
+        changes["add_subscriptions"] = [str(s.public_id) for s in added]
+        wire["add_subscriptions"] = [
+            subscription_to_wire(s, now=now, credit_type_id=credit_type_id) for s in added
+        ]
+    return temporary_ids
+
+
+def _thresholds(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
+    """add_/update_ spend and prepaid balance threshold configurations (stored, validated)."""
+    from contracts.thresholds import (
+        prepaid_threshold_from_wire,
+        spend_threshold_from_wire,
+        threshold_update,
+    )
+
+    for field in THRESHOLD_KEYS:
+        add, update = f"add_{field}", f"update_{field}"
+        if reader.has(add) and reader.has(update):
+            raise reader.fail(update, f"cannot be sent together with {add}.")
+        value = None
+        if reader.has(add):
+            child = reader.child(add)
+            build = (
+                spend_threshold_from_wire
+                if field.startswith("spend")
+                else prepaid_threshold_from_wire
+            )
+            value = build(child)  # type: ignore[arg-type]
+            changes[add] = value
+        elif reader.has(update):
+            value = threshold_update(getattr(contract, field), reader, update)
+            changes[update] = value
+        if value is not None:
+            setattr(contract, field, value)
+            contract.save(update_fields=[field, "updated_at"])
+
+
+def _item_updates(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
+    """update_subscriptions, update_recurring_commits, update_recurring_credits."""
+    from contracts.subscriptions import subscription_update_from_wire
+
+    if reader.has("update_subscriptions"):
+        changes["update_subscriptions"] = [
+            {"id": str(subscription_update_from_wire(i, contract=contract).public_id),
+             **_canonical({k: v for k, v in i.data.items() if k != "subscription_id"})}
+            for i in reader.children("update_subscriptions")
+        ]  # fmt: skip
+    for key, id_key, kind in (
+        ("update_recurring_commits", "recurring_commit_id", CommitKind.PREPAID),
+        ("update_recurring_credits", "recurring_credit_id", CommitKind.CREDIT),
+    ):
+        if reader.has(key):
+            changes[key] = [
+                {"id": str(recurring_update_from_wire(i, contract=contract, kind=kind).public_id),
+                 **_canonical({k: v for k, v in i.data.items() if k != id_key})}
+                for i in reader.children(key)
+            ]  # fmt: skip
 
 
 def _removals(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
@@ -166,6 +242,8 @@ def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
     ):
         if reader.has(key):
             changes[key] = _updates(contract, reader, key, id_key, kinds)
+    _item_updates(contract, reader, changes)
+    _thresholds(contract, reader, changes)
     _terms(contract, reader, data, changes)
     for key in (
         "archive_commits",
@@ -175,10 +253,21 @@ def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
     ):
         if key in changes:
             wire[key] = [{"id": i} for i in changes[key]]
-    for key in ("update_commits", "update_credits"):
+    for key in (
+        "update_commits",
+        "update_credits",
+        "update_subscriptions",
+        "update_recurring_commits",
+        "update_recurring_credits",
+    ):
         if key in changes:
             wire[key] = changes[key]
             changes[key] = [u["id"] for u in changes[key]]
+    for field in THRESHOLD_KEYS:
+        for key in (f"add_{field}", f"update_{field}"):
+            if key in changes:
+                wire[key] = changes[key]
+                changes[key] = "set" if key.startswith("add_") else "updated"
     for key in (
         "update_contract_name",
         "update_contract_end_date",

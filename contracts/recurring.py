@@ -2,7 +2,9 @@
 
 Each period of `frequency` from `starting_at` (to `ending_before`, or the contract's end) a
 recurring commit grants `access_amount` (unit_price * quantity) and, for a commit, invoices
-`invoice_amount`. Issuing the per-period commits is the periodic task's job (not built yet).
+`invoice_amount`. Issuing the per-period commits is contracts/issuance.py's job (the periodic
+task). Updates (v2 edit update_recurring_commits / update_recurring_credits) change the item in
+place: commits already issued keep their terms, later periods are issued with the new ones.
 """
 
 from decimal import Decimal
@@ -71,9 +73,58 @@ def _invoice_amount(reader: Reader) -> dict[str, Any] | None:
     }
 
 
-def recurring_create_from_wire(reader: Reader, *, contract: Contract, kind: str) -> RecurringCommit:
+def _subscription_config(
+    reader: Reader, contract: Contract, temporary_ids: dict[str, str] | None
+) -> dict[str, Any] | None:
+    """subscription_config: the subscription (an id, or a temporary_id of the same payload),
+    the allocation (POOLED: the amount is per seat, pooled; INDIVIDUAL: one commit per seat)."""
+    from contracts.models import Subscription
+
+    child = reader.child("subscription_config")
+    if child is None:
+        return None
+    given = child.str("subscription_id", required=True, max_length=64)
+    public_id = (temporary_ids or {}).get(given, given)
+    sub = Subscription.objects.filter(
+        contract=contract, public_id__in=[public_id] if _is_uuid(public_id) else []
+    ).first()
+    if sub is None:
+        raise child.fail("subscription_id", f"no subscription {given} on this contract.")
+    allocation = child.choice("allocation", ("INDIVIDUAL", "POOLED"), default="POOLED")
+    if allocation == "INDIVIDUAL" and sub.quantity_management_mode != "SEAT_BASED":
+        raise child.fail("allocation", "INDIVIDUAL allocation needs a SEAT_BASED subscription.")
+    increase = child.child("apply_seat_increase_config", required=True)
+    assert increase is not None
+    prorated = increase.bool("is_prorated")
+    if prorated is None:
+        raise increase.fail("is_prorated", "is required.")
+    return {
+        "allocation": allocation,
+        "apply_seat_increase_config": {"is_prorated": prorated},
+        "subscription_id": str(sub.public_id),
+    }
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def recurring_create_from_wire(
+    reader: Reader,
+    *,
+    contract: Contract,
+    kind: str,
+    temporary_ids: dict[str, str] | None = None,
+) -> RecurringCommit:
     """One recurring commit (kind PREPAID: the wire has no type for them) or recurring credit
-    (kind CREDIT), validated with errors naming the field path."""
+    (kind CREDIT), validated with errors naming the field path. `temporary_ids` maps the
+    temporary_id of subscriptions created in the same payload to their ids."""
     from contracts.services import _product, _specifiers, _uuid, _window
 
     start, end = _window(reader)
@@ -87,7 +138,9 @@ def recurring_create_from_wire(reader: Reader, *, contract: Contract, kind: str)
     if rounding is not None:
         keys = ("access",) if kind == CommitKind.CREDIT else ("access", "invoice")
         proration_rounding = {k: v for k in keys if (v := _rounding(rounding, k)) is not None}
-    subscription = reader.child("subscription_config")
+    subscription = _subscription_config(reader, contract, temporary_ids)
+    if subscription is not None and reader.raw("recurrence_frequency") == "DAILY":
+        raise reader.fail("recurrence_frequency", "DAILY cannot be used with a subscription.")
     return RecurringCommit.objects.create(
         contract=contract,
         kind=kind,
@@ -114,8 +167,63 @@ def recurring_create_from_wire(reader: Reader, *, contract: Contract, kind: str)
         ],
         applicable_product_tags=reader.str_list("applicable_product_tags"),
         specifiers=_specifiers(reader, "specifiers"),
-        subscription_config=subscription.data if subscription is not None else None,
+        subscription_config=subscription,
     )
+
+
+def recurring_update_from_wire(reader: Reader, *, contract: Contract, kind: str) -> RecurringCommit:
+    """One update_recurring_commits / update_recurring_credits item: ending_before, amounts,
+    proration_rounding, rate_type. Applies to periods not issued yet."""
+    from contracts.services import _uuid
+
+    id_key = "recurring_credit_id" if kind == CommitKind.CREDIT else "recurring_commit_id"
+    public_id = _uuid(reader, id_key, reader.str(id_key, required=True))
+    kinds = (
+        (CommitKind.CREDIT,)
+        if kind == CommitKind.CREDIT
+        else (CommitKind.PREPAID, CommitKind.POSTPAID)
+    )
+    item = RecurringCommit.objects.filter(
+        contract=contract, public_id=public_id, kind__in=kinds, archived_at__isnull=True
+    ).first()
+    if item is None:
+        raise reader.fail(id_key, f"no such item on this contract: {public_id}.")
+    if "ending_before" in reader.data:
+        end = reader.datetime("ending_before")
+        if end is not None and end <= item.starting_at:
+            raise reader.fail("ending_before", "must be after the item's starting_at.")
+        item.ending_before = end
+    access = reader.child("access_amount")
+    if access is not None:
+        item.access_amount = {**item.access_amount, **_amount_update(access)}
+    invoice = reader.child("invoice_amount")
+    if invoice is not None:
+        if kind == CommitKind.CREDIT:
+            raise reader.fail("invoice_amount", "a recurring credit is not invoiced.")
+        if item.invoice_amount is None:
+            raise reader.fail("invoice_amount", "the recurring commit has no invoice amount.")
+        item.invoice_amount = {**item.invoice_amount, **_amount_update(invoice)}
+    if "proration_rounding" in reader.data:
+        rounding = reader.child("proration_rounding")
+        keys = ("access",) if kind == CommitKind.CREDIT else ("access", "invoice")
+        item.proration_rounding = (
+            {k: v for k in keys if (v := _rounding(rounding, k)) is not None} if rounding else None
+        )
+    if reader.has("rate_type"):
+        item.rate_type = reader.choice("rate_type", ("COMMIT_RATE", "LIST_RATE"))
+    item.save()
+    return item
+
+
+def _amount_update(reader: Reader) -> dict[str, Any]:
+    out = {}
+    for key in ("unit_price", "quantity"):
+        value = reader.decimal(key, minimum=Decimal(0))
+        if value is not None:
+            out[key] = _json_number(value)
+    if not out:
+        raise reader.fail("unit_price", "give unit_price or quantity.")
+    return out
 
 
 def recurring_to_wire(item: RecurringCommit, *, default_credit_type_id: str) -> dict[str, Any]:

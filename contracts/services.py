@@ -331,9 +331,9 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
         scheduled_charges_on_usage_invoices=reader.choice(
             "scheduled_charges_on_usage_invoices", ("ALL",)
         ),
-        spend_threshold_configuration=reader.raw("spend_threshold_configuration"),
-        prepaid_balance_threshold_configuration=reader.raw(
-            "prepaid_balance_threshold_configuration"
+        spend_threshold_configuration=_threshold(reader, "spend_threshold_configuration"),
+        prepaid_balance_threshold_configuration=_threshold(
+            reader, "prepaid_balance_threshold_configuration"
         ),
         usage_filter=reader.raw("usage_filter"),
         custom_fields=reader.str_map("custom_fields"),
@@ -359,11 +359,40 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
         _override_create(item, contract)
     for item in reader.children("scheduled_charges"):
         _scheduled_charge_create(item, contract)
+    temporary_ids = subscriptions_create_from_wire(reader, contract, "subscriptions")
     for item in reader.children("recurring_commits"):
-        recurring_create_from_wire(item, contract=contract, kind=CommitKind.PREPAID)
+        recurring_create_from_wire(
+            item, contract=contract, kind=CommitKind.PREPAID, temporary_ids=temporary_ids
+        )
     for item in reader.children("recurring_credits"):
-        recurring_create_from_wire(item, contract=contract, kind=CommitKind.CREDIT)
+        recurring_create_from_wire(
+            item, contract=contract, kind=CommitKind.CREDIT, temporary_ids=temporary_ids
+        )
     return contract
+
+
+def subscriptions_create_from_wire(reader: Reader, contract: Contract, key: str) -> dict[str, str]:
+    """The subscriptions of a create (or an add_subscriptions edit); returns their
+    temporary_id -> id map, for recurring items of the same payload to refer to them."""
+    from contracts.subscriptions import subscription_create_from_wire
+
+    temporary_ids: dict[str, str] = {}
+    for item in reader.children(key):
+        sub = subscription_create_from_wire(item, contract=contract)
+        if item.has("temporary_id"):
+            temporary_ids[item.str("temporary_id", max_length=200)] = str(sub.public_id)
+    return temporary_ids
+
+
+def _threshold(reader: Reader, key: str) -> dict[str, Any] | None:
+    from contracts.thresholds import prepaid_threshold_from_wire, spend_threshold_from_wire
+
+    child = reader.child(key)
+    if child is None:
+        return None
+    if key == "spend_threshold_configuration":
+        return spend_threshold_from_wire(child)
+    return prepaid_threshold_from_wire(child)
 
 
 # --- ledger upkeep -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ LEDGER_SUFFIX = {
     LedgerEntryType.ROLLOVER: "ROLLOVER",
     LedgerEntryType.MANUAL: "MANUAL",
     LedgerEntryType.TRUE_UP: "TRUEUP",
+    LedgerEntryType.SEAT_BASED_ADJUSTMENT: "SEAT_BASED_ADJUSTMENT",
 }
 
 
@@ -119,6 +120,10 @@ def commit_to_wire(
                 for i in commit.invoice_items.all()
             ],
         }
+    if commit.recurring_commit_id:
+        data["recurring_commit_id"] = str(commit.recurring_commit.public_id)
+        if commit.recurring_commit.subscription_config:
+            data["subscription_config"] = commit.recurring_commit.subscription_config
     if commit.applicable_contract_ids:
         data["applicable_contract_ids"] = commit.applicable_contract_ids
     if commit.invoice_contract_id:
@@ -197,6 +202,7 @@ def contract_to_wire(
 ) -> dict[str, Any]:
     from contracts.balances import contract_credit_type_id
     from contracts.recurring import recurring_to_wire
+    from contracts.subscriptions import subscription_to_wire
 
     items = list(
         contract.recurring_commits.filter(archived_at__isnull=True).select_related("product")
@@ -207,7 +213,7 @@ def contract_to_wire(
     recurring_credits = [w for kind, w in wired if kind == CommitKind.CREDIT]
     commits = list(
         contract.commits.filter(archived_at__isnull=True)
-        .select_related("product", "contract")
+        .select_related("product", "contract", "recurring_commit")
         .prefetch_related("segments", "invoice_items")
     )
     return {
@@ -256,4 +262,10 @@ def contract_to_wire(
         ],
         "recurring_commits": recurring,
         "recurring_credits": recurring_credits,
+        "subscriptions": [
+            subscription_to_wire(s, now=timezone.now(), credit_type_id=credit_type_id)
+            for s in contract.subscriptions.filter(archived_at__isnull=True)
+            .select_related("product", "contract")
+            .prefetch_related("quantity_changes")
+        ],
     }

@@ -85,6 +85,7 @@ class LineType(models.TextChoices):
     APPLIED_COMMIT = "APPLIED_COMMIT"  # drawdown of a prepaid commit (negative)
     APPLIED_CREDIT = "APPLIED_CREDIT"  # drawdown of a credit (negative)
     POSTPAID_TRUEUP = "POSTPAID_TRUEUP"
+    SUBSCRIPTION = "SUBSCRIPTION"  # quantity x a SUBSCRIPTION rate for a billing period
 
 
 class LineItem(models.Model):

@@ -18,6 +18,7 @@ from contracts.models import CommitInvoiceItem, CommitKind, Contract, ScheduledC
 from invoicing import drawdown
 from invoicing.composite import composite_lines
 from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
+from invoicing.subscriptions import subscription_scheduled_lines, subscription_usage_lines
 from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
 from pricing import selectors as pricing_selectors
 
@@ -96,6 +97,7 @@ def draft_usage_statement(
         lines = usage_lines(contract, period, places, usage=usage)
         lines += composite_lines(contract, period, lines, places)
     lines += postpaid_true_up_lines(contract, period, places)
+    lines += subscription_usage_lines(contract, period, places)
     draws = drawdown.plan_drawdown(invoice, lines)
     lines += [line for draw in draws if (line := drawdown.applied_line(draw)) is not None]
     return lines, draws
@@ -186,6 +188,8 @@ def contract_scheduled_invoices_sync(
                 total_unrounded=item.amount, total=round_line(item.amount, places),
                 scheduled_charge_public_id=item.charge.public_id,
             ))  # fmt: skip
+    for timestamp, line in subscription_scheduled_lines(contract, through, places):
+        items.setdefault(timestamp, []).append(line)
     invoices = []
     for timestamp, lines in sorted(items.items()):
         invoice = _live_invoice(contract, InvoiceType.SCHEDULED, timestamp)

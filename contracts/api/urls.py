@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.api import balances, views
+from contracts.api import balances, subscriptions, views
 
 urlpatterns = [
     path("v1/contracts/create", views.ContractCreateApi.as_view(), name="api-contract-create"),
@@ -56,6 +56,21 @@ urlpatterns = [
         "v1/contracts/customerCredits/updateEndDate",
         balances.CustomerCreditEndDateApi.as_view(),
         name="api-customer-credit-end-date",
+    ),
+    path(
+        "v1/contracts/getSubscriptionQuantityHistory",
+        subscriptions.QuantityHistoryApi.as_view(),
+        name="api-subscription-quantity-history",
+    ),
+    path(
+        "v1/contracts/getSubscriptionSeatsHistory",
+        subscriptions.SeatsHistoryApi.as_view(),
+        name="api-subscription-seats-history",
+    ),
+    path(
+        "v1/contracts/seatBalances/list",
+        subscriptions.SeatBalancesApi.as_view(),
+        name="api-seat-balances-list",
     ),
     path("v2/contracts/get", views.ContractGetV2Api.as_view(), name="api-contract-get-v2"),
     path("v2/contracts/list", views.ContractListV2Api.as_view(), name="api-contract-list-v2"),
