@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
@@ -162,8 +163,12 @@ def contract_scheduled_invoices_sync(
     """Invoices for commit purchases (invoice schedules) and scheduled charges, one per
     timestamp, for every item dated before `through` (all items when None)."""
     items: dict[datetime, list[DraftLine]] = {}
+    # A customer-level commit is invoiced on the contract it names in invoice_contract.
+    billed_here = Q(commit__contract=contract) | Q(
+        commit__contract__isnull=True, commit__invoice_contract=contract
+    )
     commit_items = CommitInvoiceItem.objects.filter(
-        commit__contract=contract, commit__kind=CommitKind.PREPAID, commit__do_not_invoice=False,
+        billed_here, commit__kind=CommitKind.PREPAID, commit__do_not_invoice=False,
         commit__archived_at__isnull=True,
     ).select_related("commit__product")  # fmt: skip
     charge_items = ScheduledChargeItem.objects.filter(

@@ -140,3 +140,20 @@ def test_customer_commit_applicable_contracts_must_be_the_customers(world):
                 {"amount": 1, "starting_at": JAN.isoformat(), "ending_before": FEB.isoformat()}]},
         })  # fmt: skip
     assert Commit.objects.count() == 0
+
+
+def test_customer_level_commit_is_invoiced_on_its_invoice_contract(world):
+    from invoicing.services import contract_scheduled_invoices_sync
+
+    product = product_create(name="Shared prepaid", type="FIXED")
+    customer_commit_create(customer=world.customer, credit=False, data={
+        "product_id": str(product.public_id), "priority": 1, "type": "PREPAID",
+        "invoice_contract_id": str(world.contract.public_id),
+        "access_schedule": {"schedule_items": [
+            {"amount": 50000, "starting_at": JAN.isoformat(), "ending_before": MAR.isoformat()}]},
+        "invoice_schedule": {"schedule_items": [
+            {"amount": 50000, "timestamp": JAN.isoformat()}]},
+    })  # fmt: skip
+    [invoice] = contract_scheduled_invoices_sync(contract=world.contract)
+    [line] = invoice.lines.all()
+    assert (line.type, line.total, invoice.total) == ("COMMIT_PURCHASE", 50000, 50000)
