@@ -11,6 +11,9 @@ from contracts.models import Contract
 from contracts.services import contract_create
 from customers.models import Customer
 from pricing import demo as pricing_demo
+from pricing.models import USD_CENTS_ID
+
+USD_CENTS = str(USD_CENTS_ID)
 
 
 def _iso(moment: datetime) -> str:
@@ -52,6 +55,35 @@ def _terms(alias: str, start: datetime, products: dict[str, Any]) -> dict[str, A
                            "applicable_product_tags": ["tokens"]}],
         },
         "initech": {"name": "Initech AI — Pay as you go", "scheduled_charges": [fee]},
+        "umbrella": {
+            "name": "Umbrella Labs — Team",
+            "subscriptions": [{"temporary_id": "seats", "name": "Team seats", "collection_schedule": "ADVANCE",
+                               "initial_quantity": 25,
+                               "proration": {"invoice_behavior": "BILL_IMMEDIATELY", "is_prorated": True},
+                               "subscription_rate": {"billing_frequency": "MONTHLY", "product_id": pid["Team seats"]}}],
+            "recurring_credits": [{"product_id": pid["Promotional credit"], "name": "Monthly seat credit",
+                                   "priority": 1, "starting_at": _iso(start), "commit_duration": {"value": 1, "unit": "PERIODS"},
+                                   "access_amount": {"credit_type_id": USD_CENTS, "unit_price": 500, "quantity": 1},
+                                   "recurrence_frequency": "MONTHLY",
+                                   "subscription_config": {"subscription_id": "seats", "allocation": "POOLED",
+                                                           "apply_seat_increase_config": {"is_prorated": True}}}],
+            "prepaid_balance_threshold_configuration": {
+                "is_enabled": True, "threshold_amount": 100_000, "recharge_to_amount": 500_000,
+                "commit": {"product_id": pid["Prepaid commit"], "name": "Auto-recharge"},
+                "payment_gate_config": {"payment_gate_type": "NONE"}},
+        },
+        "piedpiper": {
+            "name": "Pied Piper — Startup",
+            "recurring_commits": [{"product_id": pid["Prepaid commit"], "name": "Monthly prepaid commit",
+                                   "priority": 1, "starting_at": _iso(start), "commit_duration": {"value": 1, "unit": "PERIODS"},
+                                   "access_amount": {"credit_type_id": USD_CENTS, "unit_price": 200_000, "quantity": 1},
+                                   "invoice_amount": {"credit_type_id": USD_CENTS, "unit_price": 200_000, "quantity": 1},
+                                   "recurrence_frequency": "MONTHLY", "proration": "FIRST_AND_LAST"}],
+            "spend_threshold_configuration": {
+                "is_enabled": True, "threshold_amount": 1_000_000,
+                "commit": {"product_id": pid["Prepaid commit"], "name": "Threshold billing"},
+                "payment_gate_config": {"payment_gate_type": "NONE"}},
+        },
         "hooli": {
             "name": "Hooli Search — Enterprise",
             "overrides": [{"starting_at": _iso(start), "type": "OVERWRITE", "product_id": pid["API calls"],
@@ -61,6 +93,26 @@ def _terms(alias: str, start: datetime, products: dict[str, Any]) -> dict[str, A
         },
     }  # fmt: skip
     return terms.get(alias, {})
+
+
+def _related(alias: str, customer: Customer, data: dict[str, Any], start: datetime) -> None:
+    """Stark is a child account of Acme (Acme pays); Wayne Vision renewed last year's contract."""
+    if alias == "stark":
+        data["name"] = "Stark Analytics — Acme subsidiary"
+        parent = Contract.objects.filter(uniqueness_key="demo-acme").select_related("customer").first()
+        if parent is not None:
+            data["hierarchy_configuration"] = {
+                "parent": {"customer_id": str(parent.customer.public_id), "contract_id": str(parent.public_id)},
+                "payer": "PARENT", "usage_statement_behavior": "CONSOLIDATE",
+            }  # fmt: skip
+    if alias == "wayne-vision":
+        old = contract_create(customer=customer, data={
+            "starting_at": _iso(add_months(start, -12)), "ending_before": _iso(add_months(start, 12)),
+            "rate_card_id": data["rate_card_id"], "name": "Wayne Vision — Pilot",
+            "uniqueness_key": "demo-wayne-vision-pilot",
+        })  # fmt: skip
+        data["name"] = "Wayne Vision — Renewal"
+        data["transition"] = {"from_contract_id": str(old.public_id), "type": "RENEWAL"}
 
 
 def load(stdout) -> None:
@@ -88,6 +140,7 @@ def load(stdout) -> None:
                 if v is not None
             },
         }
+        _related(aliases[0] if aliases else "", customer, data, start)
         contract_create(customer=customer, data=data)
         created += 1
     stdout.write(f"Contracts demo: {created} new contracts on '{card.name}'.")

@@ -53,6 +53,17 @@ class Contract(models.Model):
     usage_filter = models.JSONField(null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    # Account hierarchy: a child contract names its parent (a contract of another customer);
+    # who pays and whether its statements go on the parent's invoices.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    hierarchy_payer = models.CharField(max_length=8, blank=True)  # SELF | PARENT
+    hierarchy_usage_statement_behavior = models.CharField(
+        max_length=12, blank=True
+    )  # CONSOLIDATE | SEPARATE
+    # As a parent: CONCATENATE (child statements appended to the parent's invoice) | NONE
+    invoice_consolidation_type = models.CharField(max_length=12, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -318,6 +329,28 @@ class ContractEdit(models.Model):
 
 
 auditlog.register(ContractEdit)
+
+
+class ContractTransition(models.Model):
+    """A renewal or supersede: `to_contract` takes over from `from_contract`, which ends when
+    the new one starts. A contract is transitioned from at most once."""
+
+    from_contract = models.OneToOneField(
+        Contract, on_delete=models.PROTECT, related_name="transition_out"
+    )
+    to_contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="transitions_in"
+    )
+    type = models.CharField(max_length=10)  # RENEWAL | SUPERSEDE
+    # REMOVE: the old contract's future postpaid true-ups are not billed; AS_IS: they are.
+    future_trueup = models.CharField(max_length=8, default="AS_IS")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+auditlog.register(ContractTransition)
 
 
 class RecurringCommit(models.Model):

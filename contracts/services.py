@@ -133,7 +133,9 @@ def commit_create_from_wire(
         rollover_fraction=reader.decimal("rollover_fraction", minimum=Decimal(0)),
         custom_fields=reader.str_map("custom_fields"),
         uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
+        **hierarchy_from_wire(reader),
     )
+    hierarchy_check(reader, contract)
     if commit.rollover_fraction is not None and commit.rollover_fraction > 1:
         raise reader.fail("rollover_fraction", "must be between 0 and 1.")
     invoice_schedule = reader.child("invoice_schedule")
@@ -288,6 +290,7 @@ def _scheduled_charge_create(reader: Reader, contract: Contract) -> ScheduledCha
 def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
     """Create a contract and everything on it from a /v1/contracts/create body (with a
     package's terms first when it names a package_id or package_alias)."""
+    from contracts.hierarchy import hierarchy_check, hierarchy_from_wire, transition_from_wire
     from contracts.packages import with_package
     from contracts.recurring import recurring_create_from_wire
 
@@ -351,6 +354,7 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
     if contract.custom_fields:
         custom_fields_validate(entity="contract", values=contract.custom_fields)
     contract.save()
+    transition_from_wire(reader, contract)
     for item in reader.children("commits"):
         commit_create_from_wire(item, customer=customer, contract=contract)
     for item in reader.children("credits"):

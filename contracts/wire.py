@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from contracts.hierarchy import hierarchy_to_wire, transitions_to_wire
 from contracts.ledger import commit_available_balance
 from contracts.models import Commit, CommitKind, Contract, LedgerEntry, LedgerEntryType
 
@@ -239,7 +240,8 @@ def contract_to_wire(
             "billing_anchor_date": iso(contract.usage_statement_anchor),
         },
         "usage_filter": [],
-        "transitions": [],
+        "transitions": transitions_to_wire(contract),
+        "hierarchy_configuration": hierarchy_to_wire(contract),
         "commits": [
             commit_to_wire(c, include_balance=include_balance, include_ledgers=include_ledgers)
             for c in commits

@@ -134,11 +134,18 @@ def postpaid_true_up_lines(contract: Contract, period: Period, places: int) -> l
     from contracts.selectors import segment_balance
 
     lines = []
+    # A renewal that says trueup REMOVE drops the true-ups falling due after the hand-over.
+    transition = getattr(contract, "transition_out", None)
+    removed_from = transition.to_contract.starting_at if transition and (
+        transition.future_trueup == "REMOVE"
+    ) else None  # fmt: skip
     for commit in Commit.objects.filter(
         contract=contract, kind=CommitKind.POSTPAID, archived_at__isnull=True
     ):
         for segment in commit.segments.all():
             if not period.start < segment.ending_before <= period.end:
+                continue
+            if removed_from is not None and segment.ending_before >= removed_from:
                 continue
             shortfall = segment_balance(segment, exclude_invoice_period_start=period.start)
             if shortfall > 0:

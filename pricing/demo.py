@@ -40,6 +40,7 @@ def catalog() -> dict[str, Product]:
         "Prepaid commit": _product("Prepaid commit", "FIXED", tags=["commits"]),
         "Promotional credit": _product("Promotional credit", "FIXED", tags=["credits"]),
         "Onboarding": _product("Onboarding", "PRO_SERVICE", tags=["services"]),
+        "Team seats": _product("Team seats", "SUBSCRIPTION", tags=["seats"]),
     }  # fmt: skip
     products["Premium support"] = _product(
         "Premium support", "COMPOSITE", composite_tags=["usage"], tags=["support"]
@@ -50,6 +51,7 @@ def catalog() -> dict[str, Product]:
 def rate_card(products: dict[str, Product]) -> RateCard:
     card = RateCard.objects.filter(name="Standard 2026", archived_at__isnull=True).first()
     if card is not None:
+        _seat_rate(card, products)
         return card
     card = rate_card_create(
         name="Standard 2026", description="List prices for all self-serve and enterprise plans."
@@ -106,7 +108,18 @@ def rate_card(products: dict[str, Product]) -> RateCard:
         rate_type="PERCENTAGE",
         price="0.05",
     )
+    _seat_rate(card, products)
     return card  # fmt: skip
+
+
+def _seat_rate(card: RateCard, products: dict[str, Product]) -> None:
+    """$30 a seat a month, prorated (added apart: cards of earlier demos lack it)."""
+    if card.rates.filter(product=products["Team seats"]).exists():
+        return
+    rate_add(
+        rate_card=card, product=products["Team seats"], starting_at=FROM,
+        rate_type="SUBSCRIPTION", price=3000, billing_frequency="MONTHLY", is_prorated=True,
+    )  # fmt: skip
 
 
 def packages(products: dict[str, Product], card: RateCard) -> list[Package]:
