@@ -133,9 +133,7 @@ def commit_create_from_wire(
         rollover_fraction=reader.decimal("rollover_fraction", minimum=Decimal(0)),
         custom_fields=reader.str_map("custom_fields"),
         uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
-        **hierarchy_from_wire(reader),
     )
-    hierarchy_check(reader, contract)
     if commit.rollover_fraction is not None and commit.rollover_fraction > 1:
         raise reader.fail("rollover_fraction", "must be between 0 and 1.")
     invoice_schedule = reader.child("invoice_schedule")
@@ -341,7 +339,9 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
         usage_filter=reader.raw("usage_filter"),
         custom_fields=reader.str_map("custom_fields"),
         uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
+        **hierarchy_from_wire(reader),
     )
+    hierarchy_check(reader, contract)
     if (
         contract.uniqueness_key
         and Contract.objects.filter(
