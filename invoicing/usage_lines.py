@@ -16,7 +16,7 @@ from billing_console.lib.money import round_line
 from billing_console.lib.periods import Period, split_at
 from contracts.models import Contract
 from invoicing.overrides import ResolvedPrice, resolve_price
-from pricing import rating
+from invoicing.tier_carry import converted, tier_carry
 from pricing import selectors as pricing_selectors
 from pricing.models import Product
 from usage.selectors import metric_usage
@@ -135,8 +135,18 @@ def _product_lines(
             else:
                 run.append((piece, price, state, quantity))
     lines = []
+    reset = {str(rate.public_id): rate.tier_reset_frequency for rate in rates}
+    carries: dict[tuple, dict[tuple, Decimal]] = {}
     for group, run in runs.items():
-        used = Decimal(0)  # units already priced in this statement: tiers continue across pieces
+        _piece, first_price, first_state, _known = run[0]
+        frequency = reset.get(first_price.rate_id, 1)
+        key = (frequency, first_state.pk)
+        if key not in carries:
+            carries[key] = tier_carry(
+                contract, first_state, _group_key(first_state), window, frequency, usage
+            )
+        # Units already priced: earlier statements of the tier block, then earlier pieces.
+        used = carries[key].get(group, Decimal(0))
         for piece, price, state, known in run:
             group_key = _group_key(state)
             raw = known
@@ -167,15 +177,7 @@ def _price_line(
     used: Decimal,
     places: int,
 ) -> DraftLine:
-    conversion = state.quantity_conversion or {}
-    rounding_rule = state.quantity_rounding or {}
-    quantity = rating.convert_quantity(
-        raw,
-        factor=Decimal(str(conversion["conversion_factor"])) if conversion else None,
-        operation=conversion.get("operation"),
-        decimal_places=rounding_rule.get("decimal_places"),
-        rounding_method=rounding_rule.get("rounding_method"),
-    )
+    quantity = converted(state, raw)
     rated = price.rate(quantity, already_used=used)
     return DraftLine(
         type="USAGE",

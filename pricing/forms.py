@@ -326,7 +326,20 @@ class RateFields(forms.Form):
 
 class RateAddForm(RateFields):
     product = forms.ModelChoiceField(queryset=Product.objects.none(), to_field_name="public_id")
-    field_order = ["product", "starting_at", "ending_before", "rate_type", "price", "tiers"]
+    tier_reset_frequency = forms.IntegerField(
+        required=False, min_value=1, max_value=120, initial=1, label="Tiers reset every",
+        help_text="TIERED only: usage statements over which tiers fill before starting again.",
+    )  # fmt: skip
+    field_order = [
+        "product", "starting_at", "ending_before", "rate_type", "price", "tiers",
+        "tier_reset_frequency",
+    ]  # fmt: skip
+
+    def rate_fields(self) -> dict[str, Any]:
+        fields = super().rate_fields()
+        if fields["rate_type"] == RateType.TIERED:
+            fields["tier_reset_frequency"] = self.cleaned_data["tier_reset_frequency"] or 1
+        return fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_add_%s")

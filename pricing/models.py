@@ -170,6 +170,9 @@ class Rate(models.Model):
     quantity = RateField(null=True, blank=True)
     commit_rate = models.JSONField(null=True, blank=True)  # {rate_type, price, tiers}
     billing_frequency = models.CharField(max_length=12, blank=True)
+    # TIERED only: tiers fill over this many usage statements before they start again (1: every
+    # statement starts at the first tier).
+    tier_reset_frequency = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

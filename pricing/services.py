@@ -406,6 +406,7 @@ def rate_add(
     commit_rate: dict[str, Any] | None = None,
     custom_rate: dict[str, Any] | None = None,
     billing_frequency: str = "",
+    tier_reset_frequency: Any = 1,
     field_prefix: str = "",
 ) -> Rate:
     """Add a rate; refuses one that overlaps in time a rate of the same product and group values."""
@@ -415,6 +416,9 @@ def rate_add(
         credit_type=credit_type, is_prorated=is_prorated, quantity=quantity, commit_rate=commit_rate,
         custom_rate=custom_rate, billing_frequency=billing_frequency, prefix=field_prefix,
     )  # fmt: skip
+    fields["tier_reset_frequency"] = _tier_reset_frequency(
+        f"{field_prefix}tier_reset_frequency", tier_reset_frequency, rate_type
+    )
     RateCard.objects.select_for_update().get(
         pk=rate_card.pk
     )  # serialize overlapping checks per card
@@ -433,15 +437,32 @@ def rate_update(*, rate: Rate, **changes: Any) -> Rate:
         "quantity": rate.quantity, "commit_rate": rate.commit_rate, "custom_rate": rate.custom_rate,
         "billing_frequency": rate.billing_frequency,
     }  # fmt: skip
+    reset = changes.pop("tier_reset_frequency", rate.tier_reset_frequency)
     current.update(changes)
     if current["rate_type"] != "TIERED":
         current["tiers"] = None
+        reset = 1
     fields = _rate_fields(rate_card=rate.rate_card, prefix="", **current)
+    fields["tier_reset_frequency"] = _tier_reset_frequency(
+        "tier_reset_frequency", reset, current["rate_type"]
+    )
     _check_overlap(rate.rate_card, fields, rate.pk, "")
     for key, value in fields.items():
         setattr(rate, key, value)
     rate.save()
     return rate
+
+
+def _tier_reset_frequency(field: str, value: Any, rate_type: str) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise ApplicationError(f"{field}: must be a whole number of usage statements.")
+    if not 1 <= value <= 120:
+        raise ApplicationError(f"{field}: must be between 1 and 120.")
+    if value > 1 and rate_type != RateType.TIERED:
+        raise ApplicationError(f"{field}: only TIERED rates carry tiers across statements.")
+    return int(value)
 
 
 def _rate_fields(
@@ -621,4 +642,5 @@ def rate_input_from_wire(reader: Reader) -> dict[str, Any]:
         "commit_rate": commit_rate,
         "custom_rate": custom_rate,
         "billing_frequency": reader.choice("billing_frequency", BILLING_FREQUENCIES),
+        "tier_reset_frequency": reader.raw("tier_reset_frequency"),
     }

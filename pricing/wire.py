@@ -224,6 +224,7 @@ def rate_to_wire(rate: Rate) -> dict[str, Any]:
         out["price"] = json_number(rate.price)
     if rate.tiers:
         out["tiers"] = tiers_to_wire(rate.tiers)
+        out["tier_reset_frequency"] = rate.tier_reset_frequency
     if rate.quantity is not None:
         out["quantity"] = json_number(rate.quantity)
     if rate.custom_rate is not None:
