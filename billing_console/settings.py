@@ -128,11 +128,13 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST API (Metronome wire format) ---------------------------------------------------
+# The largest request body (bytes): the API answers 413 above it. 100 events of a few KB fit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["billing_console.auth.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["billing_console.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "billing_console.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "billing_console.schema.ConsoleAutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing_console.api import ApplicationError
+from billing_console.wire import MAX_NUMBER
 
 AGGREGATIONS = ("COUNT", "SUM", "MAX", "UNIQUE", "LATEST")
 NEEDS_KEY = ("SUM", "MAX", "UNIQUE", "LATEST")
@@ -134,7 +135,8 @@ def number(value: Any) -> Decimal | None:
         result = Decimal(str(value))
     except InvalidOperation:
         return None
-    return result if result.is_finite() else None
+    # Beyond the database's quantities (10^16) a value is not a usable number.
+    return result if result.is_finite() and abs(result) < MAX_NUMBER else None
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Usage writes: event ingestion (validated whole, deduplicated, atomic) and billable metrics."""
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,36 @@ class IngestResult:
     duplicates: int
 
 
+MAX_PROPERTIES = 256
+MAX_PROPERTY_KEY = 256
+MAX_PROPERTY_TEXT = 8192
+# Property numbers beyond this are refused (nanosecond timestamps, ~1e18, are fine); metrics
+# aggregate values below 10^16 only, the range of the database's quantities.
+MAX_PROPERTY_NUMBER = 10**30
+
+
+def _check_properties(reader: Reader, properties: dict[str, Any]) -> None:
+    """Bounded properties: a metric reads them, a rollup sums them (its numbers must fit
+    the database's), and every event is stored for 34 days at least."""
+    if len(properties) > MAX_PROPERTIES:
+        raise reader.fail("properties", f"may have at most {MAX_PROPERTIES} keys.")
+    stack: list[tuple[str, Any]] = [("properties", properties)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if len(key) > MAX_PROPERTY_KEY:
+                    raise reader.fail(path, f"keys must be at most {MAX_PROPERTY_KEY} characters.")
+                stack.append((f"{path}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, str) and len(value) > MAX_PROPERTY_TEXT:
+            raise reader.fail(path, f"must be at most {MAX_PROPERTY_TEXT} characters.")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value) or abs(value) >= MAX_PROPERTY_NUMBER:
+                raise reader.fail(path, "is out of range (numbers must be below 10^30).")
+
+
 def _read_event(index: int, raw: Any, now: datetime) -> dict[str, Any]:
     reader = Reader(raw, f"usage[{index}]")
     timestamp = reader.datetime("timestamp", required=True)
@@ -38,6 +69,7 @@ def _read_event(index: int, raw: Any, now: datetime) -> dict[str, Any]:
     properties = reader.raw("properties", {})
     if not isinstance(properties, dict):
         raise reader.fail("properties", "must be an object.")
+    _check_properties(reader, properties)
     return {
         "transaction_id": reader.str("transaction_id", required=True, max_length=128),
         "customer_id": reader.str("customer_id", required=True, max_length=255),
