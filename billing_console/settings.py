@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pricing",
     "contracts",
     "invoicing",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -187,7 +188,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.recurring_commits_issue",
         "schedule": 900.0,
     },
+    "webhooks-deliveries-sweep": {"task": "webhooks.tasks.deliveries_sweep", "schedule": 15.0},
+    # Threshold billing is evaluated after ingest and payments; this sweep is the safety net.
+    "thresholds-sweep": {"task": "invoicing.tasks.thresholds_sweep", "schedule": 300.0},
 }
+# Outbound webhooks: attempts back off base, 2 x base, 4 x base, ... seconds up to the max
+# delay, and stop after max attempts (a redeliver starts a fresh schedule). The lease is how long
+# an attempt in flight keeps a delivery claimed before the sweep may retry it (a worker died).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 5)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15)
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
 # Drafts are finalized this long after their period ends (late events may still arrive).
 INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("usage.urls")),  # billable-metrics/, events/
     path("contracts/", include("contracts.urls")),
     path("invoices/", include("invoicing.urls")),
+    path("webhooks/", include("webhooks.urls")),
 ]
 
 handler404 = "billing_console.views.not_found"

@@ -471,3 +471,60 @@ class SubscriptionQuantityChange(models.Model):
 
 auditlog.register(Subscription)
 auditlog.register(SubscriptionQuantityChange)
+
+
+class ThresholdKind(models.TextChoices):
+    SPEND = "SPEND"  # spend_threshold_configuration: bill when outstanding spend reaches X
+    PREPAID_BALANCE = "PREPAID_BALANCE"  # prepaid_balance_threshold_configuration: recharge
+
+
+class ThresholdChargeStatus(models.TextChoices):
+    PENDING_PAYMENT = "PENDING_PAYMENT"  # gated: invoiced, commit not usable until paid
+    RELEASED = "RELEASED"  # the commit is usable (paid, or not gated)
+    FAILED = "FAILED"  # payment failed: commit archived, invoice voided, config disabled
+
+
+class ThresholdCharge(models.Model):
+    """One crossing of a contract's spend or prepaid balance threshold: the commit granted and
+    the invoice issued for it. `sequence` numbers the crossings per contract and kind, so a
+    re-evaluation (or a concurrent one) can never charge the same crossing twice."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # workflow id
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="threshold_charges"
+    )
+    kind = models.CharField(max_length=16, choices=ThresholdKind.choices)
+    sequence = models.PositiveIntegerField()  # 1, 2, ... per contract and kind
+    status = models.CharField(max_length=16, choices=ThresholdChargeStatus.choices)
+    payment_gate_type = models.CharField(max_length=10)  # NONE | STRIPE | EXTERNAL
+    observed = RateField()  # spend reached, or balance left, when crossed (credit type unit)
+    threshold_amount = RateField()
+    amount = RateField()  # granted on the commit, in the credit type's unit (USD cents)
+    invoice_amount = RateField()  # billed for it (after any discount), rounded
+    commit = models.OneToOneField(
+        Commit, null=True, blank=True, on_delete=models.PROTECT, related_name="threshold_charge"
+    )
+    # The invoice billing the commit (invoicing sits above contracts, so a plain UUID).
+    invoice_public_id = models.UUIDField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "kind", "sequence"], name="threshold_charge_once_per_crossing"
+            ),
+            # While a gated charge awaits payment no further charge of that kind is made.
+            models.UniqueConstraint(
+                fields=["contract", "kind"],
+                condition=Q(status="PENDING_PAYMENT"),
+                name="threshold_charge_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.sequence} on {self.contract_id}"
+
+
+auditlog.register(ThresholdCharge)

@@ -40,3 +40,37 @@ def invoices_finalize_due() -> int:
     finalized = services.invoice_finalize_due(now=now, grace=grace)
     segments_expire(now=now)
     return finalized
+
+
+@shared_task
+def thresholds_evaluate_customers(customer_refs: list[str]) -> int:
+    """After an ingest: evaluate the threshold billing of the customers its events named."""
+    from invoicing.thresholds import contracts_to_evaluate
+
+    contract_ids = contracts_to_evaluate(customer_refs=customer_refs)
+    for contract_id in contract_ids:
+        contract_thresholds_evaluate_task(contract_id)
+    return len(contract_ids)
+
+
+@shared_task
+def contract_thresholds_evaluate_task(contract_id: int) -> int:
+    """Charge any spend threshold or prepaid balance threshold the contract has crossed
+    (idempotent: one charge per crossing)."""
+    from invoicing.thresholds import contract_thresholds_evaluate
+
+    contract = Contract.objects.filter(pk=contract_id).first()
+    if contract is None:
+        return 0
+    return len(contract_thresholds_evaluate(contract=contract))
+
+
+@shared_task
+def thresholds_sweep() -> int:
+    """Safety net run by beat: evaluate every contract with threshold billing enabled."""
+    from invoicing.thresholds import contracts_to_evaluate
+
+    contract_ids = contracts_to_evaluate()
+    for contract_id in contract_ids:
+        contract_thresholds_evaluate_task.delay(contract_id)
+    return len(contract_ids)
