@@ -99,7 +99,9 @@ def _related(alias: str, customer: Customer, data: dict[str, Any], start: dateti
     """Stark is a child account of Acme (Acme pays); Wayne Vision renewed last year's contract."""
     if alias == "stark":
         data["name"] = "Stark Analytics — Acme subsidiary"
-        parent = Contract.objects.filter(uniqueness_key="demo-acme").select_related("customer").first()
+        parent = (
+            Contract.objects.filter(uniqueness_key="demo-acme").select_related("customer").first()
+        )
         if parent is not None:
             data["hierarchy_configuration"] = {
                 "parent": {"customer_id": str(parent.customer.public_id), "contract_id": str(parent.public_id)},
