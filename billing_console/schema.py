@@ -7,8 +7,34 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}},
+    "required": ["message"],
+}
+# Every operation may answer with these, each as {"message": "..."} (billing_console/api.py).
+ERROR_RESPONSES = {
+    "400": "Invalid input; the message names the field at fault.",
+    "401": "Missing, unknown or revoked API token.",
+    "404": "An id in the path or body names nothing this token can see.",
+    "409": "A uniqueness_key already used, or a conflicting state.",
+    "413": "The request body is larger than the server accepts.",
+}
+
 
 class ConsoleAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for code, description in ERROR_RESPONSES.items():
+            responses.setdefault(
+                code,
+                {
+                    "description": description,
+                    "content": {"application/json": {"schema": ERROR_SCHEMA}},
+                },
+            )
+        return responses
+
     def get_serializer_name(self, serializer: serializers.Serializer, direction: Any) -> str:
         """Nested `XxxApi.InputSerializer` classes are named after their view, not 'Input'."""
         qualname = serializer.__class__.__qualname__
