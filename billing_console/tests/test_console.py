@@ -56,9 +56,11 @@ def test_load_demo_is_idempotent_and_logs_in(client, db):
     first = (UsageEvent.objects.count(), Contract.objects.count(), Invoice.objects.count())
     call_command("load_demo")
     assert (UsageEvent.objects.count(), Contract.objects.count(), Invoice.objects.count()) == first
-    assert first[0] > 5000 and first[1] == 8
+    # Nine contracts: one per customer, and the pilot that Wayne Vision's contract renewed.
+    assert first[0] > 5000 and first[1] == 9
     assert Invoice.objects.filter(status="FINALIZED", total__gt=0).exists()
-    assert Invoice.objects.filter(status="DRAFT").count() == 8  # each contract's current month
+    # Each current contract's current month (the renewed pilot ended before it).
+    assert Invoice.objects.filter(status="DRAFT").count() == 8
     assert Customer.objects.count() == 8
     assert client.login(username="demo", password="demo")
     api = APIClient()
