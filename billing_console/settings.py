@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pricing",
     "contracts",
     "invoicing",
+    "alerts",
     "webhooks",
 ]
 
@@ -189,6 +190,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
     },
     "webhooks-deliveries-sweep": {"task": "webhooks.tasks.deliveries_sweep", "schedule": 15.0},
+    # Alerts are evaluated on every change (ingest, invoice, ledger); this sweep is a safety net.
+    "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": 900.0},
+    "lifecycle-notifications-due": {
+        "task": "alerts.tasks.lifecycle_notifications_due",
+        "schedule": 60.0,
+    },
     # Threshold billing is evaluated after ingest and payments; this sweep is the safety net.
     "thresholds-sweep": {"task": "invoicing.tasks.thresholds_sweep", "schedule": 300.0},
 }
@@ -201,6 +208,9 @@ WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15)
 WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
+# Ingest requests naming one customer within this window share one alert evaluation, run when
+# the window closes (a hot customer is evaluated at most once a window per web process).
+ALERTS_EVALUATION_DEBOUNCE_SECONDS = env_int("ALERTS_EVALUATION_DEBOUNCE_SECONDS", 1)
 # Drafts are finalized this long after their period ends (late events may still arrive).
 INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)
 

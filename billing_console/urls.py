@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("pricing.api.urls")),
     path("", include("contracts.api.urls")),
     path("", include("invoicing.api.urls")),
+    path("", include("alerts.api.urls")),
     path("v1/customFields/addKey", api_views.CustomFieldAddKeyApi.as_view()),
     path("v1/customFields/removeKey", api_views.CustomFieldRemoveKeyApi.as_view()),
     path("v1/customFields/listKeys", api_views.CustomFieldListKeysApi.as_view()),
@@ -33,6 +34,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("invoices/", include("invoicing.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("alerts/", include("alerts.urls")),
 ]
 
 handler404 = "billing_console.views.not_found"

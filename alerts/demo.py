@@ -1,0 +1,75 @@
+"""Demo alerts and lifecycle notifications: spend, per-model spend, low balance, invoice total
+and usage alerts, evaluated now for every demo customer; renewal and credit-expiry offsets; and
+the contract.create / commit.create system events turned on. Idempotent by uniqueness_key."""
+
+from typing import Any
+
+from alerts.evaluation import customers_evaluate
+from alerts.lifecycle import offset_notification_create, system_notification_set
+from alerts.models import Alert, OffsetNotification
+from alerts.services import alert_create
+from customers.models import Customer, IngestAlias
+from usage.models import BillableMetric
+
+
+def _alerts() -> list[dict[str, Any]]:
+    acme = IngestAlias.objects.filter(alias="acme").select_related("customer").first()
+    tokens = BillableMetric.objects.active().filter(name="Input tokens").first()
+    alerts: list[dict[str, Any]] = [
+        {"uniqueness_key": "demo-spend-250", "alert_type": "spend_threshold_reached",
+         "name": "Monthly spend over $250", "threshold": 25_000},
+        {"uniqueness_key": "demo-spend-per-model", "alert_type": "spend_threshold_reached",
+         "name": "Spend per model over $60", "threshold": 6_000, "group_values": [{"key": "model"}]},
+        {"uniqueness_key": "demo-invoice-200", "alert_type": "invoice_total_reached",
+         "name": "Usage invoice over $200", "threshold": 20_000, "invoice_types_filter": ["USAGE"]},
+        {"uniqueness_key": "demo-enterprise-spend", "alert_type": "spend_threshold_reached",
+         "name": "Enterprise accounts over $220", "threshold": 22_000,
+         "custom_field_filters": [{"entity": "Customer", "key": "tier", "value": "enterprise"}]},
+    ]  # fmt: skip
+    if acme is not None:
+        alerts.append({
+            "uniqueness_key": "demo-acme-low-balance",
+            "alert_type": "low_remaining_contract_credit_and_commit_balance_reached",
+            "name": "Acme prepaid balance under $50,000", "threshold": 5_000_000,
+            "customer_id": str(acme.customer.public_id),
+        })  # fmt: skip
+    if tokens is not None:
+        alerts.append({
+            "uniqueness_key": "demo-tokens-50m", "alert_type": "usage_threshold_reached",
+            "name": "50M input tokens this period", "threshold": 50_000_000,
+            "billable_metric_id": str(tokens.public_id),
+        })  # fmt: skip
+    return alerts
+
+
+NOTIFICATIONS = (
+    ("demo-renewal-30d", "Renewal reminder (30 days before contract end)", "contract.end", "-P30D"),
+    (
+        "demo-welcome-3d",
+        "Onboarding check-in (3 days after contract start)",
+        "contract.start",
+        "P3D",
+    ),
+    ("demo-credit-expiring-7d", "Credit expiring in 7 days", "credit.segment.end", "-P7D"),
+)
+
+
+def load(stdout) -> None:
+    created = 0
+    for body in _alerts():
+        if not Alert.objects.filter(uniqueness_key=body["uniqueness_key"]).exists():
+            alert_create(data=body)
+            created += 1
+    for key, name, event_type, offset in NOTIFICATIONS:
+        if not OffsetNotification.objects.filter(uniqueness_key=key).exists():
+            offset_notification_create(
+                data={"name": name, "policy": {"type": event_type, "offset": offset},
+                      "uniqueness_key": key},
+                created_by="demo",
+            )  # fmt: skip
+    for event_type in ("contract.create", "commit.create", "credit.create"):
+        system_notification_set(event_type=event_type, is_enabled=True)
+    # Evaluate now so the console shows states at once (the worker would within seconds).
+    customers = Customer.objects.active().values_list("pk", flat=True)
+    changed = customers_evaluate(customers, triggered_by="create")
+    stdout.write(f"Alerts demo: {created} new alerts, {changed} customer states changed.")
