@@ -22,7 +22,8 @@ PUBLIC = {
     "logout": "signing out needs no rights",
     "openapi-schema": "the API description is public, like Metronome's",
     "api-docs": "the API reference page renders the public schema",
-    "embed": "embeds authenticate by their signed, expiring token (tested in embeds/)",
+    "embeds:dashboard": "embeds authenticate by their signed, expiring token (tested in embeds/)",
+    "embeds:invoice-detail": "an embedded invoice, under the same token, scoped to its customer",
     "stripe-webhook": "Stripe authenticates by its signature (tested in invoicing/)",
 }
 SKIPPED_PREFIXES = {
@@ -33,7 +34,7 @@ SKIPPED_PREFIXES = {
 READ_ONLY_WRITES = {
     "logout": "signing out",
     "login": "signing in",
-    "metric-preview": "previews a draft metric over recent events; writes nothing",
+    "usage:metric-preview": "previews a draft metric over recent events; writes nothing",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 SAMPLE = {"uuid": str(uuid.UUID(int=1)), "int": "1", "str": "x", "slug": "x", "path": "x"}
@@ -51,10 +52,7 @@ class Route:
         return cls if isinstance(cls, type) and issubclass(cls, APIView) else None
 
     def public_reason(self) -> str | None:
-        for key, why in PUBLIC.items():
-            if self.name == key or self.name.startswith(f"{key}-"):
-                return why
-        return None
+        return PUBLIC.get(self.name)
 
 
 def _sample(route: str) -> str:
@@ -72,7 +70,7 @@ def _walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[Route]:
             ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from _walk(entry.url_patterns, prefix + route, ns)
         elif isinstance(entry, URLPattern):
-            yield Route(_sample(prefix + route), f"{entry.name or ''}", entry.callback)
+            yield Route(_sample(prefix + route), f"{namespace}{entry.name or ''}", entry.callback)
 
 
 def routes() -> list[Route]:
@@ -157,6 +155,14 @@ def test_every_console_write_refuses_a_read_only_user(bob):
                     f"{method.upper()} {route.path} ({route.name}): {response.status_code}"
                 )
     assert failures == []
+
+
+@pytest.mark.django_db
+def test_public_pages_refuse_a_forged_token():
+    client = Client()
+    for route in routes():
+        if route.public_reason() and route.name.startswith("embeds:"):
+            assert client.get(route.path).status_code == 403, route.path
 
 
 def test_no_api_view_opts_out_of_authentication_unlisted():
