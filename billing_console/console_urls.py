@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from billing_console import views
 
@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.settings_page, name="settings"),
     path("tokens/create", views.api_token_create, name="api-token-create"),
     path("tokens/<uuid:token_id>/revoke", views.api_token_revoke, name="api-token-revoke"),
+    path("billing-providers/", include("customers.provider_urls")),
 ]

@@ -36,6 +36,15 @@ def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     return can_write(user, frozenset({ADMIN}))
 
 
+# Who sets how customers are billed (billing provider configurations of customers and
+# contracts). Stripe accounts themselves, with their secrets, are admin only.
+BILLING = frozenset({ADMIN, FINANCE})
+
+
+def can_bill(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return can_write(user, BILLING)
+
+
 def role_required(*roles: str) -> Callable:
     """Deny (403) a console write to users without one of `roles` (default: any writer)."""
     allowed = frozenset(roles) if roles else WRITERS

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "invoicing",
     "alerts",
     "webhooks",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Threshold billing is evaluated after ingest and payments; this sweep is the safety net.
     "thresholds-sweep": {"task": "invoicing.tasks.thresholds_sweep", "schedule": 300.0},
+    # Card payment retries due, and provider syncs whose task gave up.
+    "billing-providers-sweep": {
+        "task": "invoicing.tasks.billing_providers_sweep",
+        "schedule": 300.0,
+    },
+    "exports-run-due": {"task": "reports.tasks.exports_run_due", "schedule": 60.0},
 }
 # Outbound webhooks: attempts back off base, 2 x base, 4 x base, ... seconds up to the max
 # delay, and stop after max attempts (a redeliver starts a fresh schedule). The lease is how long
@@ -213,6 +220,34 @@ WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
 ALERTS_EVALUATION_DEBOUNCE_SECONDS = env_int("ALERTS_EVALUATION_DEBOUNCE_SECONDS", 1)
 # Drafts are finalized this long after their period ends (late events may still arrive).
 INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)
+
+# --- Reports and data exports -----------------------------------------------------------------
+REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))  # built report CSVs
+REPORT_CHUNK_SIZE = env_int("REPORT_CHUNK_SIZE", 2000)  # rows read and written per batch
+# Milliseconds to pause after each batch: 0 in production; lets a demo or a test watch progress.
+REPORT_CHUNK_DELAY_MS = env_int("REPORT_CHUNK_DELAY_MS", 0)
+# A RUNNING report or export not heard from for this long lost its worker and may be taken over.
+REPORT_STALE_SECONDS = env_int("REPORT_STALE_SECONDS", 300)
+EXPORT_STALE_SECONDS = env_int("EXPORT_STALE_SECONDS", 3600)
+EXPORTS_LOCAL_ROOT = Path(env_str("EXPORTS_LOCAL_ROOT", str(VAR_DIR / "exports")))
+# An export covers changes up to this many seconds before it starts (see reports/exports.py).
+EXPORT_WATERMARK_LAG_SECONDS = env_int("EXPORT_WATERMARK_LAG_SECONDS", 30)
+# S3-compatible destination defaults; a schedule may set its own endpoint and credentials.
+EXPORT_S3_ENDPOINT_URL = env_str("EXPORT_S3_ENDPOINT_URL", "")  # blank: AWS
+EXPORT_S3_REGION = env_str("EXPORT_S3_REGION", "us-east-1")
+EXPORT_S3_ACCESS_KEY_ID = env_secret("EXPORT_S3_ACCESS_KEY_ID")
+EXPORT_S3_SECRET_ACCESS_KEY = env_secret("EXPORT_S3_SECRET_ACCESS_KEY")
+
+# --- Billing providers and embedded dashboards ----------------------------------------------
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")  # empty: api.stripe.com (tests: a local fake)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
+# A failed card payment is tried again this many hours after each failure, then given up.
+STRIPE_PAYMENT_RETRY_HOURS = [int(h) for h in env_list("STRIPE_PAYMENT_RETRY_HOURS", "24,72,168")]
+# Seconds an embeddable dashboard URL stays valid after /v1/dashboards/getEmbeddableUrl.
+EMBED_URL_MAX_AGE = env_int("EMBED_URL_MAX_AGE", 3600)
+# Origins allowed to frame embedded dashboards (CSP frame-ancestors), e.g.
+# "https://app.example.com". Every other page keeps X-Frame-Options: DENY.
+EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "'self'")
 
 # --- Console ------------------------------------------------------------------------------
 COMPANY_NAME = env_str("COMPANY_NAME", "Billing Console")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from billing_console import api_views, views
+from invoicing.providers.webhook_view import stripe_webhook
 
 api_patterns = [
     path("", include("customers.api.urls")),
@@ -12,6 +13,7 @@ api_patterns = [
     path("", include("contracts.api.urls")),
     path("", include("invoicing.api.urls")),
     path("", include("alerts.api.urls")),
+    path("", include("reports.api.urls")),  # v1/auditLogs
     path("v1/customFields/addKey", api_views.CustomFieldAddKeyApi.as_view()),
     path("v1/customFields/removeKey", api_views.CustomFieldRemoveKeyApi.as_view()),
     path("v1/customFields/listKeys", api_views.CustomFieldListKeysApi.as_view()),
@@ -35,6 +37,9 @@ urlpatterns = [
     path("invoices/", include("invoicing.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("alerts/", include("alerts.urls")),
+    path("", include("reports.urls")),  # audit-log/, reports/, exports/
+    path("", include("embeds.urls")),  # v1/dashboards/getEmbeddableUrl, embed/<token>/
+    path("stripe/webhooks/<uuid:provider_id>", stripe_webhook, name="stripe-webhook"),
 ]
 
 handler404 = "billing_console.views.not_found"

@@ -4,6 +4,8 @@ from auditlog.registry import auditlog
 from django.db import models
 from django.db.models import Q
 
+from billing_console.named_schedules import NamedScheduleSegment
+
 NAME_MAX_LENGTH = 160  # Metronome truncates longer names
 
 
@@ -60,5 +62,125 @@ class IngestAlias(models.Model):
         return self.alias
 
 
+class BillingProvider(models.TextChoices):
+    """Where invoices go to be collected (the wire's billing_provider)."""
+
+    STRIPE = "stripe"
+    AWS_MARKETPLACE = "aws_marketplace"
+    AZURE_MARKETPLACE = "azure_marketplace"
+    GCP_MARKETPLACE = "gcp_marketplace"
+
+
+class DeliveryMethod(models.TextChoices):
+    DIRECT = "direct_to_billing_provider"
+    AWS_SQS = "aws_sqs"
+    TACKLE = "tackle"
+    AWS_SNS = "aws_sns"
+
+
+class ConfiguredBillingProviderQuerySet(models.QuerySet):
+    def active(self) -> "ConfiguredBillingProviderQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+
+class ConfiguredBillingProvider(models.Model):
+    """An account-level billing provider of this installation: one Stripe account (an entity;
+    there may be several) or one marketplace listing. `public_id` is the wire's
+    delivery_method_id, which customer configurations name."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    billing_provider = models.CharField(max_length=24, choices=BillingProvider.choices)
+    delivery_method = models.CharField(max_length=32, choices=DeliveryMethod.choices)
+    name = models.CharField(max_length=200, blank=True)
+    configuration = models.JSONField(default=dict, blank=True)  # settings; never secrets
+    # Secrets stay out of `configuration` (which is listed on the wire) and out of the audit
+    # log: Stripe's secret API key and webhook signing secret, Azure's client secret.
+    secret_key = models.CharField(max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConfiguredBillingProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_billing_provider_display()} {self.public_id}"
+
+    @property
+    def masked_secret_key(self) -> str:
+        """`sk_live_…abcd`: enough to recognise the key, never enough to use it."""
+        key = self.secret_key
+        if not key:
+            return ""
+        prefix = key[: key.find("_", 3) + 1] if key.count("_") >= 2 else key[:3]
+        return f"{prefix}…{key[-4:]}"
+
+
+class CustomerBillingConfigurationQuerySet(models.QuerySet):
+    def active(self) -> "CustomerBillingConfigurationQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+
+class CustomerBillingProviderConfiguration(models.Model):
+    """How one customer is billed through one configured provider: the Stripe customer id and
+    collection method, or the marketplace ids. Contracts point at one of these; archiving it
+    stops billing through it at once."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="billing_configurations"
+    )
+    provider = models.ForeignKey(
+        ConfiguredBillingProvider, on_delete=models.PROTECT, related_name="customer_configurations"
+    )
+    billing_provider = models.CharField(max_length=24, choices=BillingProvider.choices)
+    delivery_method = models.CharField(max_length=32, choices=DeliveryMethod.choices)
+    configuration = models.JSONField(default=dict, blank=True)  # as validated, normalized
+    tax_provider = models.CharField(max_length=16, blank=True)  # "stripe" = Stripe Tax
+    # The customer's identity at the provider (Stripe customer id, AWS customer id, Azure
+    # subscription id, GCP account id): one live customer per identity.
+    external_id = models.CharField(max_length=255)
+    # external_id plus what may legitimately differ between two live configurations of the
+    # same identity (Stripe: the collection method).
+    uniqueness_key = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CustomerBillingConfigurationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # Archiving frees the slot: the same ids can then be configured again (elsewhere).
+            models.UniqueConstraint(
+                fields=["provider", "uniqueness_key"],
+                condition=Q(archived_at__isnull=True),
+                name="billing_configuration_unique_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_billing_provider_display()} {self.external_id}"
+
+
 auditlog.register(Customer)
 auditlog.register(IngestAlias)
+auditlog.register(ConfiguredBillingProvider, exclude_fields=["secret_key", "webhook_secret"])
+auditlog.register(CustomerBillingProviderConfiguration)
+
+
+class CustomerNamedSchedule(NamedScheduleSegment):
+    """One segment of a named schedule on a customer (billing_console.named_schedules)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="named_schedules")
+
+    class Meta(NamedScheduleSegment.Meta):
+        indexes = [
+            models.Index(fields=["customer", "schedule_name"], name="customer_schedule_name")
+        ]
+
+
+auditlog.register(CustomerNamedSchedule)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views
+from customers import provider_views, views
 
 app_name = "customers"
 
@@ -17,4 +17,14 @@ urlpatterns = [
         name="customer-delete-field",
     ),
     path("<uuid:customer_id>/archive", views.customer_archive, name="customer-archive"),
+    path(
+        "<uuid:customer_id>/billing-configurations",
+        provider_views.customer_billing_configuration_add,
+        name="customer-billing-configuration-add",
+    ),
+    path(
+        "<uuid:customer_id>/billing-configurations/<uuid:configuration_id>/archive",
+        provider_views.customer_billing_configuration_archive,
+        name="customer-billing-configuration-archive",
+    ),
 ]

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from customers.forms import (
     CustomFieldForm,
 )
 from customers.models import Customer
+from customers.provider_forms import CustomerBillingConfigurationForm
 
 PAGE_SIZE = 50
 ARCHIVED = {"active": False, "archived": True, "all": None}
@@ -104,6 +106,10 @@ def _detail_context(customer: Customer, **forms: object) -> dict:
         "aliases_form": forms.get("aliases_form")
         or CustomerAliasesForm(initial={"ingest_aliases": ", ".join(aliases)}),
         "field_form": forms.get("field_form") or CustomFieldForm(),
+        "billing_configurations": customer.billing_configurations.select_related("provider")
+        .prefetch_related("contracts")
+        .order_by(F("archived_at").asc(nulls_first=True), "-created_at"),
+        "billing_form": forms.get("billing_form") or CustomerBillingConfigurationForm(),
     }
 
 

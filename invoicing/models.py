@@ -126,3 +126,96 @@ class InvoiceNumberSeries(models.Model):
 
 
 auditlog.register(Invoice, exclude_fields=["computed_at", "updated_at"])
+
+
+class ExternalStatus(models.TextChoices):
+    """The invoice's state at its billing provider (the wire's external_invoice.external_status)."""
+
+    QUEUED = "QUEUED"  # to be created at the provider
+    DRAFT = "DRAFT"  # created, left in draft (leave_stripe_invoices_in_draft)
+    FINALIZED = "FINALIZED"  # finalized at the provider; awaiting payment
+    PAID = "PAID"
+    PAYMENT_FAILED = "PAYMENT_FAILED"  # a retry may be scheduled (next_payment_attempt_at)
+    UNCOLLECTIBLE = "UNCOLLECTIBLE"
+    VOID = "VOID"
+    SENT = "SENT"  # metered to a marketplace (which bills the customer itself)
+    SKIPPED = "SKIPPED"  # nothing to send (no fiat amount), or the configuration was archived
+    INVALID_REQUEST_ERROR = "INVALID_REQUEST_ERROR"  # the provider refused it; see `error`
+
+
+class ExternalInvoice(models.Model):
+    """A finalized invoice's copy at its billing provider (a Stripe invoice), created once.
+
+    The sync is a sequence of steps (create the invoice, add each line, finalize, pay), each
+    recorded here as it completes (Zulip's status fields), and each call carries an
+    idempotency key derived from our row ids, so a retried task resumes instead of repeating.
+    """
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="external")
+    configuration = models.ForeignKey(
+        "customers.CustomerBillingProviderConfiguration", on_delete=models.PROTECT, related_name="+"
+    )
+    provider = models.ForeignKey(
+        "customers.ConfiguredBillingProvider", on_delete=models.PROTECT, related_name="+"
+    )
+    billing_provider = models.CharField(max_length=24)
+    external_id = models.CharField(max_length=255, blank=True)  # Stripe: in_...
+    external_status = models.CharField(
+        max_length=24, choices=ExternalStatus.choices, default=ExternalStatus.QUEUED
+    )
+    items_synced = models.PositiveIntegerField(default=0)  # lines sent, in position order
+    error = models.TextField(blank=True)
+    # As the provider reports them, in the invoice's credit type unit (USD cents).
+    invoiced_total = AmountField(null=True, blank=True)
+    invoiced_sub_total = AmountField(null=True, blank=True)
+    tax_amount = AmountField(null=True, blank=True)
+    pdf_url = models.URLField(max_length=1000, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    payment_attempts = models.PositiveSmallIntegerField(default=0)  # card charges we asked for
+    next_payment_attempt_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    external_payment_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=~Q(external_id=""),
+                name="external_invoice_unique_per_provider",
+            )
+        ]
+        indexes = [
+            # The retry beat task selects due payment attempts by time.
+            models.Index(
+                fields=["next_payment_attempt_at"],
+                condition=Q(next_payment_attempt_at__isnull=False),
+                name="external_invoice_retry_due",
+            )
+        ]
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event, stored raw as received before any processing (dj-stripe's
+    WebhookEventTrigger); a redelivery of the same event id is stored once."""
+
+    provider = models.ForeignKey(
+        "customers.ConfiguredBillingProvider", on_delete=models.PROTECT, related_name="+"
+    )
+    event_id = models.CharField(max_length=255, unique=True)  # evt_...
+    type = models.CharField(max_length=100)
+    payload = models.TextField()  # the raw request body, byte for byte (UTF-8)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+auditlog.register(ExternalInvoice, exclude_fields=["updated_at"])

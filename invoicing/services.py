@@ -19,6 +19,7 @@ from contracts.models import CommitInvoiceItem, CommitKind, Contract, ScheduledC
 from invoicing import drawdown
 from invoicing.composite import composite_lines
 from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
+from invoicing.providers.sync import invoice_sync_enqueue
 from invoicing.subscriptions import subscription_scheduled_lines, subscription_usage_lines
 from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
 from pricing import selectors as pricing_selectors
@@ -276,6 +277,7 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
     invoice.number = _next_number("INV")
     invoice.customer_name = invoice.customer.name
     invoice.save(update_fields=["status", "finalized_at", "number", "customer_name", "updated_at"])
+    invoice_sync_enqueue(invoice)  # to its billing provider (Stripe, a marketplace), on commit
     return invoice
 
 

@@ -98,4 +98,26 @@ def invoice_to_wire(invoice: Invoice, draft: Any = None) -> dict[str, Any]:
         if invoice.regenerated_from
         else None,
         "line_items": [line_to_wire(line, credit_type) for line in lines],
+        "external_invoice": external_invoice_to_wire(invoice),
     }
+
+
+def external_invoice_to_wire(invoice: Invoice) -> dict[str, Any] | None:
+    """Where the invoice was sent for collection (Stripe, a marketplace), once it was."""
+    external = getattr(invoice, "external", None) if invoice.pk else None
+    if external is None:
+        return None
+    data = {
+        "billing_provider_type": external.billing_provider,
+        "external_status": external.external_status,
+        "invoice_id": external.external_id or None,
+        "billing_provider_error": external.error or None,
+        "external_payment_id": external.external_payment_id or None,
+        "invoiced_total": number(external.invoiced_total),
+        "invoiced_sub_total": number(external.invoiced_sub_total),
+        "issued_at_timestamp": iso(external.issued_at),
+        "pdf_url": external.pdf_url or None,
+    }
+    if external.tax_amount is not None:
+        data["tax"] = {"total_tax_amount": number(external.tax_amount)}
+    return data

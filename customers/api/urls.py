@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.api import views
+from customers.api import billing_providers, views
 
 urlpatterns = [
     path("v1/customers", views.CustomerCreateApi.as_view(), name="api-customers"),
@@ -20,5 +20,24 @@ urlpatterns = [
         "v1/customers/<str:customer_id>/updateConfig",
         views.CustomerUpdateConfigApi.as_view(),
         name="api-customer-update-config",
+    ),
+    path("v1/setUpBillingProvider", billing_providers.BillingProviderSetUpApi.as_view()),
+    path("v1/listConfiguredBillingProviders", billing_providers.BillingProviderListApi.as_view()),
+    path(
+        "v1/setCustomerBillingProviderConfigurations",
+        billing_providers.CustomerBillingConfigurationsSetApi.as_view(),
+    ),
+    path(
+        "v1/getCustomerBillingProviderConfigurations",
+        billing_providers.CustomerBillingConfigurationsGetApi.as_view(),
+    ),
+    path(
+        "v1/archiveCustomerBillingProviderConfigurations",
+        billing_providers.CustomerBillingConfigurationsArchiveApi.as_view(),
+    ),
+    path(
+        "v1/customers/<str:customer_id>/billing-config/<str:provider_type>",
+        billing_providers.CustomerBillingConfigApi.as_view(),
+        name="api-customer-billing-config",
     ),
 ]

@@ -1,0 +1,35 @@
+"""The one seam to Stripe: a `stripe.StripeClient` for a configured Stripe account (entity).
+
+Several Stripe accounts can be set up; each call uses the API key of the account that the
+contract's billing configuration names. STRIPE_API_BASE points the real library elsewhere
+(tests run a local fake Stripe); empty means Stripe itself.
+"""
+
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from customers.models import BillingProvider, ConfiguredBillingProvider
+
+
+def stripe_client(provider: ConfiguredBillingProvider) -> stripe.StripeClient:
+    if provider.billing_provider != BillingProvider.STRIPE or not provider.secret_key:
+        raise ValueError(f"{provider} is not a Stripe account with an API key")
+    base = settings.STRIPE_API_BASE
+    return stripe.StripeClient(
+        provider.secret_key,
+        base_addresses={"api": base} if base else None,
+        # The library retries connection errors and 5xx with the same idempotency key.
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+def stripe_options(key: str) -> dict[str, str]:
+    """Request options with an idempotency key derived from our rows (Zulip)."""
+    return {"idempotency_key": key}
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A Stripe object (not dict-like since stripe 13) or a webhook's JSON, as a plain dict."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)

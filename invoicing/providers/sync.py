@@ -1,0 +1,89 @@
+"""After finalization: send the invoice to the billing provider its contract is configured with.
+
+Which configuration: the contract's own (once archived, nothing is sent: archiving stops billing
+at once); a contract that never had one falls back to its customer's configuration when the
+customer has exactly one live Stripe configuration.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from contracts.billing_provider import configuration_of
+from customers.models import BillingProvider, CustomerBillingProviderConfiguration
+from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, InvoiceStatus
+
+logger = logging.getLogger(__name__)
+
+
+def invoice_configuration(invoice: Invoice) -> CustomerBillingProviderConfiguration | None:
+    contract = invoice.contract
+    if contract.billing_provider_configuration_id is not None:
+        return configuration_of(contract)
+    stripe_rows = list(
+        invoice.customer.billing_configurations.active()
+        .filter(billing_provider=BillingProvider.STRIPE)
+        .select_related("provider")[:2]
+    )
+    return stripe_rows[0] if len(stripe_rows) == 1 else None
+
+
+def invoice_sync_enqueue(invoice: Invoice) -> None:
+    """Called by invoice_finalize: the provider sync runs after the finalization commits."""
+    from invoicing.tasks import invoice_provider_sync_task
+
+    invoice_provider_sync_task.delay_on_commit(invoice.pk)
+
+
+@transaction.atomic
+def _external_for(invoice: Invoice) -> ExternalInvoice | None:
+    """The invoice's ExternalInvoice, created on the first run (under the invoice's row lock,
+    so two concurrent runs create one)."""
+    Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+    existing = ExternalInvoice.objects.filter(invoice=invoice).first()
+    if existing is not None:
+        return existing
+    configuration = invoice_configuration(invoice)
+    if configuration is None:
+        return None
+    return ExternalInvoice.objects.create(
+        invoice=invoice,
+        configuration=configuration,
+        provider=configuration.provider,
+        billing_provider=configuration.billing_provider,
+    )
+
+
+def invoice_provider_sync(*, invoice_id: int) -> ExternalInvoice | None:
+    """Idempotent: a finalized invoice is created at its provider once, however often this
+    runs; a run interrupted midway resumes from the last recorded step."""
+    invoice = (
+        Invoice.objects.select_related("customer", "contract", "credit_type")
+        .filter(pk=invoice_id)
+        .first()
+    )
+    if invoice is None or invoice.status != InvoiceStatus.FINALIZED:
+        return None
+    external = _external_for(invoice)
+    if external is None:
+        return None
+    if external.billing_provider == BillingProvider.STRIPE:
+        from invoicing.providers.stripe_invoices import stripe_invoice_sync
+
+        return stripe_invoice_sync(external_id=external.pk)
+    from invoicing.marketplaces import marketplace_invoice_meter
+
+    return marketplace_invoice_meter(external_id=external.pk)
+
+
+# A sync still QUEUED this long after its last recorded step has lost its task.
+STALE_AFTER = timedelta(minutes=15)
+
+
+def syncs_unfinished(*, now: datetime) -> list[int]:
+    return list(
+        ExternalInvoice.objects.filter(
+            external_status=ExternalStatus.QUEUED, updated_at__lt=now - STALE_AFTER
+        ).values_list("invoice_id", flat=True)
+    )
