@@ -5,9 +5,10 @@ tokens later, inside the view. This middleware opens the auditlog context for th
 with a mutable dict; `audit_set_actor` fills in the actor once the API has authenticated.
 """
 
+import uuid
 from collections.abc import Callable
 
-from auditlog.cid import set_cid
+from auditlog.cid import correlation_id, get_cid, set_cid
 from auditlog.context import auditlog_value, set_extra_data
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +27,8 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         set_cid(request)
+        if get_cid() is None:  # every entry of one request shares a request id
+            correlation_id.set(uuid.uuid4().hex)
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
         context = {
@@ -36,8 +39,11 @@ class AuditContextMiddleware:
                 "via": "console" if actor else "api",
             },
         }
-        with set_extra_data(context_data=context):
-            return self.get_response(request)
+        try:
+            with set_extra_data(context_data=context):
+                return self.get_response(request)
+        finally:
+            correlation_id.set(None)  # work done later in this thread is not this request's
 
 
 def audit_set_actor(actor: AbstractBaseUser, **extra: str) -> None:

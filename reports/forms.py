@@ -1,0 +1,117 @@
+"""Console input for the audit log, reports and exports. HTML validation only: the services
+validate again and name the field at fault."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+
+from customers.models import Customer
+from reports.audit_log import SORTS, resource_types
+from reports.datasets import DATASET_CHOICES
+from reports.models import Destination, ExportFormat, ExportFrequency
+from reports.params import WINDOW_SIZES
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def day_start(day: date | None) -> datetime | None:
+    return datetime.combine(day, time.min, tzinfo=UTC) if day else None
+
+
+def day_after(day: date | None) -> datetime | None:
+    """The exclusive end of an inclusive 'to' date."""
+    return day_start(day + timedelta(days=1)) if day else None
+
+
+class AuditFilterForm(forms.Form):
+    resource_type = forms.ChoiceField(required=False, label="Resource type")
+    resource_id = forms.CharField(required=False, max_length=100, label="Resource id")
+    actor = forms.CharField(required=False, max_length=150, label="Actor (username)")
+    date_from = forms.DateField(required=False, label="From", widget=DATE)
+    date_to = forms.DateField(required=False, label="To", widget=DATE)
+    sort = forms.ChoiceField(
+        required=False, choices=[("date_desc", "Newest first"), ("date_asc", "Oldest first")]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        types = [(name, name.replace("_", " ")) for name in resource_types()]
+        self.fields["resource_type"].choices = [("", "Any resource"), *types]
+
+    def clean_sort(self) -> str:
+        return self.cleaned_data.get("sort") or SORTS[1]
+
+
+class ReportForm(forms.Form):
+    dataset = forms.ChoiceField(choices=DATASET_CHOICES)
+    date_from = forms.DateField(
+        required=False, label="From", widget=DATE, help_text="Inclusive, UTC."
+    )
+    date_to = forms.DateField(required=False, label="To", widget=DATE, help_text="Inclusive, UTC.")
+    customer_id = forms.ChoiceField(required=False, label="Customer")
+    window_size = forms.ChoiceField(
+        required=False,
+        label="Breakdown window",
+        choices=[(size, size.title()) for size in WINDOW_SIZES],
+        help_text="Invoice breakdowns only.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        customers = Customer.objects.order_by("name").values_list("public_id", "name")
+        self.fields["customer_id"].choices = [
+            ("", "All customers"),
+            *((str(public_id), name) for public_id, name in customers),
+        ]
+
+    def params(self) -> dict[str, Any]:
+        """The wire-shaped params the service validates."""
+        data = self.cleaned_data
+        params: dict[str, Any] = {
+            "starting_on": day_start(data.get("date_from")),
+            "ending_before": day_after(data.get("date_to")),
+            "customer_id": data.get("customer_id") or None,
+            "window_size": data.get("window_size") or None,
+        }
+        return {key: value for key, value in params.items() if value is not None}
+
+
+# Which form field a service error is about: "starting_on: ..." belongs to "From".
+REPORT_FIELDS = {"starting_on": "date_from", "ending_before": "date_to"}
+
+
+class ExportScheduleForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    dataset = forms.ChoiceField(choices=DATASET_CHOICES)
+    format = forms.ChoiceField(choices=ExportFormat.choices)
+    frequency = forms.ChoiceField(choices=ExportFrequency.choices, initial=ExportFrequency.DAILY)
+    destination = forms.ChoiceField(choices=Destination.choices)
+    local_directory = forms.CharField(
+        required=False,
+        max_length=300,
+        help_text="Local: a folder inside the exports directory, e.g. finance/warehouse.",
+    )
+    s3_bucket = forms.CharField(required=False, max_length=200, label="S3 bucket")
+    s3_prefix = forms.CharField(required=False, max_length=300, label="S3 key prefix")
+    s3_endpoint_url = forms.CharField(
+        required=False,
+        max_length=300,
+        label="S3 endpoint URL",
+        help_text="For MinIO, R2 and others; blank: the server's setting, else AWS.",
+    )
+    s3_region = forms.CharField(required=False, max_length=40, label="S3 region")
+    s3_access_key_id = forms.CharField(required=False, max_length=200, label="Access key id")
+    s3_secret_access_key = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Secret access key",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Blank: keep the stored one (or use the server's credentials).",
+    )
+    enabled = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:  # what a schedule exports is fixed: its watermark belongs to it
+            del self.fields["dataset"]

@@ -1,0 +1,1 @@
+"""Console pages of reports: the audit log, custom reports, and data exports."""
