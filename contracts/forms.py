@@ -1,6 +1,6 @@
 """Contract console forms. They collect wire-shaped data; the services validate it."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from django import forms
@@ -8,45 +8,74 @@ from django import forms
 from billing_console.lib.money import CURRENCY_EXPONENTS
 from billing_console.lib.periods import add_months
 
-DATE_PRESETS = [
-    ("", "Custom dates"),
-    ("month", "Start of next month, 12 months"),
-    ("today", "Today, 12 months"),
-    ("quarter", "Start of next quarter, 12 months"),
+START_PRESETS = [
+    ("this_month", "Start of this month"),
+    ("next_month", "Start of next month"),
+    ("today", "Today"),
+    ("next_quarter", "Start of next quarter"),
+    ("date", "On the start date below"),
 ]
+DURATIONS = [
+    ("", "The package's term (a rate card: open-ended)"),
+    ("12", "12 months"),
+    ("24", "24 months"),
+    ("open", "Open-ended"),
+    ("date", "Until the end date below"),
+]
+PACKAGE_DEFAULT = object()  # the end date is left to the package (open-ended for a rate card)
 
 
 def _midnight(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def preset_window(preset: str, today) -> tuple[datetime, datetime]:
-    """Date presets deal desk uses most: contracts start on a boundary and run a year."""
+def preset_start(preset: str, today: date) -> datetime:
+    """The start presets deal desk uses most: contracts start on a boundary (UTC midnight)."""
+    first = _midnight(today.replace(day=1))
     if preset == "today":
-        start = _midnight(today)
-    elif preset == "quarter":
-        first = today.replace(day=1)
-        months_ahead = 3 - (first.month - 1) % 3
-        start = add_months(_midnight(first), months_ahead)
-    else:
-        start = add_months(_midnight(today.replace(day=1)), 1)
-    return start, add_months(start, 12)
+        return _midnight(today)
+    if preset == "this_month":
+        return first
+    if preset == "next_quarter":
+        return add_months(first, 3 - (first.month - 1) % 3)
+    return add_months(first, 1)  # next_month
+
+
+def window_text(start: datetime, end) -> str:
+    """'Starts Mar 1, 2026 · ends before Mar 1, 2027' for the create form's preview."""
+    text = f"Starts {start:%b} {start.day}, {start.year}"
+    if end is PACKAGE_DEFAULT:
+        return f"{text} · ends as the package sets (a rate card: open-ended)"
+    if end is None:
+        return f"{text} · open-ended"
+    return f"{text} · ends before {end:%b} {end.day}, {end.year}"
 
 
 class ContractCreateForm(forms.Form):
+    wire_fields = {"rate_card_id": "source", "package_id": "source", "package_alias": "source",
+                   "usage_statement_schedule": "frequency", "name": "name"}  # fmt: skip
+    wire_top_level_only = True  # errors in the package's own terms are not about these fields
     customer = forms.ChoiceField()
     source = forms.ChoiceField(label="Pricing from")
-    name = forms.CharField(max_length=200, required=False)
-    preset = forms.ChoiceField(choices=DATE_PRESETS, required=False, label="Dates")
-    starting_at = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(
+        max_length=200, required=False, help_text="Empty: the package's contract name, if any."
+    )
+    start = forms.ChoiceField(choices=START_PRESETS, label="Starts")
+    starting_at = forms.DateField(
+        required=False, label="Start date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    duration = forms.ChoiceField(choices=DURATIONS, required=False, label="Runs")
     ending_before = forms.DateField(
         required=False,
+        label="End date",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Exclusive. Empty: open-ended.",
+        help_text="Exclusive: the first day not covered.",
     )
     frequency = forms.ChoiceField(
         label="Usage statements",
+        required=False,
         choices=[
+            ("", "The package's schedule (a rate card: monthly)"),
             ("MONTHLY", "Monthly"),
             ("QUARTERLY", "Quarterly"),
             ("ANNUAL", "Annual"),
@@ -54,26 +83,79 @@ class ContractCreateForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, customers=(), sources=(), **kwargs):
+    def __init__(self, *args, customers=(), sources=(), preview_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].choices = [(str(c.public_id), c.name) for c in customers]
         self.fields["source"].choices = sources
+        if preview_url:  # the date preview follows the date fields (htmx; plain POST without)
+            for name in ("start", "starting_at", "duration", "ending_before"):
+                self.fields[name].widget.attrs.update(
+                    {
+                        "hx-get": preview_url,
+                        "hx-include": "closest form",
+                        "hx-target": "#date-preview",
+                        "hx-swap": "outerHTML",
+                        "hx-trigger": "change",
+                    }
+                )
 
     def clean(self):
         data = super().clean()
-        if data.get("preset"):
-            start, end = preset_window(data["preset"], datetime.now(UTC).date())
-            data["start_dt"], data["end_dt"] = start, end
-        else:
+        preset = data.get("start")
+        if preset == "date":
             if not data.get("starting_at"):
-                self.add_error("starting_at", "Pick a start date or a preset.")
+                self.add_error("starting_at", "Pick a start date (or a start preset).")
                 return data
             data["start_dt"] = _midnight(data["starting_at"])
-            data["end_dt"] = _midnight(data["ending_before"]) if data.get("ending_before") else None
+        elif preset:
+            data["start_dt"] = preset_start(preset, datetime.now(UTC).date())
+        else:
+            return data
+        start, duration = data["start_dt"], data.get("duration") or ""
+        if duration in ("12", "24"):
+            data["end_dt"] = add_months(start, int(duration))
+        elif duration == "open":
+            data["end_dt"] = None
+        elif duration == "date":
+            if not data.get("ending_before"):
+                self.add_error("ending_before", "Pick an end date (or a duration).")
+                return data
+            data["end_dt"] = _midnight(data["ending_before"])
+            if data["end_dt"] <= start:
+                self.add_error("ending_before", "Must be after the start date.")
+        else:
+            data["end_dt"] = PACKAGE_DEFAULT
         return data
+
+    def to_wire(self) -> tuple[str, dict]:
+        """(customer id, /v1/contracts/create body). Unset fields leave the package's terms."""
+        data = self.cleaned_data
+        kind, _, source_id = data["source"].partition(":")
+        wire: dict = {
+            "starting_at": data["start_dt"].isoformat(),
+            "package_id" if kind == "package" else "rate_card_id": source_id,
+        }
+        if data.get("name"):
+            wire["name"] = data["name"]
+        if data["end_dt"] is not PACKAGE_DEFAULT:
+            # None is sent on purpose: open-ended even when the package sets a duration.
+            wire["ending_before"] = data["end_dt"].isoformat() if data["end_dt"] else None
+        if data.get("frequency"):
+            wire["usage_statement_schedule"] = {"frequency": data["frequency"]}
+        return data["customer"], wire
+
+    def preview(self) -> str:
+        """The contract's window as the dates chosen so far give it ('' until they do)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if "start_dt" not in data or "end_dt" not in data:
+            return ""
+        return window_text(data["start_dt"], data["end_dt"])
 
 
 class CommitForm(forms.Form):
+    wire_fields = {"type": "kind", "access_schedule": "amount", "schedule_items": "amount",
+                   "invoice_schedule": "invoice_amount"}  # fmt: skip
     kind = forms.ChoiceField(
         choices=[
             ("PREPAID", "Prepaid commit"),
@@ -162,6 +244,14 @@ def to_credit_units(amount: Decimal, credit_type) -> Decimal:
     return amount
 
 
+def from_credit_units(amount: Decimal, credit_type) -> Decimal:
+    """The inverse of to_credit_units: USD cents back to dollars for a form's initial value."""
+    code = getattr(credit_type, "currency_code", "")
+    if getattr(credit_type, "is_fiat", False) and code in CURRENCY_EXPONENTS:
+        return amount.scaleb(-CURRENCY_EXPONENTS[code]).normalize()
+    return amount.normalize()
+
+
 def unit_label(credit_type) -> str:
     code = getattr(credit_type, "currency_code", "")
     return (
@@ -183,6 +273,9 @@ def _group_values(text: str) -> dict[str, str]:
 
 
 class OverrideForm(forms.Form):
+    # Service error paths that belong to a form field (the rest show above the form).
+    wire_fields = {"override_specifiers": "product", "overwrite_rate": "price",
+                   "applicable_product_tags": "tags", "pricing_group_values": "group_values"}  # fmt: skip
     type = forms.ChoiceField(
         choices=[("MULTIPLIER", "Multiplier (discount or markup)"), ("OVERWRITE", "New flat price")]
     )
@@ -248,6 +341,7 @@ class OverrideForm(forms.Form):
 
 
 class ChargeForm(forms.Form):
+    wire_fields = {"schedule": "first_date", "timestamp": "first_date"}
     product = forms.ChoiceField()
     name = forms.CharField(max_length=200, required=False)
     amount = forms.DecimalField(min_value=0, max_digits=19, decimal_places=4)
@@ -276,6 +370,8 @@ class ChargeForm(forms.Form):
 
 
 class TermsForm(forms.Form):
+    wire_fields = {"update_contract_end_date": "ending_before", "update_contract_name": "name",
+                   "allow_contract_ending_before_finalized_invoice": "allow_before_finalized"}  # fmt: skip
     name = forms.CharField(max_length=200, required=False, help_text="Empty removes the name.")
     ending_before = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                     label="Ends before", help_text="Exclusive. Empty: open-ended.")  # fmt: skip

@@ -145,6 +145,8 @@ def billing_periods(
     for full in iter_periods(_rewound_anchor(anchor, frequency, start), frequency):
         if full.start >= until or (end is not None and full.start >= end):
             return
+        if full.end <= start:
+            continue  # the anchor's period ends where a later-starting subscription begins
         clipped = full.intersect(Period(start, end or full.end))
         if clipped is not None:
             yield clipped, full

@@ -1,17 +1,60 @@
 from django.urls import path
 
-from contracts import views
+from contracts import billing_views, views, views_items
 
 app_name = "contracts"
+
+ITEM = "<uuid:contract_id>/{}/<uuid:item_id>/{}"
 
 urlpatterns = [
     path("", views.contract_list, name="contract-list"),
     path("new", views.contract_create_view, name="contract-create"),
     path("<uuid:contract_id>/", views.contract_detail, name="contract-detail"),
+    path("<uuid:contract_id>/history", views.contract_history, name="contract-history"),
     path("<uuid:contract_id>/commits", views.contract_add_commit, name="contract-add-commit"),
     path("<uuid:contract_id>/overrides", views.contract_add_override, name="contract-add-override"),
     path("<uuid:contract_id>/charges", views.contract_add_charge, name="contract-add-charge"),
+    path(
+        "<uuid:contract_id>/recurring", views.contract_add_recurring, name="contract-add-recurring"
+    ),
+    path(
+        "<uuid:contract_id>/subscriptions",
+        views.contract_add_subscription,
+        name="contract-add-subscription",
+    ),
     path("<uuid:contract_id>/terms", views.contract_update_terms, name="contract-update-terms"),
+    path(
+        "<uuid:contract_id>/billing-provider",
+        billing_views.contract_billing_configuration_assign,
+        name="contract-billing-provider",
+    ),
+    path(
+        "<uuid:contract_id>/billing-provider/archive",
+        billing_views.contract_billing_configuration_archive,
+        name="contract-billing-provider-archive",
+    ),
+    path(ITEM.format("commits", "edit"), views_items.commit_edit, name="contract-edit-commit"),
+    path(
+        ITEM.format("overrides", "edit"), views_items.override_edit, name="contract-edit-override"
+    ),
+    path(
+        ITEM.format("recurring", "edit"), views_items.recurring_edit, name="contract-edit-recurring"
+    ),
+    path(
+        ITEM.format("subscriptions", "quantity"),
+        views_items.subscription_quantity,
+        name="contract-subscription-quantity",
+    ),
+    path(
+        ITEM.format("subscriptions", "seats"),
+        views_items.subscription_seats,
+        name="contract-subscription-seats",
+    ),
+    path(
+        ITEM.format("subscriptions", "end"),
+        views_items.subscription_end,
+        name="contract-subscription-end",
+    ),
     path(
         "<uuid:contract_id>/<str:kind>/<uuid:item_id>/archive",
         views.contract_archive_item,

@@ -328,3 +328,12 @@ def test_pooled_recurring_credit_scales_with_seats(sdk, seats):
     got = sdk.v2.contracts.retrieve(**ids, include_ledgers=True).data
     ledger_types = {e.type for c in got.credits for e in c.ledger}
     assert "CREDIT_SEAT_BASED_ADJUSTMENT" in ledger_types
+
+
+def test_billing_periods_of_a_subscription_starting_on_a_later_boundary():
+    """Anchored at the contract start (Jan 1), starting Feb 1, open-ended: Jan's period is skipped
+    (it used to raise an empty Period(Feb 1, Feb 1))."""
+    from contracts.subscriptions import billing_periods
+
+    got = [clipped for clipped, _ in billing_periods(JAN, "MONTHLY", FEB, None, MAR)]
+    assert got == [Period(FEB, MAR)]
