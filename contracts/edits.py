@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
+from contracts.billing_provider import billing_configuration_edit
 from contracts.commit_edits import commit_edit
 from contracts.lifecycle import end_date_check
 from contracts.models import Commit, CommitKind, Contract, ContractEdit, Override, ScheduledCharge
@@ -245,6 +246,10 @@ def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
     _item_updates(contract, reader, changes)
     _thresholds(contract, reader, changes)
     _terms(contract, reader, data, changes)
+    billing = billing_configuration_edit(reader, contract)
+    if billing is not None:
+        changes["add_billing_provider_configuration_update"] = billing
+        wire["add_billing_provider_configuration_update"] = billing
     for key in (
         "archive_commits",
         "archive_credits",

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from billing_console.fields import RateField
+from billing_console.named_schedules import NamedScheduleSegment
 
 
 class Frequency(models.TextChoices):
@@ -50,9 +51,17 @@ class Contract(models.Model):
     scheduled_charges_on_usage_invoices = models.CharField(max_length=10, blank=True)
     spend_threshold_configuration = models.JSONField(null=True, blank=True)
     prepaid_balance_threshold_configuration = models.JSONField(null=True, blank=True)
-    usage_filter = models.JSONField(null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    # Where its invoices are collected (a Stripe account, a marketplace). Archiving that
+    # configuration stops billing through it at once; another one can then be assigned.
+    billing_provider_configuration = models.ForeignKey(
+        "customers.CustomerBillingProviderConfiguration",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
     # Account hierarchy: a child contract names its parent (a contract of another customer);
     # who pays and whether its statements go on the parent's invoices.
     parent = models.ForeignKey(
@@ -528,3 +537,35 @@ class ThresholdCharge(models.Model):
 
 
 auditlog.register(ThresholdCharge)
+
+
+class ContractUsageFilter(models.Model):
+    """One entry of a contract's usage filter history (usage_filter on create, setUsageFilter):
+    from `starting_at`, only events whose `group_key` property is one of `group_values` count
+    toward the contract's usage. Append-only; at any moment the entry with the latest
+    `starting_at` at or before it is in force (of two with the same start, the later one)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="usage_filters")
+    group_key = models.CharField(max_length=200)
+    group_values = models.JSONField(default=list)  # ["project_1", ...], as event property text
+    starting_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starting_at", "pk"]
+
+
+class ContractNamedSchedule(NamedScheduleSegment):
+    """One segment of a named schedule on a contract (billing_console.named_schedules)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="named_schedules")
+
+    class Meta(NamedScheduleSegment.Meta):
+        indexes = [
+            models.Index(fields=["contract", "schedule_name"], name="contract_schedule_name")
+        ]
+
+
+auditlog.register(ContractUsageFilter)
+auditlog.register(ContractNamedSchedule)

@@ -1,5 +1,6 @@
 """Contract reads: contracts, commits with their segments, and ledger-derived balances."""
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,6 +12,28 @@ from contracts.models import AccessSegment, Commit, Contract, LedgerEntry, Ledge
 def contract_list(*, customer, include_archived: bool = False) -> QuerySet[Contract]:
     qs = Contract.objects.filter(customer=customer).select_related("rate_card", "customer")
     return qs if include_archived else qs.filter(archived_at__isnull=True)
+
+
+def contract_get(*, customer, contract_id: str, field: str = "contract_id") -> Contract:
+    """The customer's contract with this public id; a 404 naming `field` otherwise."""
+    from billing_console.api import ApplicationError
+
+    try:
+        key = uuid.UUID(str(contract_id))
+    except ValueError:
+        raise ApplicationError(
+            f"{field}: no contract with id {contract_id}.", "not_found"
+        ) from None
+    contract = (
+        Contract.objects.filter(customer=customer, public_id=key)
+        .select_related("customer", "rate_card", "package")
+        .first()
+    )
+    if contract is None:
+        raise ApplicationError(
+            f"{field}: no contract with id {contract_id} for this customer.", "not_found"
+        )
+    return contract
 
 
 def segment_balance(

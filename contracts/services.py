@@ -14,6 +14,7 @@ from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
 from billing_console.wire import Reader
 from contracts import ledger
+from contracts.billing_provider import contract_billing_configuration_from_wire
 from contracts.models import (
     AccessSegment,
     Commit,
@@ -291,6 +292,7 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
     from contracts.hierarchy import hierarchy_check, hierarchy_from_wire, transition_from_wire
     from contracts.packages import with_package
     from contracts.recurring import recurring_create_from_wire
+    from contracts.usage_filters import usage_filter_from_wire
 
     data, package = with_package(data)
     reader = Reader(data)
@@ -336,7 +338,6 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
         prepaid_balance_threshold_configuration=_threshold(
             reader, "prepaid_balance_threshold_configuration"
         ),
-        usage_filter=reader.raw("usage_filter"),
         custom_fields=reader.str_map("custom_fields"),
         uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
         **hierarchy_from_wire(reader),
@@ -354,6 +355,10 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
     if contract.custom_fields:
         custom_fields_validate(entity="contract", values=contract.custom_fields)
     contract.save()
+    contract_billing_configuration_from_wire(reader, contract)
+    usage_filter = reader.child("usage_filter")
+    if usage_filter is not None:
+        usage_filter_from_wire(usage_filter, contract=contract, default_start=start)
     transition_from_wire(reader, contract)
     for item in reader.children("commits"):
         commit_create_from_wire(item, customer=customer, contract=contract)

@@ -204,6 +204,8 @@ def contract_to_wire(
     from contracts.balances import contract_credit_type_id
     from contracts.recurring import recurring_to_wire
     from contracts.subscriptions import subscription_to_wire
+    from contracts.usage_filters import usage_filter_to_wire
+    from customers.wire import configuration_to_wire
 
     items = list(
         contract.recurring_commits.filter(archived_at__isnull=True).select_related("product")
@@ -239,7 +241,12 @@ def contract_to_wire(
             "frequency": contract.usage_statement_frequency,
             "billing_anchor_date": iso(contract.usage_statement_anchor),
         },
-        "usage_filter": [],
+        "usage_filter": usage_filter_to_wire(contract),
+        "customer_billing_provider_configuration": (
+            configuration_to_wire(contract.billing_provider_configuration)
+            if contract.billing_provider_configuration_id
+            else None
+        ),
         "transitions": transitions_to_wire(contract),
         "hierarchy_configuration": hierarchy_to_wire(contract),
         "commits": [

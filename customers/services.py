@@ -1,5 +1,7 @@
 """Customer writes. Every function is atomic and leaves an audit entry through auditlog."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -125,18 +127,23 @@ def customer_archive(*, customer: Customer) -> Customer:
     return customer
 
 
+UNCHANGED: Any = object()  # a field left out of updateConfig keeps its value
+
+
 @transaction.atomic
 def customer_update_config(
     *,
     customer: Customer,
-    salesforce_account_id: str | None = None,
-    leave_stripe_invoices_in_draft: bool | None = None,
+    salesforce_account_id: str | None = UNCHANGED,
+    leave_stripe_invoices_in_draft: bool | None = UNCHANGED,
 ) -> Customer:
+    """Set the fields given; None clears one (the draft flag then falls back to the Stripe
+    configuration's default)."""
     fields = ["updated_at"]
-    if salesforce_account_id is not None:
-        customer.salesforce_account_id = salesforce_account_id
+    if salesforce_account_id is not UNCHANGED:
+        customer.salesforce_account_id = salesforce_account_id or ""
         fields.append("salesforce_account_id")
-    if leave_stripe_invoices_in_draft is not None:
+    if leave_stripe_invoices_in_draft is not UNCHANGED:
         customer.leave_stripe_invoices_in_draft = leave_stripe_invoices_in_draft
         fields.append("leave_stripe_invoices_in_draft")
     customer.save(update_fields=fields)

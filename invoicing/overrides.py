@@ -115,16 +115,29 @@ def _tiers(raw: list[dict[str, Any]]) -> tuple[rating.Tier, ...]:
     )
 
 
-def resolve_price(
-    contract: Contract, product: Product, state: Any, values: dict[str, Any], at: datetime
-) -> ResolvedPrice | None:
-    """The price for `product` with pricing group `values` at `at`, or None when not billable."""
-    rate = pricing_selectors.rate_at(contract.rate_card, product, at, values)
-    overrides = [
+@dataclass(frozen=True)
+class OverrideChoice:
+    """The contract's overrides in force for one product and group value at one moment, and
+    which of them take effect (Metronome's precedence, in the module docstring)."""
+
+    matching: tuple[Override, ...]
+    overwrite: Override | None
+    multiplier: Override | None
+    tiered: Override | None  # applies only to a FLAT price
+
+    @property
+    def entitled(self) -> bool:
+        return any(o.entitled for o in self.matching if o.entitled is not None)
+
+
+def override_choice(
+    contract: Contract, product: Product, tags: list[str], values: dict[str, Any], at: datetime
+) -> OverrideChoice:
+    overrides = tuple(
         o for o in contract.overrides.all()
         if o.archived_at is None and not o.is_commit_specific and _active(o, at)
-        and _matches(o, product, list(state.tags or []), values)
-    ]  # fmt: skip
+        and _matches(o, product, tags, values)
+    )  # fmt: skip
     overwrites = sorted(
         (o for o in overrides if o.type == OverrideType.OVERWRITE),
         key=lambda o: (
@@ -132,50 +145,71 @@ def resolve_price(
             -o.starting_at.timestamp(),
         ),
     )
-    if rate is None and not overwrites:
+    multiplier = None
+    multipliers = [o for o in overrides if o.type == OverrideType.MULTIPLIER]
+    if multipliers:
+        if contract.multiplier_override_prioritization == "EXPLICIT":
+            multiplier = min(
+                multipliers,
+                key=lambda o: (o.priority if o.priority is not None else NO_PRIORITY, o.multiplier),
+            )
+        else:
+            multiplier = min(multipliers, key=lambda o: o.multiplier)
+    tiered = [o for o in overrides if o.type == OverrideType.TIERED]
+    return OverrideChoice(
+        matching=overrides,
+        overwrite=overwrites[0] if overwrites else None,
+        multiplier=multiplier,
+        tiered=min(tiered, key=lambda o: o.priority if o.priority is not None else NO_PRIORITY)
+        if tiered
+        else None,
+    )
+
+
+def multiplier_tiers(override: Override) -> tuple[tuple[Decimal | None, Decimal], ...]:
+    """A TIERED override's (size, multiplier) pairs."""
+    return tuple(
+        (Decimal(t["size"]) if t.get("size") is not None else None, Decimal(t["multiplier"]))
+        for t in override.tiers or []
+    )
+
+
+def resolve_price(
+    contract: Contract, product: Product, state: Any, values: dict[str, Any], at: datetime
+) -> ResolvedPrice | None:
+    """The price for `product` with pricing group `values` at `at`, or None when not billable."""
+    rate = pricing_selectors.rate_at(contract.rate_card, product, at, values)
+    choice = override_choice(contract, product, list(state.tags or []), values, at)
+    if rate is None and choice.overwrite is None:
         return None
-    entitled = [o.entitled for o in overrides if o.entitled is not None]
-    if rate is not None and not rate.entitled and not any(entitled):
+    if rate is not None and not rate.entitled and not choice.entitled:
         return None
     list_price = rate.price if rate is not None else None
     rate_type = rate.rate_type if rate is not None else "FLAT"
     price = rate.price if rate is not None else None
     tiers = _tiers(rate.tiers or []) if rate is not None and rate.rate_type == "TIERED" else ()
     applied: list[str] = []
-    if overwrites:
-        new = overwrites[0].overwrite_rate or {}
+    if choice.overwrite is not None:
+        new = choice.overwrite.overwrite_rate or {}
         rate_type = new.get("rate_type", "FLAT")
         price = Decimal(str(new["price"])) if new.get("price") is not None else None
         tiers = _tiers(new.get("tiers") or []) if rate_type == "TIERED" else ()
-        applied.append(str(overwrites[0].public_id))
+        applied.append(str(choice.overwrite.public_id))
     if rate_type not in ("FLAT", "TIERED"):
         return None  # SUBSCRIPTION, PERCENTAGE and CUSTOM rates are not usage prices
-    multiplier, multiplier_tiers = Decimal(1), ()
-    multipliers = [o for o in overrides if o.type == OverrideType.MULTIPLIER]
-    if multipliers:
-        if contract.multiplier_override_prioritization == "EXPLICIT":
-            chosen = min(
-                multipliers,
-                key=lambda o: (o.priority if o.priority is not None else NO_PRIORITY, o.multiplier),
-            )
-        else:
-            chosen = min(multipliers, key=lambda o: o.multiplier)
-        multiplier = chosen.multiplier
-        applied.append(str(chosen.public_id))
-    tiered = [o for o in overrides if o.type == OverrideType.TIERED]
-    if tiered and rate_type == "FLAT":
-        chosen = min(tiered, key=lambda o: o.priority if o.priority is not None else NO_PRIORITY)
-        multiplier_tiers = tuple(
-            (Decimal(t["size"]) if t.get("size") is not None else None, Decimal(t["multiplier"]))
-            for t in chosen.tiers or []
-        )
-        applied.append(str(chosen.public_id))
+    multiplier, by_tier = Decimal(1), ()
+    if choice.multiplier is not None:
+        multiplier = choice.multiplier.multiplier
+        applied.append(str(choice.multiplier.public_id))
+    if choice.tiered is not None and rate_type == "FLAT":
+        by_tier = multiplier_tiers(choice.tiered)
+        applied.append(str(choice.tiered.public_id))
     return ResolvedPrice(
         rate_type=rate_type,
         price=price,
         tiers=tiers,
         multiplier=multiplier,
-        multiplier_tiers=multiplier_tiers,
+        multiplier_tiers=by_tier,
         list_price=list_price,
         rate_id=str(rate.public_id) if rate is not None else "",
         override_ids=tuple(applied),

@@ -20,7 +20,7 @@ from invoicing.services import (
     draft_usage_statement,
 )
 from invoicing.usage_lines import DraftLine
-from usage.metrics import aggregate
+from usage.metrics import aggregate, only_rows
 from usage.models import UsageEvent
 from usage.selectors import customer_event_ids
 
@@ -82,6 +82,7 @@ def _usage_source(
         starting_at: datetime,
         ending_before: datetime,
         group_by=None,
+        only=None,  # a contract's usage filter (invoicing.usage_filter)
     ):
         if getattr(metric, "sql", ""):
             raise ApplicationError("events: previews are not supported for SQL billable metrics.")
@@ -96,7 +97,7 @@ def _usage_source(
             for i, e in enumerate(events)
             if starting_at <= e["timestamp"] < ending_before
         ]
-        return aggregate(metric, rows, group_by)
+        return aggregate(metric, only_rows(rows, only), group_by)
 
     return usage
 

@@ -17,6 +17,7 @@ from billing_console.lib.periods import Period, split_at
 from contracts.models import Contract
 from invoicing.overrides import ResolvedPrice, resolve_price
 from invoicing.tier_carry import converted, tier_carry
+from invoicing.usage_filter import filtered_usage, usage_filter_changes
 from pricing import selectors as pricing_selectors
 from pricing.models import Product
 from usage.selectors import metric_usage
@@ -52,9 +53,9 @@ class DraftLine:
 
 
 def _cut_points(
-    contract: Contract, product: Product, rates: Iterable, period: Period
+    contract: Contract, product: Product, rates: Iterable, period: Period, filter_changes: list
 ) -> list[datetime]:
-    points: list[datetime] = []
+    points: list[datetime] = list(filter_changes)
     for rate in rates:
         points.append(rate.starting_at)
         if rate.ending_before:
@@ -88,12 +89,15 @@ def usage_lines(
     for rate in rates:
         by_product.setdefault(rate.product_id, []).append(rate)
     lines: list[DraftLine] = []
+    # The contract's usage filter decides which events count (see invoicing.usage_filter).
+    source = filtered_usage(contract, usage or metric_usage)
+    changes = usage_filter_changes(contract)
     for product_rates in by_product.values():
         product = product_rates[0].product
         if product.type != "USAGE":
             continue
         lines.extend(
-            _product_lines(contract, product, product_rates, window, places, usage or metric_usage)
+            _product_lines(contract, product, product_rates, window, places, source, changes)
         )
     return lines
 
@@ -105,8 +109,9 @@ def _product_lines(
     window: Period,
     places: int,
     usage: UsageSource,
+    filter_changes: list[datetime],
 ) -> list[DraftLine]:
-    pieces = split_at(window, _cut_points(contract, product, rates, window))
+    pieces = split_at(window, _cut_points(contract, product, rates, window, filter_changes))
     # For each group value: consecutive (piece, price) pairs, merged when the price is equal.
     # A run's quantity is known from the piece query, and recomputed over the merged period
     # (MAX, UNIQUE and LATEST do not add up across pieces).
@@ -130,7 +135,10 @@ def _product_lines(
                 continue  # no rate (or not entitled) for this group: not billable here
             run = runs.setdefault(group, [])
             last = run[-1] if run else None
-            if last and last[1] == price and last[2] == state and last[0].end == piece.start:
+            if (
+                last and last[1] == price and last[2] == state and last[0].end == piece.start
+                and piece.start not in filter_changes  # counted events differ across a change
+            ):  # fmt: skip
                 run[-1] = (Period(last[0].start, piece.end), price, state, None)
             else:
                 run.append((piece, price, state, quantity))

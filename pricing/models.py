@@ -6,6 +6,7 @@ from auditlog.registry import auditlog
 from django.db import models
 
 from billing_console.fields import RateField
+from billing_console.named_schedules import NamedScheduleSegment
 
 # Metronome's well-known id of "USD (cents)", the default pricing unit.
 USD_CENTS_ID = uuid.UUID("2714e483-4ff1-48e4-9e25-ac732e8f24f2")
@@ -212,3 +213,39 @@ class Package(models.Model):
 
 for model in (CreditType, Product, ProductVersion, RateCard, CreditTypeConversion, Rate, Package):
     auditlog.register(model)
+
+
+class RateCardProductPosition(models.Model):
+    """Where a product sits in its rate card's display order (setRateCardProductsOrder,
+    moveRateCardProducts): 0 first. Products without a row follow, by name."""
+
+    rate_card = models.ForeignKey(
+        RateCard, on_delete=models.CASCADE, related_name="product_positions"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rate_card", "product"], name="rate_card_product_position_unique"
+            )
+        ]
+
+
+class RateCardNamedSchedule(NamedScheduleSegment):
+    """One segment of a named schedule on a rate card (billing_console.named_schedules)."""
+
+    rate_card = models.ForeignKey(
+        RateCard, on_delete=models.CASCADE, related_name="named_schedules"
+    )
+
+    class Meta(NamedScheduleSegment.Meta):
+        indexes = [
+            models.Index(fields=["rate_card", "schedule_name"], name="rate_card_schedule_name")
+        ]
+
+
+auditlog.register(RateCardProductPosition)
+auditlog.register(RateCardNamedSchedule)

@@ -644,3 +644,25 @@ def rate_input_from_wire(reader: Reader) -> dict[str, Any]:
         "billing_frequency": reader.choice("billing_frequency", BILLING_FREQUENCIES),
         "tier_reset_frequency": reader.raw("tier_reset_frequency"),
     }
+
+
+def rate_selectors_from_wire(reader: Reader, *, tags: bool = True) -> list[dict[str, Any]]:
+    """Metronome's rate `selectors`, normalised for selectors.rate_selected."""
+    out = []
+    for item in reader.children("selectors"):
+        selector: dict[str, Any] = {}
+        if item.has("product_id"):
+            value = item.str("product_id")
+            try:
+                selector["product_id"] = str(uuid.UUID(value))
+            except ValueError:
+                raise item.fail("product_id", f"no product with id '{value}'.") from None
+        for key in ("pricing_group_values", "partial_pricing_group_values"):
+            if item.has(key):
+                selector[key] = item.str_map(key)
+        if item.has("billing_frequency"):
+            selector["billing_frequency"] = item.choice("billing_frequency", BILLING_FREQUENCIES)
+        if tags and item.has("product_tags"):
+            selector["product_tags"] = item.str_list("product_tags")
+        out.append(selector)
+    return out

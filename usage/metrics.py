@@ -1,7 +1,7 @@
 """What a billable metric means: validation of its definition, which events it matches, and the
 aggregation of matched values. Pure Python over event dicts; no ORM."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -101,6 +101,19 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+# A contract's usage filter as metric_usage takes it: (property, the values that count).
+Only = tuple[str, Collection[str]]
+
+
+def only_rows(rows: Iterable[tuple], only: Only | None) -> Iterable[tuple]:
+    """The (id, timestamp, event_type, properties) rows whose `only` property, read as a group
+    value (the same text as in groups and rollups), is one of the values."""
+    if only is None:
+        return rows
+    key, values = only[0], set(only[1])
+    return (row for row in rows if _text(row[3].get(key)) in values)
 
 
 def event_matches(definition: Any, event_type: str, properties: dict[str, Any]) -> bool:

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from usage.metrics import _text, event_matches, number
+from usage.metrics import Only, _text, event_matches, number, only_rows
 from usage.models import BillableMetric, MetricRollup, PendingRollup, RollupState, UsageEvent
 
 ROLLED_UP = ("COUNT", "SUM", "MAX", "LATEST")
@@ -330,11 +330,14 @@ def _pending_ids() -> set[int]:
 def rollup_usage(
     *, metric: BillableMetric, customer_ids: list[str], starting_at: datetime, ending_before: datetime,
     group_by: list[str] | None, bucket: Callable[[datetime], Any] | None = None,
+    only: Only | None = None,
 ) -> dict[tuple, Decimal] | None:  # fmt: skip
     """The metric's values from rollups plus the raw events rollups lack, or None when rollups
-    cannot answer (not rolled up, not ready, an unknown group key, less than an hour)."""
+    cannot answer (not rolled up, not ready, an unknown group key, less than an hour). With
+    `only`, of the events whose property is one of the values (rolled up by that key)."""
     group_by = list(group_by or [])
-    if not (rollable(metric) and metric.rollup_ready and set(group_by) <= set(rollup_keys(metric))):
+    keys = set(group_by) | ({only[0]} if only else set())
+    if not (rollable(metric) and metric.rollup_ready and keys <= set(rollup_keys(metric))):
         return None
     first_hour = _hour(starting_at) + (HOUR if _hour(starting_at) < starting_at else timedelta(0))
     last_hour = _hour(ending_before)
@@ -348,6 +351,9 @@ def rollup_usage(
             break
     else:
         return None
+    if only is not None:
+        wanted = set(only[1])
+        rows = [row for row in rows if row.group_values.get(only[0]) in wanted]
     cells = _combine(metric.aggregation_type, rows, group_by, bucket)
     edges = events.filter(timestamp__gte=starting_at, timestamp__lt=first_hour) | events.filter(
         timestamp__gte=last_hour, timestamp__lt=ending_before
@@ -357,7 +363,7 @@ def rollup_usage(
         raw += events.filter(
             id__in=list(before), timestamp__gte=first_hour, timestamp__lt=last_hour
         ).values_list("id", "timestamp", "event_type", "properties")
-    for key, cell in _raw_cells(metric, raw, group_by, bucket).items():
+    for key, cell in _raw_cells(metric, only_rows(raw, only), group_by, bucket).items():
         target = cells.get(key)
         if target is None:
             cells[key] = cell

@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from billing_console.api import get_by_public_id
 from customers.models import Customer, IngestAlias
-from usage.metrics import aggregate, event_matches
+from usage.metrics import Only, aggregate, event_matches, only_rows
 from usage.models import BillableMetric, UsageEvent
 from usage.rollups import rollup_usage
 
@@ -51,22 +52,24 @@ def metric_usage(
     ending_before: datetime,
     group_by: list[str] | None = None,
     bucket: Callable[[datetime], Any] | None = None,
+    only: Only | None = None,
 ) -> dict[tuple, Decimal]:
     """{group values tuple: value} of `metric` for the customer's events in the period.
-    Groups with no matching event are absent."""
+    Groups with no matching event are absent. `only` = (property, values): count only the
+    events whose property is one of the values (a contract's usage filter)."""
     if metric.sql:
-        return _sql_usage(metric, customer, starting_at, ending_before, group_by, bucket)
+        return _sql_usage(metric, customer, starting_at, ending_before, group_by, bucket, only)
     event_ids = customer_event_ids(customer)
     from_rollups = rollup_usage(
         metric=metric, customer_ids=event_ids, starting_at=starting_at, ending_before=ending_before,
-        group_by=group_by, bucket=bucket,
+        group_by=group_by, bucket=bucket, only=only,
     )  # fmt: skip
     if from_rollups is not None:
         return from_rollups
     rows = _events(metric, event_ids, starting_at, ending_before).values_list(
         "id", "timestamp", "event_type", "properties"
     )
-    return aggregate(metric, rows.iterator(chunk_size=5000), group_by, bucket)
+    return aggregate(metric, only_rows(rows.iterator(chunk_size=5000), only), group_by, bucket)
 
 
 def metric_usage_over(
@@ -130,10 +133,12 @@ class Windows:
 
 def _sql_usage(
     metric: BillableMetric, customer: Customer, starting_at: datetime, ending_before: datetime,
-    group_by: list[str] | None, bucket: Callable[[datetime], Any] | None,
+    group_by: list[str] | None, bucket: Callable[[datetime], Any] | None, only: Only | None = None,
 ) -> dict[tuple, Decimal]:  # fmt: skip
     """A SQL metric is one number per period: no groups (their values read as None). Windows
-    are computed by running the query once per window that holds an event of the customer."""
+    are computed by running the query once per window that holds an event of the customer.
+    `only` narrows the events the query reads (as text: a property sent as a number matches
+    its digits)."""
     from usage.sql import sql_values
 
     nones = (None,) * len(group_by or [])
@@ -142,6 +147,10 @@ def _sql_usage(
         timestamp__gte=starting_at,
         timestamp__lt=ending_before,
     )
+    if only is not None:
+        events = events.alias(_only=KeyTextTransform(only[0], "properties")).filter(
+            _only__in=list(only[1])
+        )
     if bucket is None:
         total = sql_values(metric.sql, [((), events)]).get(())
         return {} if total is None else {nones: total}

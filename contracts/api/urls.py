@@ -72,6 +72,11 @@ urlpatterns = [
         subscriptions.SeatBalancesApi.as_view(),
         name="api-seat-balances-list",
     ),
+    path(
+        "v1/contracts/setUsageFilter",
+        views.ContractSetUsageFilterApi.as_view(),
+        name="api-contract-set-usage-filter",
+    ),
     path("v2/contracts/get", views.ContractGetV2Api.as_view(), name="api-contract-get-v2"),
     path("v2/contracts/list", views.ContractListV2Api.as_view(), name="api-contract-list-v2"),
     path("v2/contracts/edit", views.ContractEditApi.as_view(), name="api-contract-edit-v2"),

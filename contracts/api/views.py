@@ -13,6 +13,7 @@ from billing_console.api import ApplicationError, data_response, validated
 from billing_console.schema import IdSerializer, envelope
 from contracts import edits, lifecycle, selectors, services
 from contracts.models import Contract
+from contracts.usage_filters import contract_usage_filter_set, usage_filter_to_wire
 from contracts.wire import contract_to_wire
 from customers.selectors import customer_get
 
@@ -24,24 +25,7 @@ def _body(request: Request) -> dict[str, Any]:
 
 
 def _contract(customer: Any, contract_id: str) -> Contract:
-    import uuid
-
-    try:
-        uuid.UUID(str(contract_id))
-    except ValueError:
-        raise ApplicationError(
-            f"contract_id: no contract with id {contract_id}.", "not_found"
-        ) from None
-    contract = (
-        Contract.objects.filter(customer=customer, public_id=contract_id)
-        .select_related("customer", "rate_card", "package")
-        .first()
-    )
-    if contract is None:
-        raise ApplicationError(
-            f"contract_id: no contract with id {contract_id} for this customer.", "not_found"
-        )
-    return contract
+    return selectors.contract_get(customer=customer, contract_id=contract_id)
 
 
 class ContractCreateApi(APIView):
@@ -89,6 +73,7 @@ def _v1(contract: Contract, **flags: bool) -> dict[str, Any]:
         for k, v in v2.items()
         if k not in ("id", "customer_id", "archived_at", "custom_fields", "uniqueness_key")
     }
+    terms["usage_filter"] = usage_filter_to_wire(contract, v1=True)
     return {
         "id": v2["id"],
         "customer_id": v2["customer_id"],
@@ -219,3 +204,14 @@ class ContractEditHistoryApi(APIView):
         data = validated(ContractRefInput, request.data)
         contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
         return data_response([edits.edit_to_wire(e) for e in contract.edits.all()])
+
+
+class ContractSetUsageFilterApi(APIView):
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: None})
+    def post(self, request: Request) -> Response:
+        body = _body(request)
+        ref = validated(ContractRefInput, {k: body.get(k) for k in ("customer_id", "contract_id")})
+        contract = _contract(customer_get(ref["customer_id"]), ref["contract_id"])
+        data = {k: v for k, v in body.items() if k not in ("customer_id", "contract_id")}
+        contract_usage_filter_set(contract=contract, data=data)
+        return Response(status=200)

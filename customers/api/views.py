@@ -163,9 +163,9 @@ class CustomerSetNameApi(APIView):
 class CustomerUpdateConfigApi(APIView):
     class InputSerializer(serializers.Serializer):
         salesforce_account_id = serializers.CharField(
-            max_length=255, required=False, allow_blank=True
+            max_length=255, required=False, allow_blank=True, allow_null=True
         )
-        leave_stripe_invoices_in_draft = serializers.BooleanField(required=False)
+        leave_stripe_invoices_in_draft = serializers.BooleanField(required=False, allow_null=True)
 
     @extend_schema(request=InputSerializer, responses={200: None})
     def post(self, request: Request, customer_id: str) -> Response:

@@ -150,3 +150,48 @@ def test_api_changes_are_audited_with_token_actor_ip_and_user_agent(sdk):
         assert entry.additional_data["user_agent"].startswith("Metronome/Python")
         assert entry.additional_data["api_token"] == "tests"
     assert entries.last().changes_dict["name"] == ["Audited", "Audited 2"]
+
+
+def test_update_config_sets_and_clears_the_fields_it_is_given(sdk):
+    customer = sdk.v1.customers.create(name="Configured").data
+    assert (
+        sdk.v1.customers.update_config(
+            customer_id=customer.id,
+            salesforce_account_id="0015000000XyZ",
+            leave_stripe_invoices_in_draft=True,
+        )
+        is None
+    )
+    config = sdk.v1.customers.retrieve(customer_id=customer.id).data.customer_config
+    assert config.salesforce_account_id == "0015000000XyZ"
+    row = Customer.objects.get(public_id=customer.id)
+    assert row.leave_stripe_invoices_in_draft is True
+    # A field left out keeps its value; null clears it.
+    sdk.v1.customers.update_config(customer_id=customer.id, leave_stripe_invoices_in_draft=None)
+    row.refresh_from_db()
+    assert (row.salesforce_account_id, row.leave_stripe_invoices_in_draft) == (
+        "0015000000XyZ",
+        None,
+    )
+    assert [c.id for c in sdk.v1.customers.list(salesforce_account_ids=["0015000000XyZ"])] == [
+        customer.id
+    ]
+    entry = (
+        LogEntry.objects.filter(content_type__model="customer", object_pk=str(row.pk))
+        .order_by("timestamp")
+        .last()
+    )
+    assert entry.changes_dict["leave_stripe_invoices_in_draft"] == ["True", "None"]
+
+
+def test_update_config_refuses_bad_input_and_unknown_customers(sdk):
+    customer = sdk.v1.customers.create(name="Configured").data
+    with pytest.raises(metronome.BadRequestError) as err:
+        sdk.v1.customers.update_config(
+            customer_id=customer.id, extra_body={"leave_stripe_invoices_in_draft": "maybe"}
+        )
+    assert "leave_stripe_invoices_in_draft" in err.value.body["message"]
+    with pytest.raises(metronome.NotFoundError):
+        sdk.v1.customers.update_config(
+            customer_id="00000000-0000-0000-0000-000000000001", salesforce_account_id="x"
+        )

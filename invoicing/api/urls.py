@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing.api import views
+from invoicing.api import contract_views, views
 
 urlpatterns = [
     path(
@@ -32,6 +32,11 @@ urlpatterns = [
         "v1/customers/<str:customer_id>/invoices/<str:invoice_id>/pdf",
         views.InvoicePdfApi.as_view(),
         name="api-invoice-pdf",
+    ),
+    path(
+        "v1/contracts/getContractRateSchedule",
+        contract_views.ContractRateScheduleApi.as_view(),
+        name="api-contract-rate-schedule",
     ),
     path("v1/invoices/void", views.InvoiceVoidApi.as_view(), name="api-invoice-void"),
     path(

@@ -104,3 +104,32 @@ def test_unknown_invoice_is_not_found(sdk, world):
         sdk.v1.invoices.void(id="6f1c4a0e-0000-4000-8000-000000000000")
     with pytest.raises(metronome.BadRequestError):
         sdk.v1.customers.invoices.list(customer_id=str(world.customer.public_id), status="PAID-ISH")
+
+
+def test_invoice_pdf_through_the_sdk(sdk, world):
+    import io
+
+    from pypdf import PdfReader
+
+    customer_id = str(world.customer.public_id)
+    january = next(
+        iter(
+            sdk.v1.customers.invoices.list(
+                customer_id=customer_id, status="FINALIZED", starting_on="2026-01-01T00:00:00Z"
+            )
+        )
+    )
+    response = sdk.v1.customers.invoices.retrieve_pdf(
+        customer_id=customer_id, invoice_id=january.id
+    )
+    assert response.http_request.headers["accept"] == "application/pdf"
+    assert response.headers["content-type"] == "application/pdf"
+    pdf = response.read()
+    assert pdf.startswith(b"%PDF-")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Invoice INV-000001" in text
+    assert "Calls" in text and text.count("USD 0.50") >= 2  # the line and the total (50 cents)
+    with pytest.raises(metronome.NotFoundError):
+        sdk.v1.customers.invoices.retrieve_pdf(
+            customer_id=customer_id, invoice_id="00000000-0000-0000-0000-000000000001"
+        )

@@ -1,7 +1,6 @@
 """Pricing catalog endpoints, Metronome's wire format (see shared/metronome-api.md): credit types,
 products, rate cards and their rates, packages."""
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -340,27 +339,7 @@ class RatesAddApi(APIView):
 
 
 def _selectors(reader: Reader, *, tags: bool) -> list[dict[str, Any]]:
-    """Rate selectors, normalised for selectors.rate_selected."""
-    out = []
-    for item in reader.children("selectors"):
-        selector: dict[str, Any] = {}
-        if item.has("product_id"):
-            value = item.str("product_id")
-            try:
-                selector["product_id"] = str(uuid.UUID(value))
-            except ValueError:
-                raise item.fail("product_id", f"no product with id '{value}'.") from None
-        for key in ("pricing_group_values", "partial_pricing_group_values"):
-            if item.has(key):
-                selector[key] = item.str_map(key)
-        if item.has("billing_frequency"):
-            selector["billing_frequency"] = item.choice(
-                "billing_frequency", services.BILLING_FREQUENCIES
-            )
-        if tags and item.has("product_tags"):
-            selector["product_tags"] = item.str_list("product_tags")
-        out.append(selector)
-    return out
+    return services.rate_selectors_from_wire(reader, tags=tags)
 
 
 def _entries(request: Request, rates: list[Any], as_of: datetime) -> Response:
