@@ -173,13 +173,18 @@ def contract_rate_schedule(
     if contract.ending_before is not None and at >= contract.ending_before:
         return []
     window = (contract.starting_at, contract.ending_before)
-    rates = [
-        r
-        for r in pricing_selectors.rates_for(
-            contract.rate_card, starting_at=max(at, contract.starting_at), ending_before=window[1]
-        )
-        if pricing_selectors.rate_selected(r, selectors)
-    ]
+    rates = pricing_selectors.in_product_order(
+        contract.rate_card,
+        [
+            r
+            for r in pricing_selectors.rates_for(
+                contract.rate_card,
+                starting_at=max(at, contract.starting_at),
+                ending_before=window[1],
+            )
+            if pricing_selectors.rate_selected(r, selectors)
+        ],
+    )
     taken = {(r.product_id, tuple(sorted((r.pricing_group_values or {}).items()))) for r in rates}
     segments: list[ScheduleSegment] = []
     for rate in rates:

@@ -8,7 +8,15 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from billing_console.api import get_by_public_id
-from pricing.models import CreditType, Package, Product, ProductVersion, Rate, RateCard
+from pricing.models import (
+    CreditType,
+    Package,
+    Product,
+    ProductVersion,
+    Rate,
+    RateCard,
+    RateCardProductPosition,
+)
 
 
 def credit_type_get(public_id: Any, field: str = "credit_type_id") -> CreditType:
@@ -139,14 +147,32 @@ def rate_at(
     return best
 
 
+def in_product_order(rate_card: RateCard, rates: list[Rate]) -> list[Rate]:
+    """`rates` (ordered by product name) in the card's product order: products with a position
+    (setRateCardProductsOrder, moveRateCardProducts) first, the others after them by name."""
+    positions = dict(
+        RateCardProductPosition.objects.filter(rate_card=rate_card).values_list(
+            "product_id", "position"
+        )
+    )
+    if not positions:
+        return rates
+
+    def key(rate: Rate) -> tuple[bool, int]:
+        position = positions.get(rate.product_id)
+        return (position is None, position or 0)
+
+    return sorted(rates, key=key)  # stable: name order among equals
+
+
 def rates_at(
     rate_card: RateCard, at: datetime, selectors: list[dict[str, Any]] | None = None
 ) -> list[Rate]:
-    """The rate schedule at one moment (getRates)."""
+    """The rate schedule at one moment (getRates), in the card's product order."""
     rates = [
         r for r in rates_for(rate_card, starting_at=at, ending_before=None) if r.starting_at <= at
     ]
-    return [r for r in rates if rate_selected(r, selectors)]
+    return in_product_order(rate_card, [r for r in rates if rate_selected(r, selectors)])
 
 
 def rate_selected(rate: Rate, selectors: list[dict[str, Any]] | None) -> bool:
@@ -183,7 +209,7 @@ def rate_schedule(
     selectors: list[dict[str, Any]] | None = None,
 ) -> list[Rate]:  # fmt: skip
     rates = rates_for(rate_card, starting_at=starting_at, ending_before=ending_before)
-    return [r for r in rates if rate_selected(r, selectors)]
+    return in_product_order(rate_card, [r for r in rates if rate_selected(r, selectors)])
 
 
 def _archive_filter(qs: QuerySet, archive_filter: str) -> QuerySet:

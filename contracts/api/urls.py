@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.api import balances, subscriptions, views
+from contracts.api import balances, named_schedules, subscriptions, views
 
 urlpatterns = [
     path("v1/contracts/create", views.ContractCreateApi.as_view(), name="api-contract-create"),
@@ -76,6 +76,21 @@ urlpatterns = [
         "v1/contracts/setUsageFilter",
         views.ContractSetUsageFilterApi.as_view(),
         name="api-contract-set-usage-filter",
+    ),
+    path(
+        "v1/contracts/getNamedSchedule",
+        named_schedules.ContractNamedScheduleGetApi.as_view(),
+        name="api-contract-named-schedule-get",
+    ),
+    path(
+        "v1/contracts/updateNamedSchedule",
+        named_schedules.ContractNamedScheduleUpdateApi.as_view(),
+        name="api-contract-named-schedule-update",
+    ),
+    path(
+        "v1/contracts/listNamedSchedules",
+        named_schedules.ContractNamedScheduleListApi.as_view(),
+        name="api-contract-named-schedule-list",
     ),
     path("v2/contracts/get", views.ContractGetV2Api.as_view(), name="api-contract-get-v2"),
     path("v2/contracts/list", views.ContractListV2Api.as_view(), name="api-contract-list-v2"),

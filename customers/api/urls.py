@@ -1,10 +1,20 @@
 from django.urls import path
 
-from customers.api import billing_providers, views
+from customers.api import billing_providers, named_schedules, views
 
 urlpatterns = [
     path("v1/customers", views.CustomerCreateApi.as_view(), name="api-customers"),
     path("v1/customers/archive", views.CustomerArchiveApi.as_view(), name="api-customer-archive"),
+    path(
+        "v1/customers/getNamedSchedule",
+        named_schedules.CustomerNamedScheduleGetApi.as_view(),
+        name="api-customer-named-schedule-get",
+    ),
+    path(
+        "v1/customers/updateNamedSchedule",
+        named_schedules.CustomerNamedScheduleUpdateApi.as_view(),
+        name="api-customer-named-schedule-update",
+    ),
     path("v1/customers/<str:customer_id>", views.CustomerDetailApi.as_view(), name="api-customer"),
     path(
         "v1/customers/<str:customer_id>/setIngestAliases",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pricing.api import views
+from pricing.api import rate_card_extras, views
 
 CP = "v1/contract-pricing"
 
@@ -33,6 +33,26 @@ urlpatterns = [
         f"{CP}/rate-cards/getRateSchedule",
         views.RateScheduleApi.as_view(),
         name="api-rate-card-schedule",
+    ),
+    path(
+        f"{CP}/rate-cards/getNamedSchedule",
+        rate_card_extras.RateCardNamedScheduleGetApi.as_view(),
+        name="api-rate-card-named-schedule-get",
+    ),
+    path(
+        f"{CP}/rate-cards/updateNamedSchedule",
+        rate_card_extras.RateCardNamedScheduleUpdateApi.as_view(),
+        name="api-rate-card-named-schedule-update",
+    ),
+    path(
+        f"{CP}/rate-cards/setRateCardProductsOrder",
+        rate_card_extras.RateCardProductsOrderSetApi.as_view(),
+        name="api-rate-card-products-order-set",
+    ),
+    path(
+        f"{CP}/rate-cards/moveRateCardProducts",
+        rate_card_extras.RateCardProductsMoveApi.as_view(),
+        name="api-rate-card-products-move",
     ),
     path("v1/packages/create", views.PackageCreateApi.as_view(), name="api-package-create"),
     path("v1/packages/get", views.PackageGetApi.as_view(), name="api-package-get"),

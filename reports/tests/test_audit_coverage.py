@@ -70,7 +70,7 @@ class Walk:
 
     def metric(self) -> str:
         body = {"name": "calls", "event_type_filter": {"in_values": ["call"]},
-                "aggregation_type": "COUNT"}  # fmt: skip
+                "aggregation_type": "COUNT", "group_keys": [["project_id"]]}  # fmt: skip
         return self.once(
             "metric", lambda: self.call("/v1/billable-metrics/create", body)["data"]["id"]
         )
@@ -112,7 +112,7 @@ class Walk:
     def stripe_entity(self) -> str:
         body = {"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider",
                 "configuration": {"name": "US entity", "stripe_secret_key": STRIPE_KEY,
-                                  "stripe_webhook_secret": "whsec_walk"}}  # fmt: skip
+                                  "stripe_webhook_secret": "whsec_walkSecret01"}}  # fmt: skip
         return self.once(
             "stripe_entity",
             lambda: self.call("/v1/setUpBillingProvider", body)["data"]["delivery_method_id"],
@@ -249,6 +249,39 @@ def _subscription(w: Walk) -> None:
                                                      "product_id": w.product("SUBSCRIPTION")}}])  # fmt: skip
 
 
+def _usage_filter(w: Walk) -> None:
+    """The walk's metric groups by project_id, so the contract may filter on it."""
+    w.call("/v1/contracts/setUsageFilter",
+           {"customer_id": w.customer(), "contract_id": w.contract(), "group_key": "project_id",
+            "group_values": ["walk-project"], "starting_at": "2026-03-01T00:00:00Z"})  # fmt: skip
+
+
+def _contract_named_schedule(w: Walk) -> None:
+    w.call("/v1/contracts/updateNamedSchedule",
+           {"customer_id": w.customer(), "contract_id": w.contract(), "schedule_name": "walk",
+            "starting_at": "2026-01-01T00:00:00Z", "value": {"discount": 0.1},
+            "properties": {"region": "eu"}})  # fmt: skip
+
+
+def _customer_named_schedule(w: Walk) -> None:
+    w.call("/v1/customers/updateNamedSchedule",
+           {"customer_id": w.customer(), "schedule_name": "walk",
+            "starting_at": "2026-01-01T00:00:00Z", "value": "gold"})  # fmt: skip
+
+
+def _rate_card_named_schedule(w: Walk) -> None:
+    w.call("/v1/contract-pricing/rate-cards/updateNamedSchedule",
+           {"rate_card_id": w.rate_card(), "schedule_name": "walk",
+            "starting_at": "2026-01-01T00:00:00Z", "ending_before": "2026-07-01T00:00:00Z",
+            "value": {"tier": 2}})  # fmt: skip
+
+
+def _rate_card_product_position(w: Walk) -> None:
+    w.call("/v1/contract-pricing/rate-cards/setRateCardProductsOrder",
+           {"rate_card_id": w.rate_card(),
+            "product_order": [w.product("SUBSCRIPTION"), w.product()]})  # fmt: skip
+
+
 def _invoice(w: Walk) -> None:
     """Finalizing sends the invoice to the customer's Stripe account (a local fake Stripe):
     the sync is enqueued on commit and, as tests run enqueued tasks inline, runs within the
@@ -262,7 +295,7 @@ def _configured_billing_provider(w: Walk) -> None:
     w.call("/v1/setUpBillingProvider",
            {"billing_provider": "stripe", "delivery_method": "direct_to_billing_provider",
             "configuration": {"name": "EU entity", "stripe_secret_key": STRIPE_KEY,
-                              "stripe_webhook_secret": "whsec_eu"}})  # fmt: skip
+                              "stripe_webhook_secret": "whsec_euSecret0001"}})  # fmt: skip
 
 
 def _customer_billing_configuration(w: Walk) -> None:
@@ -348,6 +381,11 @@ CHANGES: dict[str, Callable[[Walk], None]] = {
     "contracts.SubscriptionQuantityChange": _subscription,
     "contracts.ContractTransition": _contract_transition,
     "contracts.ThresholdCharge": _threshold_charge,
+    "contracts.ContractUsageFilter": _usage_filter,
+    "contracts.ContractNamedSchedule": _contract_named_schedule,
+    "customers.CustomerNamedSchedule": _customer_named_schedule,
+    "pricing.RateCardNamedSchedule": _rate_card_named_schedule,
+    "pricing.RateCardProductPosition": _rate_card_product_position,
     "customers.ConfiguredBillingProvider": _configured_billing_provider,
     "customers.CustomerBillingProviderConfiguration": _customer_billing_configuration,
     "invoicing.Invoice": _invoice,
