@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from usage.models import BillableMetric
+from usage.rollups import rollups_advance
 from usage.services import billable_metric_create, usage_ingest
 
 METRICS = (
@@ -103,4 +104,8 @@ def load(stdout) -> None:
             events = _events_for(customer, aliases[0], day, rng, now)
             for start in range(0, len(events), 100):
                 accepted += usage_ingest(events=events[start : start + 100], now=now).accepted
+    # Roll the demo's usage up now, as the worker's beat would within a minute, so that the
+    # invoices and alerts computed next read rollups rather than every raw event.
+    while rollups_advance():
+        pass
     stdout.write(f"Usage demo: {len(METRICS)} billable metrics, {accepted} new events ingested.")

@@ -113,14 +113,36 @@ def usage_ingest(*, events: Any, now: datetime | None = None) -> IngestResult:
     store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
     with transaction.atomic():
         accepted = store(list(unique.values()), now)
-    from usage.signals import events_ingested
-
-    transaction.on_commit(
-        lambda: events_ingested.send(
-            sender=UsageEvent, customer_ids={e["customer_id"] for e in parsed}
-        )
-    )
+    _announce({e["customer_id"] for e in parsed})
     return IngestResult(accepted=accepted, duplicates=len(parsed) - accepted)
+
+
+class _Announcement:
+    """The customers named by the ingests of one transaction, announced once when it commits
+    (events_ingested): a caller that ingests many batches in one transaction (an import, the
+    demo) triggers one evaluation, not one per batch."""
+
+    def __init__(self) -> None:
+        self.customer_refs: set[str] = set()
+        self.sent = False
+
+    def __call__(self) -> None:
+        from usage.signals import events_ingested
+
+        self.sent = True
+        events_ingested.send(sender=UsageEvent, customer_ids=self.customer_refs)
+
+
+def _announce(customer_refs: set[str]) -> None:
+    pending = getattr(connection, "_usage_pending_announcement", None)
+    if pending is not None and not pending.sent and connection.in_atomic_block:
+        if any(func is pending for _sids, func, *_ in connection.run_on_commit):
+            pending.customer_refs |= customer_refs
+            return
+    announcement = _Announcement()
+    announcement.customer_refs = set(customer_refs)
+    connection._usage_pending_announcement = announcement
+    transaction.on_commit(announcement)  # outside a transaction this runs at once
 
 
 def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:

@@ -132,3 +132,35 @@ def test_archive_refuses_a_metric_in_use_and_rename():
     product.save(update_fields=["archived_at"])
     assert billable_metric_archive(metric=metric).archived_at is not None
     assert billable_metric_set_name(metric=metric, name=" API calls ").name == "API calls"
+
+
+def test_ingests_in_one_transaction_are_announced_once_on_commit(
+    django_capture_on_commit_callbacks,
+):
+    """An import (or the demo) ingesting many batches in one transaction triggers one
+    evaluation of the customers it named, not one per batch."""
+    from django.db import transaction
+
+    from usage.signals import events_ingested
+
+    customer_create(name="Acme", ingest_aliases=["acme"])
+    customer_create(name="Globex", ingest_aliases=["globex"])
+    received: list[set[str]] = []
+
+    def listener(sender, customer_ids, **kwargs):
+        received.append(set(customer_ids))
+
+    events_ingested.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with transaction.atomic():
+                usage_ingest(events=[event("a1")], now=NOW)
+                usage_ingest(events=[event("g1", customer="globex")], now=NOW)
+                usage_ingest(events=[event("a2")], now=NOW)
+        assert len(callbacks) == 1
+        assert received == [{"acme", "globex"}]
+        with django_capture_on_commit_callbacks(execute=True):  # a later transaction: anew
+            usage_ingest(events=[event("a3")], now=NOW)
+        assert received == [{"acme", "globex"}, {"acme"}]
+    finally:
+        events_ingested.disconnect(listener)
