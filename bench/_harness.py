@@ -68,12 +68,15 @@ def fresh_database(name: str, customers: int) -> tuple[dict[str, str], str]:
 class Server:
     """gunicorn serving the project on 127.0.0.1:port with `workers` sync workers."""
 
-    def __init__(self, env: dict[str, str], port: int = 8765, workers: int = 3) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int = 8765, workers: int = 3, log_file=None
+    ) -> None:
+        """`log_file`: an open file for the server's output (default: this process's)."""
         self.port, self.url = port, f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "billing_console.wsgi", "-b", f"127.0.0.1:{port}",
              "-w", str(workers), "--worker-class", "gthread", "--threads", "2", "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, stdout=log_file, stderr=log_file,
         )  # fmt: skip
         deadline = time.time() + 30
         import httpx

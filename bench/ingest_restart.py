@@ -4,17 +4,20 @@ does, so dedupe must absorb the retries.
 
     .venv/bin/python bench/ingest_restart.py --events 50000 --clients 4
 Needs permission to run `pg_ctlcluster <version> main restart` (the CI and dev machines have it).
+Ends with `lost N, duplicated N` (acknowledged but missing, stored twice); exit code 1 unless 0.
 """
 
 import argparse
 import json
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import psycopg
+from _faults import free_port, result_line
 from _harness import Server, database_url, fresh_database, log, make_batches
 
 DB = "bc_bench_restart"
@@ -27,16 +30,17 @@ def restart_postgres() -> None:
     )
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--db", default=DB)
     args = parser.parse_args()
-    env, token = fresh_database(DB, args.customers)
+    env, token = fresh_database(args.db, args.customers)
     env["DATABASE_CONN_MAX_AGE"] = "0"  # a new connection per request survives the restart
     batches = make_batches(args.events, args.customers)
-    server = Server(env, workers=2)
+    server = Server(env, port=free_port(), workers=2)
     acknowledged: set[str] = set()
     lock = threading.Lock()
     position = iter(range(len(batches)))
@@ -73,7 +77,7 @@ def main() -> None:
     for thread in threads:
         thread.join()
     server.stop()
-    with psycopg.connect(database_url(DB)) as conn:
+    with psycopg.connect(database_url(args.db)) as conn:
         rows = conn.execute(
             "SELECT transaction_id, count(*) FROM usage_usageevent GROUP BY transaction_id"
         ).fetchall()
@@ -85,15 +89,8 @@ def main() -> None:
     log(f"failed attempts retried       {errors['5xx or connection']:,}")
     log(f"acknowledged but missing      {len(missing):,}")
     log(f"stored more than once         {len(doubled):,}")
-    log(
-        "RESULT: "
-        + (
-            "every acknowledged event stored exactly once"
-            if not missing and not doubled
-            else "LOSS OR DOUBLE COUNT"
-        )
-    )
+    return result_line(len(missing), len(doubled))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
