@@ -14,6 +14,8 @@ CONTRACT = ROOT.parent / "shared" / "metronome-api.md"
 BEGIN, END = "<!-- compat:begin -->", "<!-- compat:end -->"
 ROW = re.compile(r"^\| (client\.[\w.]+) \| (\w+) \| (\S+) \|")
 CALL = re.compile(r"\bsdk\.((?:v1|v2)\.[\w.]+)\(")
+# `schedules = sdk.v1.customers.named_schedules` then `schedules.update(...)`
+ALIAS = re.compile(r"\b(\w+) = sdk\.((?:v1|v2)\.[\w.]+)\s*$", re.MULTILINE)
 
 
 def exercised() -> set[str]:
@@ -21,6 +23,9 @@ def exercised() -> set[str]:
     for path in ROOT.glob("*/tests/**/*.py"):
         text = path.read_text()
         names.update(f"client.{m}" for m in CALL.findall(text))
+        for alias, resource in ALIAS.findall(text):
+            for method in re.findall(rf"\b{alias}\.(\w+)\(", text):
+                names.add(f"client.{resource}.{method}")
     return names
 
 
