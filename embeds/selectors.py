@@ -13,12 +13,8 @@ from contracts.balances import BalanceFilters, balances_list, commit_credit_type
 from contracts.ledger import commit_available_balance
 from contracts.models import AccessSegment, Commit, CommitKind, Contract, LedgerEntry
 from customers.models import Customer
-from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
-from invoicing.services import (
-    contract_credit_type,
-    contract_statement_periods,
-    draft_usage_statement,
-)
+from invoicing.models import Invoice, InvoiceStatus, LineItem
+from invoicing.services import current_statements
 from invoicing.usage_lines import DraftLine
 from pricing.models import CreditType
 
@@ -89,26 +85,10 @@ class CurrentSpend:
 def current_spend(*, customer: Customer, now: datetime) -> list[CurrentSpend]:
     """Each active contract's statement for the period containing `now`, as it stands: the
     same computation as the invoice (usage, overrides, drawdown), writing nothing."""
-    out = []
-    contracts = Contract.objects.filter(
-        customer=customer, archived_at__isnull=True, starting_at__lte=now
-    ).select_related("rate_card__fiat_credit_type", "customer")
-    for contract in contracts:
-        periods = [p for p in contract_statement_periods(contract, now) if p.contains(now)]
-        if not periods:
-            continue
-        period = periods[0]
-        invoice = (
-            Invoice.objects.filter(contract=contract, type=InvoiceType.USAGE, period_start=period.start)
-            .exclude(status=InvoiceStatus.VOID)
-            .first()
-        ) or Invoice(
-            customer=customer, contract=contract, credit_type=contract_credit_type(contract),
-            type=InvoiceType.USAGE, period_start=period.start, period_end=period.end, issued_at=period.end,
-        )  # fmt: skip
-        lines, _draws = draft_usage_statement(contract, invoice, period)
-        out.append(CurrentSpend(contract, period, invoice.credit_type, lines))
-    return out
+    return [
+        CurrentSpend(contract, period, invoice.credit_type, lines)
+        for contract, period, invoice, lines in current_statements(customer, now)
+    ]
 
 
 @dataclass

@@ -11,14 +11,9 @@ from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
-from contracts.models import Contract
 from customers.models import Customer
-from invoicing.models import Invoice, InvoiceStatus, InvoiceType
-from invoicing.services import (
-    contract_credit_type,
-    contract_statement_periods,
-    draft_usage_statement,
-)
+from invoicing.models import Invoice
+from invoicing.services import current_statements
 from invoicing.usage_lines import DraftLine
 from usage.metrics import aggregate, only_rows
 from usage.models import UsageEvent
@@ -125,23 +120,7 @@ def preview_events(
     if mode == "merge":
         parsed = _without_stored_duplicates(parsed, now)
     source = _usage_source(customer, parsed, include_stored=mode == "merge")
-    previews = []
-    contracts = Contract.objects.filter(
-        customer=customer, archived_at__isnull=True, starting_at__lte=now
-    )
-    for contract in contracts.select_related("rate_card__fiat_credit_type", "customer"):
-        periods = [p for p in contract_statement_periods(contract, now) if p.contains(now)]
-        if not periods:
-            continue
-        period = periods[0]
-        invoice = (
-            Invoice.objects.filter(contract=contract, type=InvoiceType.USAGE, period_start=period.start)
-            .exclude(status=InvoiceStatus.VOID)
-            .first()
-        ) or Invoice(
-            customer=customer, contract=contract, credit_type=contract_credit_type(contract),
-            type=InvoiceType.USAGE, period_start=period.start, period_end=period.end, issued_at=period.end,
-        )  # fmt: skip
-        lines, _draws = draft_usage_statement(contract, invoice, period, usage=source)
-        previews.append(Preview(invoice, lines))
-    return previews
+    return [
+        Preview(invoice, lines)
+        for _contract, _period, invoice, lines in current_statements(customer, now, usage=source)
+    ]

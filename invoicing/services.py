@@ -239,6 +239,39 @@ def contract_statement_periods(contract: Contract, through: datetime) -> list[Pe
     return periods
 
 
+def current_statements(
+    customer, now: datetime, usage: UsageSource | None = None
+) -> list[tuple[Contract, Period, Invoice, list[DraftLine]]]:
+    """Each active contract's usage statement for the period containing `now`, as it stands
+    (usage, overrides, drawdown), writing nothing: the stored draft, or an unsaved one when the
+    period has none yet. `usage` replaces the stored events (a cost preview)."""
+    out = []
+    contracts = Contract.objects.filter(
+        customer=customer, archived_at__isnull=True, starting_at__lte=now
+    ).select_related("rate_card__fiat_credit_type", "customer")
+    for contract in contracts:
+        period = next(
+            (p for p in contract_statement_periods(contract, now) if p.contains(now)), None
+        )
+        if period is None:
+            continue
+        stored = (
+            Invoice.objects.filter(
+                contract=contract, type=InvoiceType.USAGE, period_start=period.start
+            )
+            .exclude(status=InvoiceStatus.VOID)
+            .first()
+        )
+        invoice = stored or Invoice(
+            customer=customer, contract=contract, credit_type=contract_credit_type(contract),
+            type=InvoiceType.USAGE, period_start=period.start, period_end=period.end,
+            issued_at=period.end,
+        )  # fmt: skip
+        lines, _draws = draft_usage_statement(contract, invoice, period, usage=usage)
+        out.append((contract, period, invoice, lines))
+    return out
+
+
 def contract_invoices_refresh(
     *, contract: Contract, through: datetime | None = None
 ) -> list[Invoice]:
