@@ -92,6 +92,25 @@ def changed(filters: Filters, *fields: str) -> Q:
     return condition
 
 
+def scoped(
+    qs: QuerySet,
+    filters: Filters,
+    *,
+    period: tuple[str, str],
+    customer: str = "customer_id",
+    stamps: tuple[str, ...] = ("created_at", "updated_at"),
+) -> QuerySet:
+    """The rows a report or export covers: overlapping its date range (`period`: the start and
+    end fields), of its customer if it names one, and for an incremental export only those whose
+    `stamps` changed in its window."""
+    qs = overlapping(qs, filters, *period)
+    if filters.customer_pk is not None:
+        qs = qs.filter(**{customer: filters.customer_pk})
+    if filters.incremental:
+        qs = qs.filter(changed(filters, *stamps))
+    return qs
+
+
 def queryset_dataset(
     *,
     name: str,

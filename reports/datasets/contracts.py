@@ -46,6 +46,7 @@ from reports.datasets.base import (
     overlapping,
     public_id,
     queryset_dataset,
+    scoped,
 )
 
 
@@ -71,12 +72,7 @@ def _contracts(filters: Filters) -> QuerySet[Contract]:
         n_scheduled_charges=_count(ScheduledCharge),
         n_subscriptions=_count(Subscription),
     )
-    qs = overlapping(qs, filters, "starting_at", "ending_before")
-    if filters.customer_pk is not None:
-        qs = qs.filter(customer_id=filters.customer_pk)
-    if filters.incremental:
-        qs = qs.filter(changed(filters, "created_at", "updated_at"))
-    return qs
+    return scoped(qs, filters, period=("starting_at", "ending_before"))
 
 
 def _contract_row(contract: Contract, filters: Filters) -> tuple:
@@ -160,12 +156,8 @@ def _customer_contracts(filters: Filters) -> QuerySet[Contract]:
             )
         )
     )
-    qs = overlapping(qs, filters, "starting_at", "ending_before")
-    if filters.customer_pk is not None:
-        qs = qs.filter(customer_id=filters.customer_pk)
-    if filters.incremental:
-        qs = qs.filter(changed(filters, "created_at", "updated_at", "customer__updated_at"))
-    return qs
+    stamps = ("created_at", "updated_at", "customer__updated_at")
+    return scoped(qs, filters, period=("starting_at", "ending_before"), stamps=stamps)
 
 
 def _customer_contract_row(contract: Contract, filters: Filters) -> tuple:

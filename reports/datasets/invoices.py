@@ -23,6 +23,7 @@ from reports.datasets.base import (
     overlapping,
     public_id,
     queryset_dataset,
+    scoped,
 )
 
 # Breakdowns are asked for this many windows at a time: each request recomputes the statement
@@ -32,12 +33,7 @@ BREAKDOWN_PIECE_WINDOWS = 48
 
 def _invoices(filters: Filters) -> QuerySet[Invoice]:
     qs = Invoice.objects.select_related("customer", "contract", "credit_type", "regenerated_from")
-    qs = overlapping(qs, filters, "period_start", "period_end")
-    if filters.customer_pk is not None:
-        qs = qs.filter(customer_id=filters.customer_pk)
-    if filters.incremental:
-        qs = qs.filter(changed(filters, "created_at", "updated_at"))
-    return qs
+    return scoped(qs, filters, period=("period_start", "period_end"))
 
 
 def _invoice_row(invoice: Invoice, filters: Filters) -> tuple:
@@ -72,12 +68,14 @@ def _line_items(filters: Filters) -> QuerySet[LineItem]:
     qs = LineItem.objects.select_related(
         "invoice__customer", "invoice__contract", "invoice__credit_type", "product"
     )
-    qs = overlapping(qs, filters, "invoice__period_start", "invoice__period_end")
-    if filters.customer_pk is not None:
-        qs = qs.filter(invoice__customer_id=filters.customer_pk)
-    if filters.incremental:
-        # Lines are rewritten with their invoice, which is saved (updated_at) each time.
-        qs = qs.filter(changed(filters, "invoice__created_at", "invoice__updated_at"))
+    # Lines are rewritten with their invoice, which is saved (updated_at) each time.
+    qs = scoped(
+        qs,
+        filters,
+        period=("invoice__period_start", "invoice__period_end"),
+        customer="invoice__customer_id",
+        stamps=("invoice__created_at", "invoice__updated_at"),
+    )
     return qs
 
 
