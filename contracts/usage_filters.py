@@ -85,7 +85,11 @@ def usage_filter_from_wire(
 @transaction.atomic
 def contract_usage_filter_set(*, contract: Contract, data: dict[str, Any]) -> ContractUsageFilter:
     """setUsageFilter: the filter from `starting_at` on (earlier entries keep their time)."""
-    contract = Contract.objects.select_for_update().select_related("rate_card").get(pk=contract.pk)
+    contract = (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("rate_card")
+        .get(pk=contract.pk)
+    )
     if contract.archived_at is not None:
         raise Reader(data).fail("contract_id", "the contract is archived.")
     return usage_filter_from_wire(Reader(data), contract=contract)
