@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -73,11 +74,13 @@ def customer_invoices_refresh(*, customer: Customer, now: datetime | None = None
             .order_by("-period_start")
             .first()
         )
-        fresh = (
-            latest is not None
-            and latest.period_start <= now < latest.period_end
-            and latest.computed_at is not None
-            and now - latest.computed_at < DRAFT_FRESHNESS
-        )
-        if not fresh:
+        current = latest is not None and latest.period_start <= now < latest.period_end
+        if current and latest.computed_at and now - latest.computed_at < DRAFT_FRESHNESS:
+            continue
+        with transaction.atomic():
+            busy = not Contract.objects.select_for_update(skip_locked=True).filter(pk=contract.pk)
+            if busy and current:
+                # Another request is bringing this contract up to date right now: read the
+                # draft as it stands (seconds old) rather than queue behind it to redo the work.
+                continue
             contract_invoices_refresh(contract=contract, through=now)
