@@ -360,9 +360,12 @@ def rollup_usage(
     )
     raw = list(edges.values_list("id", "timestamp", "event_type", "properties"))
     if before:
-        raw += events.filter(
-            id__in=list(before), timestamp__gte=first_hour, timestamp__lt=last_hour
+        # Pending events are the newest: read this customer's window from the oldest of them
+        # on and keep the pending ones (a bound, not an IN list of every pending id).
+        recent = events.filter(
+            id__gte=min(before), timestamp__gte=first_hour, timestamp__lt=last_hour
         ).values_list("id", "timestamp", "event_type", "properties")
+        raw += [row for row in recent if row[0] in before]
     for key, cell in _raw_cells(metric, only_rows(raw, only), group_by, bucket).items():
         target = cells.get(key)
         if target is None:
