@@ -324,7 +324,8 @@ def _raw_cells(
 
 
 def _pending_ids() -> set[int]:
-    return {event_id for batch in PendingRollup.objects.all() for event_id in batch.event_ids}
+    batches = PendingRollup.objects.values_list("event_ids", flat=True)
+    return {event_id for ids in batches.iterator(chunk_size=2000) for event_id in ids}
 
 
 def rollup_usage(
