@@ -8,7 +8,6 @@ and CELERY_BROKER_URL to run on PostgreSQL and Redis/RabbitMQ.
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 from billing_console.env import env_bool, env_int, env_list, env_secret, env_str
 
@@ -17,11 +16,10 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_secret("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "insecure-dev-key-only-used-with-DEBUG"
+# Required when DEBUG is off. Left empty here so that commands which sign nothing (migrate,
+# makemigrations --check) run without it; Django refuses any use of an empty key, and the
+# WSGI/ASGI entry points refuse to start without one (billing_console.wsgi).
+SECRET_KEY = env_secret("SECRET_KEY") or ("insecure-dev-key-only-used-with-DEBUG" if DEBUG else "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

@@ -1,6 +1,8 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
 application = get_wsgi_application()
+settings.SECRET_KEY  # noqa: B018 -- fail at start, not at the first request, without a key
