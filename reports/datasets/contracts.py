@@ -8,6 +8,7 @@ overlap it.
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.db.models import (
     Count,
@@ -105,6 +106,7 @@ CONTRACTS = queryset_dataset(
 )
 
 
+@cache  # credit types cannot be renamed: one query per process, not one per row
 def _default_credit_type_name() -> str:
     found = CreditType.objects.filter(public_id=USD_CENTS_ID).values_list("name", flat=True)
     return found.first() or "USD (cents)"
