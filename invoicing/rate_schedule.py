@@ -127,9 +127,13 @@ def _extra_values(rate: Rate, overrides: list[Override], taken: set) -> list[dic
 
 
 def _segments(
-    contract: Contract, rate: Rate, values: dict[str, str], window: tuple, only_overridden: bool
+    contract: Contract,
+    rate: Rate,
+    values: dict[str, str],
+    window: tuple,
+    only_overridden: bool,
+    overrides: list[Override],
 ) -> list[ScheduleSegment]:
-    overrides = _overrides(contract)
     start = max(rate.starting_at, window[0])
     ends = [e for e in (rate.ending_before, window[1]) if e is not None]
     end = min(ends) if ends else None
@@ -186,12 +190,13 @@ def contract_rate_schedule(
         ],
     )
     taken = {(r.product_id, tuple(sorted((r.pricing_group_values or {}).items()))) for r in rates}
+    overrides = _overrides(contract)
     segments: list[ScheduleSegment] = []
     for rate in rates:
         values = dict(rate.pricing_group_values or {})
-        segments += _segments(contract, rate, values, window, only_overridden=False)
-        for extra in _extra_values(rate, _overrides(contract), taken):
-            segments += _segments(contract, rate, extra, window, only_overridden=True)
+        segments += _segments(contract, rate, values, window, False, overrides)
+        for extra in _extra_values(rate, overrides, taken):
+            segments += _segments(contract, rate, extra, window, True, overrides)
     return [s for s in segments if s.ending_before is None or s.ending_before > at]
 
 
