@@ -161,3 +161,14 @@ class Reader:
         if value and value not in choices:
             raise self.fail(key, f"must be one of {', '.join(choices)}.")
         return value
+
+
+def request_object(request: Any) -> dict[str, Any]:
+    """A POST body that must be a JSON object (Metronome's bodies all are)."""
+    if not isinstance(request.data, dict):
+        raise ApplicationError("body: must be a JSON object.")
+    return request.data
+
+
+def request_reader(request: Any) -> Reader:
+    return Reader(request_object(request))

@@ -23,17 +23,14 @@ from billing_console.api import (
     sequence_response,
 )
 from billing_console.schema import IdSerializer, envelope
-from billing_console.wire import Reader
+from billing_console.wire import Reader, request_reader
 from customers.selectors import customer_get
 
 ALERT_STATUSES = ("ENABLED", "DISABLED", "ARCHIVED")
 ARCHIVE_FILTERS = ("ARCHIVED", "NOT_ARCHIVED", "ALL")
 
 
-def _body(request: Request) -> Reader:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("body: must be a JSON object.")
-    return Reader(request.data)
+_body = request_reader
 
 
 def _alert(public_id: Any, field: str) -> Alert:

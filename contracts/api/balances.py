@@ -20,6 +20,7 @@ from billing_console.api import (
     validated,
 )
 from billing_console.schema import IdSerializer, envelope
+from billing_console.wire import request_object
 from contracts import balances, commit_edits, customer_commits, edits, ledger
 from contracts.models import Commit, CommitKind
 from contracts.wire import commit_to_wire
@@ -28,10 +29,7 @@ from customers.selectors import customer_get
 COMMIT_KINDS = (CommitKind.PREPAID, CommitKind.POSTPAID)
 
 
-def _body(request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("body: must be a JSON object.")
-    return request.data
+_body = request_object
 
 
 def _customer(body: dict[str, Any]) -> Any:

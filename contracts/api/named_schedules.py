@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing_console.api import ApplicationError, data_response, sequence_response
+from billing_console.api import data_response, sequence_response
 from billing_console.named_schedules import (
     named_schedule_input,
     named_schedule_query,
@@ -21,7 +21,7 @@ from billing_console.named_schedules import (
     segment_to_wire,
 )
 from billing_console.schema import envelope
-from billing_console.wire import Reader
+from billing_console.wire import Reader, request_reader
 from contracts import selectors
 from contracts.models import Contract, ContractNamedSchedule
 from customers.models import Customer
@@ -32,10 +32,7 @@ SCHEDULE_RESPONSE = envelope(
 )
 
 
-def _reader(request: Request) -> Reader:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("body: must be a JSON object.")
-    return Reader(request.data)
+_reader = request_reader
 
 
 def _customer(reader: Reader) -> Customer:

@@ -11,17 +11,14 @@ from rest_framework.views import APIView
 
 from billing_console.api import ApplicationError, data_response, validated
 from billing_console.schema import IdSerializer, envelope
+from billing_console.wire import request_object
 from contracts import edits, lifecycle, selectors, services
 from contracts.models import Contract
 from contracts.usage_filters import contract_usage_filter_set, usage_filter_to_wire
 from contracts.wire import contract_to_wire
 from customers.selectors import customer_get
 
-
-def _body(request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("body: must be a JSON object.")
-    return request.data
+_body = request_object
 
 
 def _contract(customer: Any, contract_id: str) -> Contract:

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing_console.api import ApplicationError, data_response
+from billing_console.api import data_response
 from billing_console.named_schedules import (
     named_schedule_input,
     named_schedule_query,
@@ -16,7 +16,7 @@ from billing_console.named_schedules import (
     segment_to_wire,
 )
 from billing_console.schema import envelope
-from billing_console.wire import Reader
+from billing_console.wire import Reader, request_reader
 from customers.models import Customer, CustomerNamedSchedule
 from customers.selectors import customer_get
 
@@ -26,9 +26,7 @@ SCHEDULE_RESPONSE = envelope(
 
 
 def _customer(request: Request) -> tuple[Reader, Customer]:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("body: must be a JSON object.")
-    reader = Reader(request.data)
+    reader = request_reader(request)
     return reader, customer_get(reader.str("customer_id", required=True, max_length=64))
 
 

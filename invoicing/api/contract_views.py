@@ -11,19 +11,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing_console.api import ApplicationError, sequence_response
-from billing_console.wire import Reader
+from billing_console.api import sequence_response
+from billing_console.wire import Reader, request_reader
 from contracts.models import Contract
 from contracts.selectors import contract_get
 from customers.selectors import customer_get
 from invoicing.rate_schedule import contract_rate_schedule, segment_to_wire
 from pricing.services import rate_selectors_from_wire
 
-
-def _body(request: Request) -> Reader:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("body: must be a JSON object.")
-    return Reader(request.data)
+_body = request_reader
 
 
 def _contract(reader: Reader) -> Contract:

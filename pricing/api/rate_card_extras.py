@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing_console.api import ApplicationError, data_response
+from billing_console.api import data_response
 from billing_console.named_schedules import (
     named_schedule_input,
     named_schedule_query,
@@ -18,7 +18,7 @@ from billing_console.named_schedules import (
     segment_to_wire,
 )
 from billing_console.schema import IdSerializer, envelope
-from billing_console.wire import Reader
+from billing_console.wire import Reader, request_reader
 from pricing import product_order, selectors
 from pricing.models import RateCard, RateCardNamedSchedule
 
@@ -29,9 +29,7 @@ SCHEDULE_RESPONSE = envelope(
 
 
 def _card(request: Request) -> tuple[Reader, RateCard]:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("body: must be a JSON object.")
-    reader = Reader(request.data)
+    reader = request_reader(request)
     card_id = reader.str("rate_card_id", required=True, max_length=64)
     return reader, selectors.rate_card_get(card_id, field="rate_card_id")
 

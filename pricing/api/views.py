@@ -22,7 +22,7 @@ from billing_console.api import (
     validated,
 )
 from billing_console.schema import IdSerializer, envelope
-from billing_console.wire import Reader
+from billing_console.wire import Reader, request_reader
 from pricing import packages, selectors, services, wire
 from pricing.models import Package, Product, ProductVersion, RateCard
 from usage.selectors import metric_get
@@ -54,10 +54,7 @@ def _page(name: str) -> Any:
     )
 
 
-def _body(request: Request) -> Reader:
-    if not isinstance(request.data, dict):
-        raise ApplicationError("body: must be a JSON object.")
-    return Reader(request.data)
+_body = request_reader
 
 
 def _actor(request: Request) -> str:
