@@ -33,11 +33,18 @@ def test_nan_and_infinity_are_not_json(api, constant):
     assert status == 400 and message.startswith("body: is not valid JSON")
 
 
-def test_deep_nesting_is_refused_before_parsing(api):
+def test_deep_nesting_is_refused(api):
     deep = '{"name": "x", "custom_fields": ' + "[" * 100_000 + "]" * 100_000 + "}"
     assert _post(api, "/v1/customers", deep) == (400, "body: JSON nested deeper than 32 levels.")
     brackets_in_strings = {"name": "[[[[" * 100, "ingest_aliases": []}
     assert _post(api, "/v1/customers", brackets_in_strings)[0] == 200
+
+
+def test_the_depth_limit_counts_objects_and_arrays():
+    from billing_console.parsers import deeper_than
+
+    assert not deeper_than({"a": [[{"b": 1}]]}, 4) and deeper_than({"a": [[{"b": {}}]]}, 4)
+    assert not deeper_than("[[[[", 1) and not deeper_than([], 1) and deeper_than([[]], 1)
 
 
 def test_invalid_utf8_is_a_400(api):
