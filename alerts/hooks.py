@@ -11,11 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_save
 
-from billing_console.celery import app as celery_app
+from billing_console.lib.debounce import Debouncer, enqueue_debounced
 
 logger = logging.getLogger(__name__)
 
@@ -65,21 +64,20 @@ def customer_touched(customer_id: int | None, reason: str) -> None:
 # --- receivers -----------------------------------------------------------------------------
 
 
+ingest_debounce = Debouncer()
+
+
 def _on_ingest(sender: Any, customer_ids: set[str], **kwargs: Any) -> None:
-    """One enqueue per ingest request (after commit), debounced per customer: the first request
-    in a window schedules an evaluation for when the window closes; requests inside it were
-    committed before then, so that evaluation sees them too. The only cost on the ingest path
-    is an in-process cache add per customer and one enqueue."""
+    """At most one enqueue per ingest request (after commit), debounced per customer: the first
+    request in a window schedules an evaluation for when the window closes; requests inside it
+    were committed before then, so that evaluation sees them too."""
     from alerts.tasks import alerts_evaluate_ingested
 
     refs = sorted(customer_ids)
     window = settings.ALERTS_EVALUATION_DEBOUNCE_SECONDS
-    if not window or celery_app.conf.task_always_eager:
-        _safely(lambda: alerts_evaluate_ingested.delay(refs))
-        return
-    due = [ref for ref in refs if cache.add(f"alerts:ingest:{ref}", 1, timeout=window)]
-    if due:
-        _safely(lambda: alerts_evaluate_ingested.apply_async((due,), countdown=window))
+    _safely(lambda: enqueue_debounced(
+        alerts_evaluate_ingested, refs, debouncer=ingest_debounce, window=window
+    ))  # fmt: skip
 
 
 def _on_invoice_saved(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -216,6 +216,8 @@ WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
 # Ingest requests naming one customer within this window share one alert evaluation, run when
 # the window closes (a hot customer is evaluated at most once a window per web process).
 ALERTS_EVALUATION_DEBOUNCE_SECONDS = env_int("ALERTS_EVALUATION_DEBOUNCE_SECONDS", 1)
+# The same for threshold billing (spend thresholds, auto-recharge) after ingest.
+THRESHOLDS_EVALUATION_DEBOUNCE_SECONDS = env_int("THRESHOLDS_EVALUATION_DEBOUNCE_SECONDS", 1)
 # Drafts are finalized this long after their period ends (late events may still arrive).
 INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)
 

@@ -8,7 +8,10 @@ already committed: the enqueue is logged and the sweep evaluates it later.
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+
+from billing_console.lib.debounce import Debouncer, enqueue_debounced
 
 logger = logging.getLogger(__name__)
 
@@ -20,13 +23,20 @@ def _enqueue(send: Any, *args: Any) -> None:
         logger.exception("could not enqueue threshold evaluation")
 
 
+ingest_debounce = Debouncer()
+
+
 def thresholds_on_events_ingested(sender: Any, customer_ids: set[str], **kwargs: Any) -> None:
-    """Sent once per ingest request after commit: one task message re-evaluates the threshold
-    billing of the customers the events named (ingest itself does no threshold work)."""
+    """Sent once per ingest request after commit: re-evaluate the threshold billing of the
+    customers the events named (ingest itself does no threshold work), debounced per customer
+    as alert evaluation is (billing_console/lib/debounce.py)."""
     from invoicing.tasks import thresholds_evaluate_customers
 
     if customer_ids:
-        _enqueue(thresholds_evaluate_customers.delay, sorted(customer_ids))
+        _enqueue(lambda: enqueue_debounced(
+            thresholds_evaluate_customers, sorted(customer_ids), debouncer=ingest_debounce,
+            window=settings.THRESHOLDS_EVALUATION_DEBOUNCE_SECONDS,
+        ))  # fmt: skip
 
 
 def _contract_on_commit(contract_id: int) -> None:

@@ -264,6 +264,32 @@ def test_ingest_enqueues_one_evaluation_per_request(django_capture_on_commit_cal
         delay.assert_called_once_with(["acme"])
 
 
+def test_ingests_inside_a_window_share_one_evaluation(django_capture_on_commit_callbacks):
+    """With a broker (not eager) the first ingest schedules the evaluation for the end of the
+    window; the ingests inside it ride along (billing_console/lib/debounce.py)."""
+    from unittest import mock
+
+    from billing_console.celery import app
+    from invoicing.receivers import ingest_debounce
+
+    with time_machine.travel(NOW, tick=False):
+        _spend_world()
+        ingest_debounce.clear()
+        app.conf.task_always_eager = False
+        try:
+            with mock.patch("invoicing.tasks.thresholds_evaluate_customers.apply_async") as send:
+                for batch in "abc":
+                    _ingest(django_capture_on_commit_callbacks, 2, batch)
+                send.assert_called_once()
+                assert send.call_args.args == ((["acme"],),)
+                assert 0 < send.call_args.kwargs["countdown"] <= 1
+                ingest_debounce.clear()  # the window closed
+                _ingest(django_capture_on_commit_callbacks, 2, "d")
+                assert send.call_count == 2
+        finally:
+            app.conf.task_always_eager = True
+
+
 def test_a_manual_ledger_entry_that_drains_the_balance_triggers_a_recharge(
     django_capture_on_commit_callbacks,
 ):
