@@ -23,6 +23,22 @@ def test_revoked_token_is_401(db):
     assert client.get("/v1/customers").status_code == 401
 
 
+def test_last_use_is_recorded_at_most_every_five_minutes(db):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    token, raw = api_token_create(name="svc")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    for offset, recorded in ((0, 0), (4, 0), (6, 6)):
+        with time_machine.travel(start + timedelta(minutes=offset), tick=False):
+            assert client.get("/v1/customers").status_code == 200
+        token.refresh_from_db()
+        assert token.last_used_at == start + timedelta(minutes=recorded)
+
+
 def test_malformed_header_is_401(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token abc")
