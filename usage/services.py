@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -58,6 +59,57 @@ def _check_properties(reader: Reader, properties: dict[str, Any]) -> None:
 
 
 def _read_event(index: int, raw: Any, now: datetime) -> dict[str, Any]:
+    """The event as stored. The common case (flat properties, every field well-formed) is
+    checked inline, at a fraction of the cost of the field-by-field reading below; anything
+    else takes that reading, which accepts the same events and names what is wrong."""
+    if type(raw) is dict:
+        transaction_id, customer_id = raw.get("transaction_id"), raw.get("customer_id")
+        event_type, stamp = raw.get("event_type"), raw.get("timestamp")
+        properties = raw.get("properties")
+        if properties is None:
+            properties = {}
+        if (
+            type(transaction_id) is str and 0 < len(transaction_id) <= 128
+            and type(customer_id) is str and 0 < len(customer_id) <= 255
+            and type(event_type) is str and 0 < len(event_type) <= 255
+            and not (transaction_id.isspace() or customer_id.isspace() or event_type.isspace())
+            and type(stamp) is str and type(properties) is dict and _flat_properties_ok(properties)
+        ):  # fmt: skip
+            try:
+                timestamp = datetime.fromisoformat(stamp)  # what parse_datetime tries first
+            except ValueError:
+                timestamp = None
+            if (
+                timestamp is not None and timestamp.tzinfo is not None
+                and now - DEDUPE_WINDOW <= timestamp <= now + MAX_FUTURE
+            ):  # fmt: skip
+                return {
+                    "transaction_id": transaction_id, "customer_id": customer_id,
+                    "event_type": event_type, "timestamp": timestamp, "properties": properties,
+                }  # fmt: skip
+    return _read_event_field_by_field(index, raw, now)
+
+
+def _flat_properties_ok(properties: dict[str, Any]) -> bool:
+    """Whether properties hold only bounded scalars (nested values take the full check)."""
+    if len(properties) > MAX_PROPERTIES:
+        return False
+    for key, value in properties.items():
+        kind = type(value)
+        if len(key) > MAX_PROPERTY_KEY:
+            return False
+        if kind is str:
+            if len(value) > MAX_PROPERTY_TEXT:
+                return False
+        elif kind is int or kind is float:
+            if not -MAX_PROPERTY_NUMBER < value < MAX_PROPERTY_NUMBER:  # NaN fails too
+                return False
+        elif not (kind is bool or value is None):
+            return False
+    return True
+
+
+def _read_event_field_by_field(index: int, raw: Any, now: datetime) -> dict[str, Any]:
     reader = Reader(raw, f"usage[{index}]")
     timestamp = reader.datetime("timestamp", required=True)
     if timestamp < now - DEDUPE_WINDOW:
@@ -110,9 +162,11 @@ def usage_ingest(*, events: Any, now: datetime | None = None) -> IngestResult:
     unique: dict[str, dict[str, Any]] = {}
     for event in parsed:
         unique.setdefault(event["transaction_id"], event)
-    store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
-    with transaction.atomic():
-        accepted = store(list(unique.values()), now)
+    if connection.vendor == "postgresql":  # one statement: atomic without a transaction block
+        accepted = _store_postgresql(list(unique.values()), now)
+    else:
+        with transaction.atomic():
+            accepted = _store_portable(list(unique.values()), now)
     _announce({e["customer_id"] for e in parsed})
     return IngestResult(accepted=accepted, duplicates=len(parsed) - accepted)
 
@@ -157,6 +211,8 @@ def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
 
 # One round trip with one parameter for the whole batch: keys claimed, events stored and queued
 # for rollup in a single statement (the same effect as _store_portable, several times faster).
+# A single statement is atomic by itself, so outside a transaction it runs in autocommit: no
+# BEGIN and COMMIT round trips on the hot path; inside one it is part of the caller's.
 _INGEST_SQL = """
 WITH input AS (
     SELECT * FROM jsonb_to_recordset(%(events)s::jsonb) AS x(
@@ -187,8 +243,13 @@ def _store_postgresql(events: list[dict[str, Any]], now: datetime) -> int:
         raise ApplicationError(
             f"usage[{index}].properties: must not contain NUL (\\u0000) characters."
         )
-    with connection.cursor() as cursor:
-        cursor.execute(_INGEST_SQL, {"events": payload, "now": now})
+    connection.ensure_connection()
+    # Django's cursors bind parameters client-side, so PostgreSQL would parse and plan this
+    # statement again on every request; a prepared statement with server-side binding skips
+    # both (about a fifth of the database's work per batch). Errors still reach Django as its
+    # own (a broken connection is then discarded at the end of the request).
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_INGEST_SQL, {"events": payload, "now": now}, prepare=True)
         row = cursor.fetchone()
     return row[0] if row else 0
 
