@@ -75,7 +75,7 @@ class Server:
         self.port, self.url = port, f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "billing_console.wsgi", "-b", f"127.0.0.1:{port}",
-             "-w", str(workers), "--worker-class", "gthread", "--threads", "2", "--log-level", "warning"],
+             "-w", str(workers), "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "gthread"), "--threads", os.environ.get("BENCH_THREADS", "2"), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=log_file, stderr=log_file,
         )  # fmt: skip
         deadline = time.time() + 30
@@ -89,14 +89,18 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
-    def rss_mb(self) -> float:
-        """Resident memory of the master and its workers."""
+    def pids(self) -> list[int]:
+        """The master and its workers."""
         pids = [self.process.pid]
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         if children.exists():
             pids += [int(p) for p in children.read_text().split()]
+        return pids
+
+    def rss_mb(self) -> float:
+        """Resident memory of the master and its workers."""
         total = 0
-        for pid in pids:
+        for pid in self.pids():
             status = Path(f"/proc/{pid}/status")
             if status.exists():
                 for line in status.read_text().splitlines():
