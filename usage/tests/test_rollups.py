@@ -1,4 +1,5 @@
-"""Hourly rollups answer exactly what raw events answer, whatever was rolled up or still pending."""
+"""Rollups answer exactly what raw events answer, whatever was rolled up or still pending, for one
+customer or many at once."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from customers.services import customer_create
 from usage.metrics import aggregate
 from usage.models import MetricRollup, PendingRollup, UsageEvent
-from usage.rollups import rollup_usage, rollups_advance, rollups_backfill
+from usage.rollups import rollup_usage, rollup_usage_many, rollups_advance, rollups_backfill
 from usage.services import billable_metric_create, usage_ingest
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -91,6 +92,12 @@ def test_rollups_equal_raw_events(before, after, advance, window, grouped):
                 assert end - start < timedelta(hours=2)  # only windows without a whole hour
                 continue
             assert fast == _raw(metric, start, end, group_by), metric.name
+            many = rollup_usage_many(metric=metric, customers={"A": ["a1", "a2"], "B": ["other"]},
+                                     starting_at=start, ending_before=end, group_by=group_by)  # fmt: skip
+            assert many == {"A": fast, "B": rollup_usage(
+                metric=metric, customer_ids=["other"], starting_at=start, ending_before=end,
+                group_by=group_by,
+            )}  # fmt: skip
         transaction.set_rollback(True)
 
 
