@@ -10,8 +10,15 @@ from collections.abc import Callable
 
 from auditlog.cid import correlation_id, get_cid, set_cid
 from auditlog.context import auditlog_value, set_extra_data
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+from django.db.models.signals import pre_save
 from django.http import HttpRequest, HttpResponse
+from django.utils.encoding import smart_str
+
+from billing_console.lib.bulk import bulk_insert
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
@@ -54,3 +61,39 @@ def audit_set_actor(actor: AbstractBaseUser, **extra: str) -> None:
         return
     context["actor"] = actor
     context.setdefault("additional_data", {}).update(extra)
+
+
+def audit_updates_bulk(changes: list[tuple[Model, Model, list[str] | None]]) -> None:
+    """The entries django-auditlog would write for `(old, new, update_fields)` saves, in one
+    INSERT (a batch of rows updated with bulk_update, which sends no signals). Each is written
+    only when the diff is not empty, with this context's actor, request id and extra data, as
+    auditlog's own pre_save receivers would."""
+    from auditlog.diff import model_instance_diff
+    from auditlog.models import LogEntry
+
+    entries = []
+    for old, new, fields in changes:
+        diff = model_instance_diff(
+            old,
+            new,
+            fields_to_check=fields,
+            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+        )
+        if not diff:
+            continue
+        pk = LogEntry.objects._get_pk_value(new)
+        entry = LogEntry(
+            content_type=ContentType.objects.get_for_model(new),
+            object_pk=pk,
+            object_id=pk if isinstance(pk, int) else None,
+            object_repr=smart_str(new),
+            serialized_data=LogEntry.objects._get_serialized_data_or_none(new),
+            action=LogEntry.Action.UPDATE,
+            changes=diff,
+            cid=get_cid(),
+        )
+        if callable(getattr(new, "get_additional_data", None)):
+            entry.additional_data = new.get_additional_data()
+        pre_save.send(sender=LogEntry, instance=entry, raw=False, using=None, update_fields=None)
+        entries.append(entry)
+    bulk_insert(LogEntry, entries)
