@@ -52,8 +52,15 @@ def _applies(commit: Commit, line: DraftLine) -> bool:
 
 
 def _candidate_segments(invoice: Invoice) -> list[tuple[Commit, AccessSegment]]:
+    prefetched = getattr(invoice.contract, "prefetched_commits", None)  # see invoicing.close
     commits = (
-        Commit.objects.filter(customer=invoice.customer, archived_at__isnull=True)
+        [
+            c
+            for c in prefetched
+            if c.customer_id == invoice.customer_id and c.contract_id in (None, invoice.contract_id)
+        ]
+        if prefetched is not None
+        else Commit.objects.filter(customer=invoice.customer, archived_at__isnull=True)
         .filter(Q(contract=invoice.contract) | Q(contract__isnull=True))
         .prefetch_related("segments")
     )

@@ -19,7 +19,6 @@ from contracts.models import CommitInvoiceItem, CommitKind, Contract, ScheduledC
 from invoicing import drawdown
 from invoicing.composite import composite_lines
 from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
-from invoicing.providers.sync import invoice_sync_enqueue
 from invoicing.subscriptions import subscription_scheduled_lines, subscription_usage_lines
 from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
 from pricing import selectors as pricing_selectors
@@ -44,7 +43,12 @@ def line_places(credit_type) -> int:
 
 def _write_lines(invoice: Invoice, lines: list[DraftLine]) -> None:
     invoice.lines.all().delete()
-    LineItem.objects.bulk_create(
+    LineItem.objects.bulk_create(line_items(invoice, lines))
+
+
+def line_items(invoice: Invoice, lines: list[DraftLine]) -> list[LineItem]:
+    """The rows of `lines` on `invoice`, unsaved, in order."""
+    return [
         LineItem(
             invoice=invoice,
             position=position,
@@ -69,14 +73,19 @@ def _write_lines(invoice: Invoice, lines: list[DraftLine]) -> None:
             scheduled_charge_public_id=line.scheduled_charge_public_id,
         )
         for position, line in enumerate(lines)
-    )
+    ]
 
 
-def _set_totals(invoice: Invoice, lines: list[DraftLine]) -> None:
+def set_totals(invoice: Invoice, lines: list[DraftLine]) -> None:
+    """Subtotal, total and computed_at of `invoice` from its lines (not saved)."""
     charges = [line.total for line in lines if not line.type.startswith("APPLIED_")]
     invoice.subtotal = sum(charges, Decimal(0))
     invoice.total = sum((line.total for line in lines), Decimal(0))
     invoice.computed_at = timezone.now()
+
+
+def _set_totals(invoice: Invoice, lines: list[DraftLine]) -> None:
+    set_totals(invoice, lines)
     invoice.save()
 
 
@@ -140,9 +149,15 @@ def postpaid_true_up_lines(contract: Contract, period: Period, places: int) -> l
     removed_from = transition.to_contract.starting_at if transition and (
         transition.future_trueup == "REMOVE"
     ) else None  # fmt: skip
-    for commit in Commit.objects.filter(
-        contract=contract, kind=CommitKind.POSTPAID, archived_at__isnull=True
-    ):
+    prefetched = getattr(contract, "prefetched_commits", None)  # see invoicing.close
+    commits = (
+        [c for c in prefetched if c.contract_id == contract.pk and c.kind == CommitKind.POSTPAID]
+        if prefetched is not None
+        else Commit.objects.filter(
+            contract=contract, kind=CommitKind.POSTPAID, archived_at__isnull=True
+        )
+    )
+    for commit in commits:
         for segment in commit.segments.all():
             if not period.start < segment.ending_before <= period.end:
                 continue
@@ -284,16 +299,24 @@ def contract_invoices_refresh(
     return invoices
 
 
-def _next_number(prefix: str) -> str:
+def next_numbers(prefix: str, count: int) -> list[str]:
+    """`count` consecutive numbers of the series (gapless: taken under its row lock)."""
     series, _ = InvoiceNumberSeries.objects.select_for_update().get_or_create(prefix=prefix)
-    series.last_number += 1
+    first = series.last_number + 1
+    series.last_number += count
     series.save(update_fields=["last_number"])
-    return f"{prefix}-{series.last_number:06d}"
+    return [f"{prefix}-{n:06d}" for n in range(first, series.last_number + 1)]
 
 
 @transaction.atomic
 def invoice_finalize(*, invoice: Invoice) -> Invoice:
-    invoice = Invoice.objects.select_for_update().select_related("customer").get(pk=invoice.pk)
+    """Finalize a draft: a usage statement is recomputed with final usage first; numbered.
+    The same as the periodic close (invoicing.close) does for many drafts at once."""
+    from invoicing.close import invoices_close
+
+    # Locks in the close's order (contract, then invoice), so the two never deadlock.
+    Contract.objects.select_for_update().filter(pk=invoice.contract_id).first()
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == InvoiceStatus.FINALIZED:
         return invoice  # idempotent: month close may run twice
     if not invoice.is_draft:
@@ -301,17 +324,7 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
             NOT_DRAFT.format(id=invoice.public_id, status=invoice.status, verb="finalized"),
             "conflict",
         )
-    if invoice.type == InvoiceType.USAGE:
-        invoice = invoice_compute_usage(
-            contract=invoice.contract, period=Period(invoice.period_start, invoice.period_end)
-        )
-    invoice.status = InvoiceStatus.FINALIZED
-    invoice.finalized_at = timezone.now()
-    invoice.number = _next_number("INV")
-    invoice.customer_name = invoice.customer.name
-    invoice.save(update_fields=["status", "finalized_at", "number", "customer_name", "updated_at"])
-    invoice_sync_enqueue(invoice)  # to its billing provider (Stripe, a marketplace), on commit
-    return invoice
+    return invoices_close(invoice_ids=[invoice.pk])[0]
 
 
 @transaction.atomic
@@ -350,11 +363,15 @@ def invoice_regenerate(*, invoice: Invoice) -> Invoice:
 
 
 def invoice_finalize_due(*, now: datetime, grace: timedelta) -> int:
-    """Finalize every draft whose period ended more than `grace` ago (the periodic close)."""
-    count = 0
-    for invoice_id in Invoice.objects.filter(
-        status=InvoiceStatus.DRAFT, period_end__lte=now - grace
-    ).values_list("pk", flat=True):
-        invoice_finalize(invoice=Invoice.objects.get(pk=invoice_id))
-        count += 1
-    return count
+    """Finalize every draft whose period ended more than `grace` ago (the periodic close), in
+    batches closed together (invoicing.close), each batch in one transaction."""
+    from invoicing.close import BATCH_SIZE, invoices_close
+
+    ids = list(
+        Invoice.objects.filter(status=InvoiceStatus.DRAFT, period_end__lte=now - grace)
+        .order_by("period_start", "pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), BATCH_SIZE):
+        invoices_close(invoice_ids=ids[start : start + BATCH_SIZE])
+    return len(ids)

@@ -159,6 +159,9 @@ def subscription_charges(
 
 
 def _subscriptions(contract: Contract) -> list[Subscription]:
+    prefetched = getattr(contract, "prefetched_subscriptions", None)  # see invoicing.close
+    if prefetched is not None:
+        return prefetched
     return list(
         contract.subscriptions.filter(archived_at__isnull=True)
         .select_related("product", "contract")

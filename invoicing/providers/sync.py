@@ -29,11 +29,30 @@ def invoice_configuration(invoice: Invoice) -> CustomerBillingProviderConfigurat
     return stripe_rows[0] if len(stripe_rows) == 1 else None
 
 
-def invoice_sync_enqueue(invoice: Invoice) -> None:
-    """Called by invoice_finalize: the provider sync runs after the finalization commits."""
+def invoices_sync_enqueue(invoices: list[Invoice]) -> None:
+    """Called by the close (invoicing.close): after commit, one sync task per finalized invoice
+    that may have a configuration (its contract names one, or its customer has a live Stripe
+    configuration; read in one query for the batch rather than by a task per invoice that
+    would find nothing)."""
     from invoicing.tasks import invoice_provider_sync_task
 
-    invoice_provider_sync_task.delay_on_commit(invoice.pk)
+    def enqueue() -> None:
+        stripe_customers = set(
+            CustomerBillingProviderConfiguration.objects.active()
+            .filter(
+                customer_id__in={i.customer_id for i in invoices},
+                billing_provider=BillingProvider.STRIPE,
+            )
+            .values_list("customer_id", flat=True)
+        )
+        for invoice in invoices:
+            if (
+                invoice.contract.billing_provider_configuration_id is not None
+                or invoice.customer_id in stripe_customers
+            ):
+                invoice_provider_sync_task.delay(invoice.pk)
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic

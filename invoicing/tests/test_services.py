@@ -129,3 +129,31 @@ def test_customer_level_credit_applies_only_to_its_contracts():
     assert first.total == Decimal("50")  # not applicable here: nothing drawn
     assert second.total == Decimal("20")  # 50 of usage, 30 of credit
     assert commit_balance(credit, as_of=FEB) == Decimal("0")
+
+
+def test_the_periodic_close_recomputes_numbers_and_audits_each_draft_of_a_batch():
+    from auditlog.models import LogEntry
+
+    from invoicing.services import invoice_finalize_due
+
+    world = priced_world(price=5)
+    send_calls(10, datetime(2026, 1, 5, tzinfo=UTC))
+    send_calls(2, datetime(2026, 2, 5, tzinfo=UTC))
+    contract_invoices_refresh(contract=world.contract, through=datetime(2026, 2, 10, tzinfo=UTC))
+    send_calls(4, datetime(2026, 1, 9, tzinfo=UTC), prefix="late")  # after the draft was computed
+    draft_lines = {i.period_start.month: i.lines.get().public_id for i in Invoice.objects.all()}
+    assert invoice_finalize_due(now=MAR, grace=MAR - MAR) == 2
+    jan, feb = Invoice.objects.order_by("period_start")
+    # January's line was rewritten with the late usage, February's (unchanged) kept as it was
+    assert jan.lines.get().public_id != draft_lines[1]
+    assert feb.lines.get().public_id == draft_lines[2]
+    assert [(i.status, i.number, i.total) for i in (jan, feb)] == [
+        (InvoiceStatus.FINALIZED, "INV-000001", Decimal("70")),
+        (InvoiceStatus.FINALIZED, "INV-000002", Decimal("10")),
+    ]
+    assert jan.lines.get().quantity == Decimal("14") and feb.lines.count() == 1
+    totals, final = LogEntry.objects.get_for_object(jan).order_by("-pk")[:2][::-1]
+    assert totals.changes["total"][1] == "70" and "status" not in totals.changes
+    assert set(final.changes) == {"number", "status", "finalized_at", "customer_name"}
+    assert final.changes["number"] == ["", "INV-000001"]
+    assert invoice_finalize_due(now=MAR, grace=MAR - MAR) == 0  # rerun: nothing left to close

@@ -1,0 +1,201 @@
+"""Month close: finalize a batch of drafts together (the periodic close, invoice_finalize).
+
+Each usage statement is recomputed with final usage, numbered and finalized exactly as one
+invoice_finalize at a time would, in the same order (period start, pk), but the batch shares
+its reads and writes: the contracts with their overrides, usage filters, subscriptions and
+commits in a handful of queries, each rate card's rates once, the usage of every statement in
+one rollup query per metric and window (invoicing.close_usage), then every line, invoice, audit
+entry and invoice number written in one statement each.
+
+Safe to rerun and to run twice at once: the batch is one transaction that locks its contracts
+(in pk order, as a recompute does) and then its drafts; a draft another close finalized in the
+meantime is left out, so a crashed worker's batch is redone whole or not at all.
+
+Ledger writes stay per statement and in order: a statement's commit drawdown reads what the
+earlier ones drew (only statements that draw, or drew before, write anything).
+"""
+
+from contextlib import ExitStack
+from copy import copy
+
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q
+from django.db.models.signals import post_save
+from django.utils import timezone
+
+from billing_console.audit import audit_updates_bulk
+from billing_console.lib.bulk import bulk_insert
+from billing_console.lib.periods import Period
+from contracts.models import Commit, Contract, LedgerEntry, LedgerEntryType, Subscription
+from invoicing import drawdown
+from invoicing.close_usage import BatchUsage
+from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
+from invoicing.providers.sync import invoices_sync_enqueue
+from invoicing.services import draft_usage_statement, line_items, next_numbers, set_totals
+from pricing import selectors as pricing_selectors
+from pricing.models import CreditType
+
+BATCH_SIZE = 200  # drafts per transaction: bounds lock time and memory
+FINALIZE_FIELDS = ["status", "finalized_at", "number", "customer_name", "updated_at"]
+TOTAL_FIELDS = ["subtotal", "total", "computed_at"]  # all a recompute changes on the invoice
+# What a line says (all but its ids): a draft's lines equal to the recomputed ones are kept.
+LINE_FIELDS = [
+    f.attname
+    for f in LineItem._meta.concrete_fields
+    if f.name not in ("id", "public_id", "invoice")
+]
+
+
+@transaction.atomic
+def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
+    """Finalize the drafts among `invoice_ids`; returns them, finalized. Usage statements
+    are recomputed first. Ids that are not (or no longer) drafts are skipped."""
+    contract_ids = set(
+        Invoice.objects.filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT).values_list(
+            "contract_id", flat=True
+        )
+    )
+    list(  # serialize with recomputes, which lock the contract first
+        Contract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk").values("pk")
+    )
+    invoices = list(
+        Invoice.objects.select_for_update()
+        .filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT)
+        .order_by("period_start", "pk")
+    )
+    if not invoices:
+        return []
+    _attach(invoices)
+    before = [copy(invoice) for invoice in invoices]
+    usage = BatchUsage()
+    new_lines: list[LineItem] = []
+    with ExitStack() as stack:
+        for card in {i.contract.rate_card for i in invoices if i.contract.rate_card is not None}:
+            stack.enter_context(pricing_selectors.rates_snapshot(card))
+        statements = [i for i in invoices if i.type == InvoiceType.USAGE]
+        usage.prefetch([(i.contract, _period(i)) for i in statements])
+        drew_before = _with_deductions(statements)
+        stored = _stored_lines(statements)
+        changed = []
+        for invoice in statements:
+            lines, draws = draft_usage_statement(invoice.contract, invoice, _period(invoice), usage)
+            if draws or invoice.public_id in drew_before:
+                drawdown.write_ledger(invoice, draws)
+            items = line_items(invoice, lines)
+            if [_line_values(item) for item in items] != stored.get(invoice.pk, []):
+                changed.append(invoice)  # usage arrived (or rates moved) since the draft
+                new_lines += items
+            set_totals(invoice, lines)
+    LineItem.objects.filter(invoice__in=changed).delete()
+    bulk_insert(LineItem, new_lines)
+    totalled = [copy(invoice) for invoice in invoices]  # as the recompute's save left it
+    _finalize(invoices)
+    audit_updates_bulk(  # the entries of that save, then of the finalizing one
+        [
+            change
+            for old, mid, new in zip(before, totalled, invoices, strict=True)
+            for change in ((old, mid, TOTAL_FIELDS), (mid, new, FINALIZE_FIELDS))
+        ]
+    )
+    for invoice in invoices:  # what two saves would have sent (alerts: balances changed)
+        post_save.send(Invoice, instance=invoice, created=False, update_fields=None, raw=False,
+                       using=invoice._state.db)  # fmt: skip
+    invoices_sync_enqueue(invoices)  # to their billing providers, on commit
+    return invoices
+
+
+def _line_values(item: LineItem) -> tuple:
+    return tuple(getattr(item, name) for name in LINE_FIELDS)
+
+
+def _stored_lines(invoices: list[Invoice]) -> dict[int, list[tuple]]:
+    """The lines each draft has now, as _line_values gives them, in order."""
+    stored: dict[int, list[tuple]] = {}
+    rows = LineItem.objects.filter(invoice__in=invoices).order_by("invoice_id", "position")
+    for invoice_id, *values in rows.values_list("invoice_id", *LINE_FIELDS):
+        stored.setdefault(invoice_id, []).append(tuple(values))
+    return stored
+
+
+def _period(invoice: Invoice) -> Period:
+    return Period(invoice.period_start, invoice.period_end)
+
+
+def _finalize(invoices: list[Invoice]) -> None:
+    now = timezone.now()
+    for invoice, number in zip(invoices, next_numbers("INV", len(invoices)), strict=True):
+        invoice.status = InvoiceStatus.FINALIZED
+        invoice.finalized_at = now
+        invoice.number = number
+        invoice.customer_name = invoice.customer.name
+        invoice.updated_at = now
+    _update(invoices, ["subtotal", "total", "computed_at", *FINALIZE_FIELDS])
+
+
+def _update(invoices: list[Invoice], names: list[str]) -> None:
+    """One UPDATE per row, sent together (executemany): bulk_update's CASE expressions cost
+    more to build than the rows take to write."""
+    fields = [Invoice._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(Invoice._meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in fields),
+        quote(Invoice._meta.pk.column),
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(i, f.attname), connection) for f in fields] + [i.pk]
+        for i in invoices
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _with_deductions(invoices: list[Invoice]) -> set:
+    return set(
+        LedgerEntry.objects.filter(
+            invoice_public_id__in=[i.public_id for i in invoices],
+            type=LedgerEntryType.USAGE_DEDUCTION,
+        ).values_list("invoice_public_id", flat=True)
+    )
+
+
+def _attach(invoices: list[Invoice]) -> None:
+    """Give each invoice its contract (with what a statement reads of it), customer and credit
+    type, read once for the batch; contracts on one rate card share it (and its rates)."""
+    contracts = {
+        c.pk: c
+        for c in Contract.objects.filter(pk__in={i.contract_id for i in invoices})
+        .select_related("customer", "rate_card__fiat_credit_type", "transition_out__to_contract")
+        .prefetch_related(
+            "overrides",
+            "usage_filters",
+            Prefetch(
+                "subscriptions",
+                queryset=Subscription.objects.filter(archived_at__isnull=True)
+                .select_related("product", "contract")
+                .prefetch_related("quantity_changes"),
+                to_attr="prefetched_subscriptions",
+            ),
+        )
+    }
+    cards, credit_types = {}, CreditType.objects.in_bulk({i.credit_type_id for i in invoices})
+    commits = list(
+        Commit.objects.filter(
+            Q(customer_id__in={c.customer_id for c in contracts.values()})
+            | Q(contract_id__in=list(contracts)),
+            archived_at__isnull=True,
+        ).prefetch_related("segments")
+    )
+    for contract in contracts.values():
+        if contract.rate_card is not None:
+            contract.rate_card = cards.setdefault(contract.rate_card_id, contract.rate_card)
+        contract.prefetched_commits = [
+            c for c in commits
+            if c.contract_id == contract.pk
+            or (c.contract_id is None and c.customer_id == contract.customer_id)
+        ]  # fmt: skip
+    for invoice in invoices:
+        invoice.contract = contract = contracts[invoice.contract_id]
+        if invoice.customer_id == contract.customer_id:
+            invoice.customer = contract.customer
+        invoice.credit_type = credit_types[invoice.credit_type_id]
