@@ -2,9 +2,11 @@
 
 (a) Month close. N contracts with usage over a closed month (October 2026) on a fresh PostgreSQL
 database; a real worker on a Redis of our own runs the close: `contracts_refresh_statements`
-(one draft per contract) and then `invoices_finalize_due`. The worker is SIGKILLed (with its pool)
-in the middle of each, a new worker started, and the task sent again as beat would on its next
-tick (twice at once for the finalize: two overlapping closes). Then every contract must have
+(one draft per contract) and then `invoices_finalize_due`, which closes drafts in batches of 200,
+one transaction each (so the default 1,000 contracts make five). The worker is SIGKILLed (with
+its pool) in the middle of each (for the finalize: once 40% are final, inside a later batch), a
+new worker started, and the task sent again as beat would on its next tick (twice at once for
+the finalize: two overlapping closes). Then every contract must have
 exactly one non-void USAGE invoice for the month, finalized, with the total computed here
 independently from the raw events (SUM per customer and model x price, each line rounded
 half-up to the cent), and invoice numbers unique and gapless.
@@ -15,7 +17,7 @@ restarted with beat (the deliveries sweep re-enqueues what the dead worker held 
 runs out). Every event must be applied exactly once by the receiver, which dedupes by webhook-id;
 raw redeliveries (same webhook-id) are reported separately.
 
-    .venv/bin/python bench/fault_worker_kill.py --contracts 200 --events 100000 --webhooks 200
+    .venv/bin/python bench/fault_worker_kill.py --contracts 1000 --events 200000 --webhooks 200
     .venv/bin/python bench/fault_worker_kill.py --part webhooks --webhooks 20   # the CI version
 
 Ends with `lost N, duplicated N` over both parts; exit code 1 unless both are 0.
@@ -291,8 +293,8 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--part", choices=("close", "webhooks", "both"), default="both")
-    parser.add_argument("--contracts", type=int, default=200)
-    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--contracts", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--webhooks", type=int, default=200)
     parser.add_argument("--db", default="bc_bench_fault", help="database name prefix")
     parser.add_argument("--timeout", type=float, default=300)
