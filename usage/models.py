@@ -101,13 +101,11 @@ class RollupState(models.Model):
     advanced_at = models.DateTimeField(null=True, blank=True)
 
 
-class MetricRollup(models.Model):
-    """Hourly pre-aggregate of one billable metric (COUNT, SUM, MAX or LATEST) for one event
-    customer_id (id or alias as sent) and one combination of the metric's group values."""
+class RollupCells(models.Model):
+    """What a rollup row holds for one event customer_id (id or alias as sent) and one
+    combination of the metric's group values over its span of time."""
 
-    metric = models.ForeignKey(BillableMetric, on_delete=models.CASCADE, related_name="rollups")
     customer_id = models.CharField(max_length=255)
-    hour = models.DateTimeField()
     group_hash = models.CharField(max_length=40)
     group_values = models.JSONField(default=dict, blank=True)
     count = models.BigIntegerField(default=0)
@@ -118,6 +116,16 @@ class MetricRollup(models.Model):
     latest_value = RateField(null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+
+class MetricRollup(RollupCells):
+    """Hourly pre-aggregate of one billable metric (COUNT, SUM, MAX or LATEST)."""
+
+    metric = models.ForeignKey(BillableMetric, on_delete=models.CASCADE, related_name="rollups")
+    hour = models.DateTimeField()
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["metric", "customer_id", "hour", "group_hash"], name="metric_rollup_unique"
@@ -125,4 +133,22 @@ class MetricRollup(models.Model):
         ]
         indexes = [
             models.Index(fields=["metric", "customer_id", "hour"], name="metric_rollup_lookup")
+        ]
+
+
+class MetricRollupDay(RollupCells):
+    """The same per UTC day, kept beside the hourly rows in the same transaction: a read of
+    whole days (a month's statement) takes up to 24 times fewer rows."""
+
+    metric = models.ForeignKey(
+        BillableMetric, on_delete=models.CASCADE, related_name="daily_rollups"
+    )
+    day = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "customer_id", "day", "group_hash"],
+                name="metric_rollup_day_unique",
+            )
         ]

@@ -1,11 +1,12 @@
-"""Hourly rollups of billable metrics, so invoices, usage queries and alerts do not rescan raw
-events.
+"""Hourly and daily rollups of billable metrics, so invoices, usage queries and alerts do not
+rescan raw events.
 
 Ingest stays one short transaction: it stores the events and a PendingRollup row with their
 ids. The rollup job (`rollups_advance`, on the beat schedule) consumes pending rows and adds
-their events to MetricRollup in the same transaction, so each event is rolled up exactly once.
-Readers (`rollup_usage`) combine rollups for whole hours with the raw events of partial hours at
-the edges and of batches still pending, and retry if the job ran while they read.
+their events to MetricRollup (per hour) and MetricRollupDay (per UTC day) in the same
+transaction, so each event is rolled up exactly once. Readers (`rollup_usage`) combine daily
+rows for whole days, hourly rows for the whole hours around them, and the raw events of partial
+hours at the edges and of batches still pending, and retry if the job ran while they read.
 
 Rolled up: structured metrics aggregating COUNT, SUM, MAX or LATEST. UNIQUE and SQL metrics are
 computed from raw events. A new metric is backfilled (`rollups_backfill`) before readers use its
@@ -16,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,10 +26,19 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from usage.metrics import Only, _text, event_matches, number, only_rows
-from usage.models import BillableMetric, MetricRollup, PendingRollup, RollupState, UsageEvent
+from usage.models import (
+    BillableMetric,
+    MetricRollup,
+    MetricRollupDay,
+    PendingRollup,
+    RollupCells,
+    RollupState,
+    UsageEvent,
+)
 
 ROLLED_UP = ("COUNT", "SUM", "MAX", "LATEST")
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 CHUNK = 5000
 
 
@@ -53,7 +63,11 @@ def _group(keys: list[str], properties: dict[str, Any]) -> tuple[dict[str, str |
 
 
 def _hour(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @dataclass
@@ -80,7 +94,15 @@ class Cell:
         elif self.latest is None or (at, event_id) > self.latest[:2]:
             self.latest = (at, event_id, amount)
 
-    def merge_into(self, row: MetricRollup) -> None:
+    def absorb(self, other: "Cell") -> None:
+        self.count += other.count
+        self.total += other.total
+        if other.maximum is not None and (self.maximum is None or other.maximum > self.maximum):
+            self.maximum = other.maximum
+        if other.latest is not None and (self.latest is None or other.latest[:2] > self.latest[:2]):
+            self.latest = other.latest
+
+    def merge_into(self, row: RollupCells) -> None:
         row.count += self.count
         row.total += self.total
         if self.maximum is not None and (row.maximum is None or self.maximum > row.maximum):
@@ -110,35 +132,51 @@ def _accumulate(
             cell.add(metric.aggregation_type, properties.get(metric.aggregation_key), at, event_id)
 
 
+def _days(cells: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
+    """The hourly cells merged per UTC day."""
+    days: dict[CellKey, Cell] = {}
+    for (metric_id, customer_id, hour, digest), cell in cells.items():
+        key = (metric_id, customer_id, _day(hour), digest)
+        day = days.get(key)
+        if day is None:
+            day = days[key] = Cell(cell.group_values)
+        day.absorb(cell)
+    return days
+
+
 def _write(cells: dict[CellKey, Cell]) -> None:
-    """Merge cells into existing rows (exact Decimal arithmetic in Python, under the lock)."""
+    """Merge hourly cells into the hourly and the daily rows (exact Decimal arithmetic in
+    Python, under the lock)."""
+    _write_span(cells, MetricRollup, "hour")
+    _write_span(_days(cells), MetricRollupDay, "day")
+
+
+def _write_span(cells: dict[CellKey, Cell], model: type[RollupCells], span: str) -> None:
     by_metric: dict[int, list[CellKey]] = {}
     for key in cells:
         by_metric.setdefault(key[0], []).append(key)
     for metric_id, keys in by_metric.items():
-        customers = {k[1] for k in keys}
-        hours = [k[2] for k in keys]
+        starts = [k[2] for k in keys]
         existing = {
-            (r.metric_id, r.customer_id, r.hour, r.group_hash): r
-            for r in MetricRollup.objects.filter(
+            (r.metric_id, r.customer_id, getattr(r, span), r.group_hash): r
+            for r in model.objects.filter(
                 metric_id=metric_id,
-                customer_id__in=customers,
-                hour__gte=min(hours),
-                hour__lte=max(hours),
+                customer_id__in={k[1] for k in keys},
+                **{f"{span}__gte": min(starts), f"{span}__lte": max(starts)},
             )
         }
         changed, new = [], []
         for key in keys:
             row = existing.get(key)
             if row is None:
-                row = MetricRollup(metric_id=key[0], customer_id=key[1], hour=key[2], group_hash=key[3],
-                                   group_values=cells[key].group_values)  # fmt: skip
+                row = model(metric_id=key[0], customer_id=key[1], group_hash=key[3],
+                            group_values=cells[key].group_values, **{span: key[2]})  # fmt: skip
                 new.append(row)
             else:
                 changed.append(row)
             cells[key].merge_into(row)
-        MetricRollup.objects.bulk_create(new, batch_size=1000)
-        MetricRollup.objects.bulk_update(
+        model.objects.bulk_create(new, batch_size=1000)
+        model.objects.bulk_update(
             changed,
             ["count", "total", "maximum", "latest_at", "latest_event_id", "latest_value"],
             batch_size=1000,
@@ -194,6 +232,7 @@ def rollups_backfill(*, metric: BillableMetric) -> int:
         if not rollable(metric) or metric.archived_at is not None:
             return 0
         MetricRollup.objects.filter(metric=metric).delete()
+        MetricRollupDay.objects.filter(metric=metric).delete()
         pending = {
             event_id for batch in PendingRollup.objects.all() for event_id in batch.event_ids
         }
@@ -234,11 +273,31 @@ class RollupRow:
 
 def _rollup_rows(metric: BillableMetric, customer_ids: list[str], first_hour: datetime, last_hour: datetime,
                  bucket: Callable | None, by_customer: bool = False) -> list[RollupRow]:  # fmt: skip
-    """The rollup rows of the window. Without time buckets, COUNT, SUM and MAX are summed by
-    the database to one row per group (per group and event customer_id with `by_customer`);
-    LATEST and bucketed reads take the hourly rows."""
-    rows = MetricRollup.objects.filter(
-        metric=metric, customer_id__in=customer_ids, hour__gte=first_hour, hour__lt=last_hour
+    """The rollup rows of the whole hours [first_hour, last_hour). Bucketed reads take the
+    hourly rows; the others take the daily rows of the whole UTC days inside the window and the
+    hourly rows of the hours around them."""
+    first_day = _day(first_hour) + (DAY if _day(first_hour) < first_hour else timedelta(0))
+    last_day = _day(last_hour)
+    if bucket is not None or first_day >= last_day:
+        return _span_rows(MetricRollup, "hour", metric, customer_ids, first_hour, last_hour, bucket,
+                          by_customer)  # fmt: skip
+    rows = _span_rows(MetricRollupDay, "day", metric, customer_ids, first_day, last_day, None,
+                      by_customer)  # fmt: skip
+    for start, end in ((first_hour, first_day), (last_day, last_hour)):
+        if start < end:
+            rows += _span_rows(MetricRollup, "hour", metric, customer_ids, start, end, None,
+                               by_customer)  # fmt: skip
+    return rows
+
+
+def _span_rows(model: type[RollupCells], span: str, metric: BillableMetric, customer_ids: list[str],
+               start: datetime, end: datetime, bucket: Callable | None,
+               by_customer: bool) -> list[RollupRow]:  # fmt: skip
+    """Rows of `model` starting in [start, end). Without time buckets, COUNT, SUM and MAX are
+    summed by the database to one row per group (per group and event customer_id with
+    `by_customer`); LATEST and bucketed reads take the rows as stored."""
+    rows = model.objects.filter(
+        metric=metric, customer_id__in=customer_ids, **{f"{span}__gte": start, f"{span}__lt": end}
     )
     if bucket is None and metric.aggregation_type != "LATEST":
         keys = ("group_values", "customer_id") if by_customer else ("group_values",)
@@ -262,7 +321,7 @@ def _rollup_rows(metric: BillableMetric, customer_ids: list[str], first_hour: da
             for g in grouped.order_by()
         ]
     fields = (
-        "hour",
+        span,
         "group_values",
         "count",
         "total",

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from customers.services import customer_create
 from usage.metrics import aggregate
-from usage.models import MetricRollup, PendingRollup, UsageEvent
+from usage.models import MetricRollup, MetricRollupDay, PendingRollup, UsageEvent
 from usage.rollups import rollup_usage, rollup_usage_many, rollups_advance, rollups_backfill
 from usage.services import billable_metric_create, usage_ingest
 
@@ -63,7 +63,7 @@ def _raw(metric, start, end, group_by):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     before=st.lists(event, max_size=30),
@@ -131,3 +131,33 @@ def test_unique_and_unready_metrics_are_not_answered_from_rollups():
     }
     assert rollup_usage(metric=unique, **window) is None
     assert rollup_usage(metric=fresh, **window) is None  # not backfilled yet
+
+
+@pytest.mark.django_db
+def test_whole_days_are_read_from_daily_rows_and_the_hours_around_them_from_hourly_rows():
+    customer_create(name="A", ingest_aliases=["a1"])
+    metric = billable_metric_create(name="sum", aggregation_type="SUM", aggregation_key="v")
+    rollups_backfill(metric=metric)
+    metric.refresh_from_db()
+    at = [START + timedelta(hours=h, minutes=5) for h in (1, 2, 23, 25, 30, 49)]  # days 1, 2, 3
+    usage_ingest(events=[{"transaction_id": f"t{i}", "customer_id": "a1", "event_type": "e",
+                          "timestamp": t.isoformat(), "properties": {"v": i + 1}}
+                         for i, t in enumerate(at)], now=NOW)  # fmt: skip
+    rollups_advance()
+    days = MetricRollupDay.objects.order_by("day").values_list("day", "count", "total")
+    assert [(d, c, t) for d, c, t in days] == [
+        (START, 3, Decimal("6")),  # 1 + 2 + 3
+        (START + timedelta(days=1), 2, Decimal("9")),  # 4 + 5
+        (START + timedelta(days=2), 1, Decimal("6")),
+    ]
+
+    def usage(start, end):
+        return rollup_usage(metric=metric, customer_ids=["a1"], starting_at=start, ending_before=end, group_by=None)  # fmt: skip
+
+    # 02:00 on day 1 to 02:00 on day 3: hours 02-23 of day 1 (2 + 3), day 2 (9), hour 01 of day 3
+    assert usage(START + timedelta(hours=2), START + timedelta(hours=50)) == {(): Decimal("20")}
+    MetricRollup.objects.filter(hour__gte=START + timedelta(days=1)).delete()
+    # day 2 is read from its daily row: the hourly rows just deleted are not needed
+    assert usage(START + timedelta(hours=2), START + timedelta(hours=48)) == {(): Decimal("14")}
+    # a window inside one day reads hourly rows only (deleted here, so nothing)
+    assert usage(START + timedelta(days=1), START + timedelta(days=1, hours=12)) == {}
