@@ -18,13 +18,13 @@ earlier ones drew (only statements that draw, or drew before, write anything).
 from contextlib import ExitStack
 from copy import copy
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.db.models.signals import post_save
 from django.utils import timezone
 
 from billing_console.audit import audit_updates_bulk
-from billing_console.lib.bulk import bulk_insert
+from billing_console.lib.bulk import bulk_insert, bulk_update_rows
 from billing_console.lib.periods import Period
 from contracts.models import Commit, Contract, LedgerEntry, LedgerEntryType, Subscription
 from invoicing import drawdown
@@ -129,25 +129,7 @@ def _finalize(invoices: list[Invoice]) -> None:
         invoice.number = number
         invoice.customer_name = invoice.customer.name
         invoice.updated_at = now
-    _update(invoices, ["subtotal", "total", "computed_at", *FINALIZE_FIELDS])
-
-
-def _update(invoices: list[Invoice], names: list[str]) -> None:
-    """One UPDATE per row, sent together (executemany): bulk_update's CASE expressions cost
-    more to build than the rows take to write."""
-    fields = [Invoice._meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(Invoice._meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in fields),
-        quote(Invoice._meta.pk.column),
-    )
-    rows = [
-        [f.get_db_prep_save(getattr(i, f.attname), connection) for f in fields] + [i.pk]
-        for i in invoices
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    bulk_update_rows(Invoice, invoices, ["subtotal", "total", "computed_at", *FINALIZE_FIELDS])
 
 
 def _with_deductions(invoices: list[Invoice]) -> set:

@@ -1,10 +1,9 @@
-"""Many new rows of one model written at once, when their primary keys are not needed back.
+"""Many rows of one model written at once (a month close writes thousands).
 
-On PostgreSQL the rows go through COPY: bulk_create there sends each column as one array
-parameter, which psycopg quotes value by value on the client (Django binds parameters
-client-side), about twice the cost of COPY for a few thousand rows. Elsewhere (SQLite) this is
-bulk_create. Either way each field's pre_save runs (auto_now_add and the like), no signals are
-sent, and the objects are left without primary keys.
+Django binds parameters on the client: psycopg quotes every value into the SQL text, which for a
+few thousand rows costs more than the database takes to write them. On PostgreSQL these send
+the values apart from the SQL instead (COPY; a server-bound statement); elsewhere (SQLite) they
+are Django's own bulk_create and executemany. No signals are sent.
 """
 
 from collections.abc import Sequence
@@ -15,6 +14,8 @@ from django.db.models import Model
 
 
 def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 1000) -> None:
+    """New rows, when their primary keys are not needed back: each field's pre_save runs
+    (auto_now_add and the like) and the objects are left without primary keys."""
     if not objs:
         return
     if connection.vendor != "postgresql":
@@ -33,3 +34,30 @@ def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 
                 copy.write_row(
                     [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
                 )
+
+
+def bulk_update_rows(model: type[Model], objs: Sequence[Model], names: list[str]) -> None:
+    """Save fields `names` of each object (by primary key), as one UPDATE per row sent together:
+    bulk_update's CASE expressions cost more to build than the rows take to write. Values are
+    written as they are: auto_now fields are set by the caller."""
+    if not objs:
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in fields),
+        quote(meta.pk.column),
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk]
+        for obj in objs
+    ]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.executemany(sql, rows)
