@@ -118,15 +118,19 @@ def main() -> None:
     for metric in BillableMetric.objects.all():
         rollups_backfill(metric=metric)
     with psycopg.connect(database_url(DB), autocommit=True) as conn:
-        conn.execute("ANALYZE usage_metricrollup")  # as autovacuum would have by month end
+        for table in ("usage_metricrollup", "usage_metricrollupday"):
+            conn.execute(f"ANALYZE {table}")  # as autovacuum would have by month end
     log(
         f"rollups built in {time.perf_counter() - started:.1f} s (done as events arrive in production)"
     )
 
-    started = time.perf_counter()
+    group_by_runs = []  # the fastest of three: the baseline at its best
     with psycopg.connect(database_url(DB)) as conn:
-        rows = conn.execute(GROUP_BY_SQL, MONTH).fetchall()
-    group_by_seconds = time.perf_counter() - started
+        for _ in range(3):
+            started = time.perf_counter()
+            rows = conn.execute(GROUP_BY_SQL, MONTH).fetchall()
+            group_by_runs.append(time.perf_counter() - started)
+    group_by_seconds = min(group_by_runs)
 
     period = Period(*MONTH)
     contracts = Contract.objects.select_related("customer", "rate_card__fiat_credit_type").order_by(
@@ -152,7 +156,8 @@ def main() -> None:
     expected = sum(Decimal(r[2]) for r in rows) / 1000
     invoiced = sum(li.quantity for li in LineItem.objects.filter(type="USAGE"))
     log(
-        f"raw SQL GROUP BY          {group_by_seconds:8.2f} s  ({len(rows):,} customer x model rows)"
+        f"raw SQL GROUP BY          {group_by_seconds:8.2f} s  ({len(rows):,} customer x model rows; "
+        f"fastest of {', '.join(f'{t:.2f}' for t in group_by_runs)} s)"
     )
     log(
         f"month close (services)    {close_seconds:8.2f} s  ({args.customers:,} invoices recomputed and finalized)"
