@@ -299,6 +299,12 @@ def contract_invoices_refresh(
     return invoices
 
 
+def _lock_contract_then(invoice: Invoice) -> None:
+    """Lock the invoice's contract before the invoice itself: the order of recomputes and of
+    the close (invoicing.close), so finalize, void and regenerate never deadlock with them."""
+    Contract.objects.select_for_update().filter(pk=invoice.contract_id).first()
+
+
 def next_numbers(prefix: str, count: int) -> list[str]:
     """`count` consecutive numbers of the series (gapless: taken under its row lock)."""
     series, _ = InvoiceNumberSeries.objects.select_for_update().get_or_create(prefix=prefix)
@@ -314,8 +320,7 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
     The same as the periodic close (invoicing.close) does for many drafts at once."""
     from invoicing.close import invoices_close
 
-    # Locks in the close's order (contract, then invoice), so the two never deadlock.
-    Contract.objects.select_for_update().filter(pk=invoice.contract_id).first()
+    _lock_contract_then(invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == InvoiceStatus.FINALIZED:
         return invoice  # idempotent: month close may run twice
@@ -329,6 +334,7 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice) -> Invoice:
+    _lock_contract_then(invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == InvoiceStatus.VOID:
         return invoice  # idempotent
@@ -343,6 +349,7 @@ def invoice_void(*, invoice: Invoice) -> Invoice:
 def invoice_regenerate(*, invoice: Invoice) -> Invoice:
     """Void `invoice` (if not already) and compute a new one for the same contract and period
     with current usage, rates and credits. The voided invoice stays, unchanged, marked VOID."""
+    _lock_contract_then(invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if hasattr(invoice, "regenerated_as"):
         return invoice.regenerated_as  # idempotent: a retried regenerate returns the same one
