@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from customers.models import Customer, IngestAlias
 from usage.metrics import event_matches
 from usage.models import BillableMetric, UsageEvent
-from usage.selectors import customer_event_ids, metric_usage, metric_usage_over
+from usage.selectors import Windows, customer_event_ids, metric_usage, metric_usage_over
 
 PREVIEW_LIMIT = 10_000  # events scanned by a live preview, newest first
 EVENT_PAGE = 50
@@ -230,21 +230,6 @@ def customer_choices(limit: int = 500) -> list[Customer]:
 # -- daily usage chart --------------------------------------------------------------------------
 
 
-class Days:
-    """UTC day buckets over [starting_at, ending_before): a `bucket` for metric_usage that
-    also has the `bounds` SQL metrics need."""
-
-    def __init__(self, starting_at: datetime, ending_before: datetime) -> None:
-        self.starting_at = starting_at
-        self.ending_before = ending_before
-
-    def __call__(self, at: datetime) -> datetime:
-        return self.starting_at + ((at - self.starting_at) // timedelta(days=1)) * timedelta(days=1)
-
-    def bounds(self, start: datetime) -> tuple[datetime, datetime]:
-        return start, min(start + timedelta(days=1), self.ending_before)
-
-
 def daily_usage(
     *, metric: BillableMetric, customer: Customer, now: datetime, days: int = CHART_DAYS
 ) -> list[tuple[datetime, Decimal]]:
@@ -252,7 +237,7 @@ def daily_usage(
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     starting_at = today - timedelta(days=days - 1)
     ending_before = today + timedelta(days=1)
-    bucket = Days(starting_at, ending_before)
+    bucket = Windows(starting_at, ending_before, "DAY")  # midnight-aligned: daily rollups
     values = metric_usage(
         metric=metric, customer=customer, starting_at=starting_at, ending_before=ending_before,
         bucket=bucket,

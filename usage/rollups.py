@@ -273,21 +273,26 @@ class RollupRow:
 
 def _rollup_rows(metric: BillableMetric, customer_ids: list[str], first_hour: datetime, last_hour: datetime,
                  bucket: Callable | None, by_customer: bool = False) -> list[RollupRow]:  # fmt: skip
-    """The rollup rows of the whole hours [first_hour, last_hour). Bucketed reads take the
-    hourly rows; the others take the daily rows of the whole UTC days inside the window and the
-    hourly rows of the hours around them."""
+    """The rollup rows of the whole hours [first_hour, last_hour): the daily rows of the whole
+    UTC days inside the window and the hourly rows of the hours around them; only hourly rows
+    for buckets that cut days (hourly windows, or days not starting at a UTC midnight)."""
     first_day = _day(first_hour) + (DAY if _day(first_hour) < first_hour else timedelta(0))
     last_day = _day(last_hour)
-    if bucket is not None or first_day >= last_day:
+    if not _fits(bucket, DAY) or first_day >= last_day:
         return _span_rows(MetricRollup, "hour", metric, customer_ids, first_hour, last_hour, bucket,
                           by_customer)  # fmt: skip
-    rows = _span_rows(MetricRollupDay, "day", metric, customer_ids, first_day, last_day, None,
+    rows = _span_rows(MetricRollupDay, "day", metric, customer_ids, first_day, last_day, bucket,
                       by_customer)  # fmt: skip
     for start, end in ((first_hour, first_day), (last_day, last_hour)):
         if start < end:
-            rows += _span_rows(MetricRollup, "hour", metric, customer_ids, start, end, None,
+            rows += _span_rows(MetricRollup, "hour", metric, customer_ids, start, end, bucket,
                                by_customer)  # fmt: skip
     return rows
+
+
+def _fits(bucket: Callable | None, span: timedelta) -> bool:
+    """Whether rollup rows of `span` can be bucketed: each falls whole in one bucket."""
+    return bucket is None or getattr(bucket, "aligned", lambda _span: False)(span)
 
 
 def _span_rows(model: type[RollupCells], span: str, metric: BillableMetric, customer_ids: list[str],
@@ -479,8 +484,8 @@ def rollup_usage(
     group_by = list(group_by or [])
     keys = set(group_by) | ({only[0]} if only else set())
     hours = _window(starting_at, ending_before)
-    if not _answerable(metric, keys) or hours is None:
-        return None
+    if not _answerable(metric, keys) or hours is None or not _fits(bucket, HOUR):
+        return None  # e.g. hourly windows starting at 10:30: raw events answer
     read = _consistent_rows(lambda: _rollup_rows(metric, customer_ids, *hours, bucket))
     if read is None:
         return None

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -114,6 +114,14 @@ class Windows:
         if self.step is None:
             return self.starting_at
         return self.starting_at + ((at - self.starting_at) // self.step) * self.step
+
+    def aligned(self, span: timedelta) -> bool:
+        """Whether every span of time of this length starting at a multiple of it in UTC (an
+        hour, a day) falls in one window: rollups of that span can then answer (usage.rollups)."""
+        if self.step is None:
+            return True
+        since_epoch = self.starting_at - datetime(1970, 1, 1, tzinfo=UTC)
+        return self.step % span == timedelta(0) and since_epoch % span == timedelta(0)
 
     def bounds(self, start: datetime) -> tuple[datetime, datetime]:
         end = self.ending_before if self.step is None else start + self.step

@@ -13,6 +13,7 @@ from customers.services import customer_create
 from usage.metrics import aggregate
 from usage.models import MetricRollup, MetricRollupDay, PendingRollup, UsageEvent
 from usage.rollups import rollup_usage, rollup_usage_many, rollups_advance, rollups_backfill
+from usage.selectors import Windows
 from usage.services import billable_metric_create, usage_ingest
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -52,18 +53,18 @@ def _ingest(events: list[dict], offset: int) -> None:
         usage_ingest(events=payload[start : start + 7], now=NOW)
 
 
-def _raw(metric, start, end, group_by):
+def _raw(metric, start, end, group_by, bucket=None):
     rows = UsageEvent.objects.filter(
         customer_id__in=["a1", "a2"], timestamp__gte=start, timestamp__lt=end
     )
     return aggregate(
-        metric, rows.values_list("id", "timestamp", "event_type", "properties"), group_by
+        metric, rows.values_list("id", "timestamp", "event_type", "properties"), group_by, bucket
     )
 
 
 @pytest.mark.django_db
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     before=st.lists(event, max_size=30),
@@ -71,8 +72,10 @@ def _raw(metric, start, end, group_by):
     advance=st.integers(0, 6),
     window=st.tuples(st.integers(0, 3 * 24 * 60), st.integers(1, 3 * 24 * 60)),
     grouped=st.booleans(),
+    midnight=st.booleans(),
+    windows=st.sampled_from(["NONE", "DAY", "HOUR"]),
 )
-def test_rollups_equal_raw_events(before, after, advance, window, grouped):
+def test_rollups_equal_raw_events(before, after, advance, window, grouped, midnight, windows):
     with transaction.atomic():
         customer_create(name="A", ingest_aliases=["a1", "a2"])
         metrics = _metrics()
@@ -83,6 +86,8 @@ def test_rollups_equal_raw_events(before, after, advance, window, grouped):
         _ingest(after, 1000)  # pending until the job runs
         rollups_advance(max_batches=advance)  # some batches rolled up, others still pending
         start = START + timedelta(minutes=window[0], seconds=17)
+        if midnight:  # windows of whole UTC days: daily rollups answer them
+            start = START + timedelta(days=window[0] % 3)
         end = start + timedelta(minutes=window[1])
         group_by = ["region"] if grouped else None
         for metric in metrics:
@@ -92,6 +97,13 @@ def test_rollups_equal_raw_events(before, after, advance, window, grouped):
                 assert end - start < timedelta(hours=2)  # only windows without a whole hour
                 continue
             assert fast == _raw(metric, start, end, group_by), metric.name
+            bucket = Windows(start, end, windows)
+            in_windows = rollup_usage(metric=metric, customer_ids=["a1", "a2"], starting_at=start,
+                                      ending_before=end, group_by=group_by, bucket=bucket)  # fmt: skip
+            if in_windows is None:  # windows that cut hours are answered from raw events
+                assert not bucket.aligned(timedelta(hours=1))
+            else:
+                assert in_windows == _raw(metric, start, end, group_by, bucket), metric.name
             many = rollup_usage_many(metric=metric, customers={"A": ["a1", "a2"], "B": ["other"]},
                                      starting_at=start, ending_before=end, group_by=group_by)  # fmt: skip
             assert many == {"A": fast, "B": rollup_usage(
@@ -161,3 +173,13 @@ def test_whole_days_are_read_from_daily_rows_and_the_hours_around_them_from_hour
     assert usage(START + timedelta(hours=2), START + timedelta(hours=48)) == {(): Decimal("14")}
     # a window inside one day reads hourly rows only (deleted here, so nothing)
     assert usage(START + timedelta(days=1), START + timedelta(days=1, hours=12)) == {}
+    day2, day3 = START + timedelta(days=1), START + timedelta(days=2)
+
+    def windows(size):
+        return rollup_usage(metric=metric, customer_ids=["a1"], starting_at=day2, ending_before=day3,
+                            group_by=None, bucket=Windows(day2, day3, size))  # fmt: skip
+
+    # day windows starting at midnight, and the whole period, are read from daily rows;
+    # hourly windows from hourly rows (deleted here, so nothing)
+    assert windows("DAY") == windows("NONE") == {(day2,): Decimal("9")}
+    assert windows("HOUR") == {}
