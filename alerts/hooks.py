@@ -64,13 +64,19 @@ def customer_touched(customer_id: int | None, reason: str) -> None:
 # --- receivers -----------------------------------------------------------------------------
 
 
-ingest_debounce = Debouncer()
+def _send_ingested(customer_refs: list[str]) -> None:
+    from alerts.tasks import alerts_evaluate_ingested
+
+    _safely(lambda: alerts_evaluate_ingested.delay(customer_refs))
+
+
+ingest_debounce = Debouncer(_send_ingested)
 
 
 def _on_ingest(sender: Any, customer_ids: set[str], **kwargs: Any) -> None:
-    """At most one enqueue per ingest request (after commit), debounced per customer: the first
-    request in a window schedules an evaluation for when the window closes; requests inside it
-    were committed before then, so that evaluation sees them too."""
+    """After an ingest request commits: the customers it named are gathered, and one evaluation
+    of every customer named in the window is enqueued when the window closes (all of the
+    window's requests committed before then, so it sees them)."""
     from alerts.tasks import alerts_evaluate_ingested
 
     refs = sorted(customer_ids)

@@ -36,7 +36,8 @@ def _customers_named(refs: list[str]) -> set[int]:
 
 @shared_task
 def alerts_evaluate_ingested(customer_refs: list[str]) -> int:
-    """After an ingest request: evaluate the customers its events named (one task per request)."""
+    """After ingest requests: evaluate the customers their events named (one task per debounce
+    window and web process, see alerts/hooks.py)."""
     if not Alert.objects.active().exists():
         return 0
     return evaluation.customers_evaluate(_customers_named(customer_refs), triggered_by="usage")

@@ -23,12 +23,18 @@ def _enqueue(send: Any, *args: Any) -> None:
         logger.exception("could not enqueue threshold evaluation")
 
 
-ingest_debounce = Debouncer()
+def _send_ingested(customer_refs: list[str]) -> None:
+    from invoicing.tasks import thresholds_evaluate_customers
+
+    _enqueue(thresholds_evaluate_customers.delay, customer_refs)
+
+
+ingest_debounce = Debouncer(_send_ingested)
 
 
 def thresholds_on_events_ingested(sender: Any, customer_ids: set[str], **kwargs: Any) -> None:
     """Sent once per ingest request after commit: re-evaluate the threshold billing of the
-    customers the events named (ingest itself does no threshold work), debounced per customer
+    customers the events named (ingest itself does no threshold work), gathered per window
     as alert evaluation is (billing_console/lib/debounce.py)."""
     from invoicing.tasks import thresholds_evaluate_customers
 

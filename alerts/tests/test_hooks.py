@@ -91,8 +91,8 @@ def test_evaluation_failure_for_one_customer_does_not_stop_the_others(caplog):
 def test_ingests_for_a_hot_customer_share_one_evaluation_per_window(
     django_capture_on_commit_callbacks, settings
 ):
-    """With a broker (not eager), the first ingest schedules an evaluation for the end of the
-    window; ingests inside the window ride along."""
+    """With a broker (not eager), ingests gather their customers and one evaluation of them is
+    enqueued when the window closes."""
     from alerts.hooks import ingest_debounce
     from billing_console.celery import app
 
@@ -101,16 +101,20 @@ def test_ingests_for_a_hot_customer_share_one_evaluation_per_window(
     ingest_debounce.clear()
     app.conf.task_always_eager = False
     try:
-        with mock.patch("alerts.tasks.alerts_evaluate_ingested.apply_async") as enqueue:
+        with (
+            mock.patch("alerts.tasks.alerts_evaluate_ingested.delay") as enqueue,
+            mock.patch("threading.Timer"),
+        ):
             for batch in range(3):
                 with django_capture_on_commit_callbacks(execute=True):
                     send_calls(2, MID_JAN, prefix=f"hot{batch}")
-            enqueue.assert_called_once()
-            assert enqueue.call_args.args == ((["acme"],),)
-            assert 0 < enqueue.call_args.kwargs["countdown"] <= 1
-            ingest_debounce.clear()  # the window closed
+            enqueue.assert_not_called()
+            ingest_debounce.flush()  # the window closes
+            enqueue.assert_called_once_with(["acme"])
             with django_capture_on_commit_callbacks(execute=True):
                 send_calls(1, MID_JAN, prefix="later")
+            ingest_debounce.flush()
             assert enqueue.call_count == 2
     finally:
         app.conf.task_always_eager = True
+        ingest_debounce.clear()

@@ -1,6 +1,9 @@
-"""Aligned debounce windows: a key is due once per window, the countdown runs to its end."""
+"""Aligned debounce windows: keys gathered in a window are sent once, when it ends."""
 
-from datetime import UTC, datetime, timedelta
+import os
+import threading
+from datetime import UTC, datetime
+from unittest import mock
 
 import time_machine
 from pytest import approx
@@ -10,19 +13,66 @@ from billing_console.lib.debounce import Debouncer
 START = datetime(2026, 12, 1, 9, 0, 0, 250_000, tzinfo=UTC)  # a quarter into a 1 s window
 
 
-def test_a_key_is_due_once_per_window():
-    debouncer = Debouncer()
-    with time_machine.travel(START, tick=False) as clock:
-        assert debouncer.due(["a", "b"], 1) == (["a", "b"], approx(0.75))
-        clock.shift(timedelta(milliseconds=500))
-        assert debouncer.due(["b", "c", "c"], 1) == (["c"], approx(0.25))
-        clock.shift(timedelta(milliseconds=300))  # the next window
-        assert debouncer.due(["a", "c"], 1) == (["a", "c"], approx(0.95))
+def test_keys_of_a_window_are_sent_once_sorted_when_it_ends():
+    sent = []
+    debouncer = Debouncer(sent.append)
+    with time_machine.travel(START, tick=False), mock.patch("threading.Timer") as timer:
+        debouncer.add(["b", "a"], 1)
+        debouncer.add(["c", "a"], 1)
+        timer.assert_called_once()
+        assert timer.call_args.args[0] == approx(0.75)  # to the window's aligned end
+        assert sent == []
+        timer.call_args.args[1]()  # the window ends
+    assert sent == [["a", "b", "c"]]
+    debouncer.flush()  # nothing left: nothing sent
+    assert sent == [["a", "b", "c"]]
 
 
-def test_clear_closes_the_window():
-    debouncer = Debouncer()
-    with time_machine.travel(START, tick=False):
-        debouncer.due(["a"], 1)
-        debouncer.clear()
-        assert debouncer.due(["a"], 1)[0] == ["a"]
+def test_the_timer_fires_by_itself_and_the_next_window_starts_afresh():
+    sent, fired = [], threading.Event()
+    debouncer = Debouncer(lambda keys: (sent.append(keys), fired.set()))
+    debouncer.add(["a"], 0.05)
+    assert fired.wait(2)
+    fired.clear()
+    debouncer.add(["b"], 0.05)
+    assert fired.wait(2)
+    assert sent == [["a"], ["b"]]
+
+
+def test_a_failing_send_is_logged_and_the_next_window_still_sends(caplog):
+    calls = []
+
+    def send(keys):
+        calls.append(keys)
+        if len(calls) == 1:
+            raise ConnectionError("broker down")
+
+    debouncer = Debouncer(send)
+    with mock.patch("threading.Timer"):
+        debouncer.add(["a"], 1)
+        debouncer.flush()
+        debouncer.add(["b"], 1)
+        debouncer.flush()
+    assert calls == [["a"], ["b"]]
+    assert "debounced send failed" in caplog.text
+
+
+def test_clear_drops_what_is_pending():
+    sent = []
+    debouncer = Debouncer(sent.append)
+    debouncer.add(["a"], 60)
+    debouncer.clear()
+    debouncer.flush()
+    assert sent == []
+
+
+def test_a_forked_child_does_not_wait_for_its_parents_timer():
+    sent = []
+    debouncer = Debouncer(sent.append)
+    with mock.patch("threading.Timer") as timer:
+        debouncer.add(["a"], 1)
+        with mock.patch("os.getpid", return_value=os.getpid() + 1):
+            debouncer.add(["b"], 1)  # the parent's pending key and timer are not the child's
+        assert timer.call_count == 2
+        debouncer.flush()
+    assert sent == [["b"]]
