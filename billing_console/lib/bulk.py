@@ -8,9 +8,10 @@ are Django's own bulk_create and executemany. No signals are sent.
 
 from collections.abc import Sequence
 
-import psycopg
 from django.db import connection
 from django.db.models import Model
+
+from billing_console.lib.pg import server_bound_cursor
 
 
 def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 1000) -> None:
@@ -27,13 +28,9 @@ def bulk_insert(model: type[Model], objs: Sequence[Model], *, batch_size: int = 
     sql = "COPY {} ({}) FROM STDIN".format(
         quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        with cursor.copy(sql) as copy:
-            for obj in objs:
-                copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-                )
+    with server_bound_cursor() as cursor, cursor.copy(sql) as copy:
+        for obj in objs:
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
 
 
 def bulk_update_rows(model: type[Model], objs: Sequence[Model], names: list[str]) -> None:
@@ -58,6 +55,5 @@ def bulk_update_rows(model: type[Model], objs: Sequence[Model], names: list[str]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         return
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with server_bound_cursor() as cursor:
         cursor.executemany(sql, rows)
