@@ -19,15 +19,24 @@ MAX_JSON_DEPTH = 32
 
 
 def deeper_than(value: Any, limit: int) -> bool:
-    """Whether parsed JSON nests objects and arrays more than `limit` levels (no recursion)."""
-    stack = [(value, 1)] if isinstance(value, dict | list) else []
-    while stack:
-        container, depth = stack.pop()
+    """Whether parsed JSON nests objects and arrays more than `limit` levels (no recursion:
+    one level of containers at a time)."""
+    level = [value] if type(value) in _CONTAINERS else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        items = container.values() if isinstance(container, dict) else container
-        stack.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
+        below = []
+        for container in level:
+            for item in container.values() if type(container) is dict else container:
+                if type(item) in _CONTAINERS:
+                    below.append(item)
+        level = below
     return False
+
+
+_CONTAINERS = frozenset({dict, list})  # what json.loads builds
 
 
 class BodyTooLarge(APIException):
@@ -35,7 +44,7 @@ class BodyTooLarge(APIException):
     default_code = "body_too_large"
 
 
-def _no_constants(name: str) -> Any:
+def no_json_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
@@ -48,7 +57,7 @@ class StrictJSONParser(JSONParser):
         limit = getattr(settings, "API_MAX_JSON_DEPTH", MAX_JSON_DEPTH)
         too_deep = ParseError(f"body: JSON nested deeper than {limit} levels.")
         try:
-            data = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+            data = json.loads(body.decode("utf-8"), parse_constant=no_json_constants)
         except UnicodeDecodeError:
             raise ParseError("body: is not valid UTF-8.") from None
         except RecursionError:
