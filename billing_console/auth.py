@@ -46,6 +46,40 @@ def _aware(value: datetime | str | None) -> datetime | None:
     return value
 
 
+# The ingest front (usage/ingest_front.py) needs only whether the token is live.
+_TOKEN_ID_SQL = "SELECT id, last_used_at FROM {tokens} WHERE token_hash = %s AND revoked_at IS NULL"
+
+
+def bearer_token(header: str) -> str | None:
+    """The token of an 'Authorization: Bearer <token>' header; None for any other header."""
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    return raw.strip()
+
+
+def live_token_id(raw: str) -> int | None:
+    """The id of the unrevoked token `raw`, its last use recorded as authenticate() does
+    (PostgreSQL; a statement prepared once per connection)."""
+    from billing_console.lib.pg import server_bound_cursor
+
+    with server_bound_cursor() as cursor:
+        cursor.execute(
+            _TOKEN_ID_SQL.format(tokens=ApiToken._meta.db_table), (hash_token(raw),), prepare=True
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    _record_use(row[0], row[1])
+    return row[0]
+
+
+def _record_use(token_pk: int, last_used_at: datetime | None) -> None:
+    now = timezone.now()
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token_pk).update(last_used_at=now)
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -53,15 +87,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode(errors="replace")
         if not header:
             return None
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
+        raw = bearer_token(header)
+        if raw is None:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
-        token = _active_token(hash_token(raw.strip()))
+        token = _active_token(hash_token(raw))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
-        now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        _record_use(token.pk, token.last_used_at)
         audit_set_actor(token.user, via="api", api_token=token.name)
         return (token.user, token)
 

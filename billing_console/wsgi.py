@@ -5,4 +5,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
 application = get_wsgi_application()
+
 settings.SECRET_KEY  # noqa: B018 -- fail at start, not at the first request, without a key
+
+from usage.ingest_front import IngestFront  # noqa: E402 -- needs the application's settings
+
+application = IngestFront(application)

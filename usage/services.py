@@ -2,16 +2,17 @@
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
+from billing_console.lib.pg import server_bound_cursor
 from billing_console.wire import Reader
 from usage import rollups
 from usage.metrics import metric_validate
@@ -58,10 +59,21 @@ def _check_properties(reader: Reader, properties: dict[str, Any]) -> None:
                 raise reader.fail(path, "is out of range (numbers must be below 10^30).")
 
 
+# RFC 3339 as SDKs send it, on which Python and PostgreSQL read the same instant (fractions to
+# the microsecond). Other forms datetime.fromisoformat accepts ("20261120T110000Z", week
+# dates, nanoseconds) take the field-by-field reading, which normalises them.
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
+
+
 def _read_event(index: int, raw: Any, now: datetime) -> dict[str, Any]:
-    """The event as stored. The common case (flat properties, every field well-formed) is
-    checked inline, at a fraction of the cost of the field-by-field reading below; anything
-    else takes that reading, which accepts the same events and names what is wrong."""
+    """The event as stored, or an error naming the event index and field."""
+    return _read_event_inline(raw, now) or _read_event_field_by_field(index, raw, now)
+
+
+def _read_event_inline(raw: Any, now: datetime) -> dict[str, Any] | None:
+    """The common case (flat properties, every field well-formed, an RFC 3339 timestamp),
+    checked at a fraction of the cost of the field-by-field reading; None for anything else,
+    which that reading then accepts or names what is wrong with."""
     if type(raw) is dict:
         transaction_id, customer_id = raw.get("transaction_id"), raw.get("customer_id")
         event_type, stamp = raw.get("event_type"), raw.get("timestamp")
@@ -73,21 +85,16 @@ def _read_event(index: int, raw: Any, now: datetime) -> dict[str, Any]:
             and type(customer_id) is str and 0 < len(customer_id) <= 255
             and type(event_type) is str and 0 < len(event_type) <= 255
             and not (transaction_id.isspace() or customer_id.isspace() or event_type.isspace())
-            and type(stamp) is str and type(properties) is dict and _flat_properties_ok(properties)
+            and type(stamp) is str and _RFC3339.fullmatch(stamp)
+            and type(properties) is dict and _flat_properties_ok(properties)
         ):  # fmt: skip
-            try:
-                timestamp = datetime.fromisoformat(stamp)  # what parse_datetime tries first
-            except ValueError:
-                timestamp = None
-            if (
-                timestamp is not None and timestamp.tzinfo is not None
-                and now - DEDUPE_WINDOW <= timestamp <= now + MAX_FUTURE
-            ):  # fmt: skip
+            timestamp = datetime.fromisoformat(stamp)
+            if now - DEDUPE_WINDOW <= timestamp <= now + MAX_FUTURE:
                 return {
                     "transaction_id": transaction_id, "customer_id": customer_id,
                     "event_type": event_type, "timestamp": timestamp, "properties": properties,
                 }  # fmt: skip
-    return _read_event_field_by_field(index, raw, now)
+    return None
 
 
 def _flat_properties_ok(properties: dict[str, Any]) -> bool:
@@ -147,10 +154,16 @@ def _claim_keys(transaction_ids: list[str], now: datetime) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def usage_ingest(*, events: Any, now: datetime | None = None) -> IngestResult:
+def usage_ingest(
+    *, events: Any, now: datetime | None = None, body: str | None = None
+) -> IngestResult:
     """Store 1-100 events. Any invalid event rejects the whole request before anything is
     written; an already-seen transaction id (in this batch or the last 34 days) is acknowledged
-    and ignored."""
+    and ignored.
+
+    `body`: the JSON text `events` was parsed from, if its numbers read back as written (see
+    usage/ingest_front.py). When every event is in the common form it goes to the database as
+    sent, which saves encoding it again; otherwise the events are encoded as read."""
     now = now or timezone.now()
     if not isinstance(events, list):
         raise ApplicationError("usage: must be a list of events.")
@@ -158,13 +171,20 @@ def usage_ingest(*, events: Any, now: datetime | None = None) -> IngestResult:
         raise ApplicationError(
             f"usage: send between 1 and {MAX_EVENTS} events per request (got {len(events)})."
         )
-    parsed = [_read_event(i, raw, now) for i, raw in enumerate(events)]
-    unique: dict[str, dict[str, Any]] = {}
-    for event in parsed:
-        unique.setdefault(event["transaction_id"], event)
+    parsed = []
+    for index, raw in enumerate(events):
+        event = _read_event_inline(raw, now)
+        if event is None:
+            body = None
+            event = _read_event_field_by_field(index, raw, now)
+        parsed.append(event)
     if connection.vendor == "postgresql":  # one statement: atomic without a transaction block
-        accepted = _store_postgresql(list(unique.values()), now)
+        accepted = _store_postgresql(events, parsed, now, body)
     else:
+        _check_storable(events)  # what PostgreSQL's jsonb refuses, refused alike
+        unique: dict[str, dict[str, Any]] = {}
+        for event in parsed:
+            unique.setdefault(event["transaction_id"], event)
         with transaction.atomic():
             accepted = _store_portable(list(unique.values()), now)
     _announce({e["customer_id"] for e in parsed})
@@ -213,18 +233,24 @@ def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
 # for rollup in a single statement (the same effect as _store_portable, several times faster).
 # A single statement is atomic by itself, so outside a transaction it runs in autocommit: no
 # BEGIN and COMMIT round trips on the hot path; inside one it is part of the caller's.
+# The first of a batch's events with one transaction id counts; keys are claimed in
+# transaction id order, so concurrent batches sharing ids wait on each other in one order.
 _INGEST_SQL = """
 WITH input AS (
-    SELECT * FROM jsonb_to_recordset(%(events)s::jsonb) AS x(
-        transaction_id text, customer_id text, event_type text, "timestamp" timestamptz, properties jsonb)
+    SELECT DISTINCT ON (transaction_id) *
+    FROM ROWS FROM (jsonb_to_recordset(%(events)s::jsonb) AS (
+        transaction_id text, customer_id text, event_type text, "timestamp" timestamptz, properties jsonb
+    )) WITH ORDINALITY AS x(transaction_id, customer_id, event_type, "timestamp", properties, position)
+    ORDER BY transaction_id, position
 ), keys AS (
     INSERT INTO usage_eventkey (transaction_id, received_at)
-    SELECT transaction_id, %(now)s FROM input
+    SELECT transaction_id, %(now)s FROM input ORDER BY transaction_id
     ON CONFLICT (transaction_id) DO NOTHING
     RETURNING transaction_id
 ), stored AS (
     INSERT INTO usage_usageevent (transaction_id, customer_id, event_type, "timestamp", properties, received_at)
-    SELECT i.transaction_id, i.customer_id, i.event_type, i."timestamp", i.properties, %(now)s
+    SELECT i.transaction_id, i.customer_id, i.event_type, i."timestamp",
+           coalesce(nullif(i.properties, 'null'::jsonb), '{}'::jsonb), %(now)s
     FROM input i JOIN keys k USING (transaction_id)
     RETURNING id
 )
@@ -234,24 +260,50 @@ RETURNING jsonb_array_length(event_ids)
 """
 
 
-def _store_postgresql(events: list[dict[str, Any]], now: datetime) -> int:
-    payload = json.dumps(
-        [{**e, "timestamp": e["timestamp"].isoformat()} for e in events], separators=(",", ":")
-    )
-    if "\\u0000" in payload:  # jsonb cannot hold NUL characters
-        index = next(i for i, e in enumerate(events) if "\\u0000" in json.dumps(e["properties"]))
-        raise ApplicationError(
-            f"usage[{index}].properties: must not contain NUL (\\u0000) characters."
+def _store_postgresql(
+    events: list[Any], parsed: list[dict[str, Any]], now: datetime, body: str | None
+) -> int:
+    if body is None:
+        body = json.dumps(
+            [{**e, "timestamp": e["timestamp"].isoformat()} for e in parsed], separators=(",", ":")
         )
-    connection.ensure_connection()
-    # Django's cursors bind parameters client-side, so PostgreSQL would parse and plan this
-    # statement again on every request; a prepared statement with server-side binding skips
-    # both (about a fifth of the database's work per batch). Errors still reach Django as its
-    # own (a broken connection is then discarded at the end of the request).
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_INGEST_SQL, {"events": payload, "now": now}, prepare=True)
-        row = cursor.fetchone()
+    if "\\u" in body and ("\\u0000" in body or "\\ud" in body.lower()):  # NUL, surrogates
+        _check_storable(events)
+    try:
+        with server_bound_cursor() as cursor:  # prepared once per connection
+            cursor.execute(_INGEST_SQL, {"events": body, "now": now}, prepare=True)
+            row = cursor.fetchone()
+    except DataError as error:  # anything else jsonb or timestamptz would refuse
+        raise ApplicationError(f"usage: cannot be stored ({str(error).splitlines()[0]}).") from None
     return row[0] if row else 0
+
+
+def _unstorable_text(value: Any) -> str | None:
+    """What in `value`'s strings (keys included) a database cannot store as text, if any."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "NUL (\\u0000) characters"
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "unpaired surrogates (such as \\ud800)"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _check_storable(events: list[Any]) -> None:
+    for index, event in enumerate(events):
+        problem = _unstorable_text(event)
+        if problem:
+            raise ApplicationError(f"usage[{index}]: must not contain {problem}.")
 
 
 def event_keys_prune(*, now: datetime | None = None) -> int:

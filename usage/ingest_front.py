@@ -1,0 +1,130 @@
+"""The ingest front: POST /v1/ingest answered before Django's middleware and DRF, when it can be.
+
+Ingest is the hottest path of the product: clients send 100-event batches as fast as the server
+takes them. Django's middleware stack and DRF's request handling cost about as much CPU per
+request as reading and storing the 100 events, so this WSGI middleware (the pattern whitenoise
+uses for static files) answers the common case itself: a JSON body with a live bearer token,
+every event well-formed. It runs the same code as the API view for what matters: the same
+token check (billing_console.auth), the same JSON limits (billing_console.parsers) and the same
+usage_ingest, which validates every event and stores the batch in one statement.
+
+Anything else is handed to Django with the body replayed, untouched: a missing or revoked
+token, a body that is not JSON, an invalid event, a database error, SQLite. Every error the API
+can give therefore comes from the one DRF view, in its envelope, and a request the front gave
+up on is served in full by Django (storing is idempotent: a batch the front stored before an
+error is deduplicated). Only the 200 comes from here, with the headers Django's security and
+clickjacking middleware would have set.
+"""
+
+import io
+import json
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.core.handlers.wsgi import WSGIRequest
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
+
+from billing_console.api import ApplicationError
+from billing_console.auth import bearer_token, live_token_id
+from billing_console.parsers import MAX_JSON_DEPTH, deeper_than, no_json_constants
+from usage.services import usage_ingest
+
+PATH = "/v1/ingest"
+logger = logging.getLogger(__name__)
+
+
+def _unused(request: Any) -> Any:  # the middlewares' get_response: only their process_response runs
+    raise NotImplementedError
+
+
+class _Declined(Exception):
+    """The front leaves this request to Django."""
+
+
+class IngestFront:
+    def __init__(self, application: Any) -> None:
+        self.application = application
+        self.headers = [SecurityMiddleware(_unused), XFrameOptionsMiddleware(_unused)]
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.application(environ, start_response)
+        if connection.vendor != "postgresql" or not environ.get("CONTENT_LENGTH"):
+            return self.application(environ, start_response)
+        request = WSGIRequest(environ)
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            body = request.body  # read within DATA_UPLOAD_MAX_MEMORY_SIZE
+        except RequestDataTooBig:
+            body = None
+        try:
+            if body is None:
+                raise _Declined
+            response = self._ingest(request, body)
+        except _Declined:
+            response = None
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        if response is None:
+            if body is not None:  # Django reads the body as sent
+                environ["wsgi.input"] = io.BytesIO(body)
+            return self.application(environ, start_response)
+        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+        return [b""]
+
+    def _ingest(self, request: WSGIRequest, body: bytes) -> HttpResponse:
+        try:
+            request.get_host()
+        except DisallowedHost:
+            raise _Declined from None
+        if request.content_type != "application/json":
+            raise _Declined
+        raw_token = bearer_token(request.META.get("HTTP_AUTHORIZATION", ""))
+        if raw_token is None:
+            raise _Declined
+        events, text = _parse(body)
+        try:
+            live = live_token_id(raw_token) is not None
+            if live:
+                usage_ingest(events=events, body=text)
+        except (ApplicationError, DatabaseError):  # the view gives the error its answer
+            raise _Declined from None
+        except Exception:  # a defect here must not cost the request: the view serves it
+            logger.exception("ingest front failed; the request goes to the API view")
+            raise _Declined from None
+        if not live:
+            raise _Declined
+        response = HttpResponse(status=200, headers={"Allow": "POST, OPTIONS"})
+        for middleware in self.headers:
+            response = middleware.process_response(request, response)
+        del response["Content-Type"]  # as DRF's empty 200, which CommonMiddleware measures
+        response["Content-Length"] = "0"
+        return response
+
+
+def _parse(body: bytes) -> tuple[Any, str | None]:
+    """The events and, when every number in the text reads back as written, the text itself
+    (stored as sent: a number such as 1.10 would otherwise be stored as 1.1 on one path and as
+    1.10 on the other). Declines what StrictJSONParser would refuse."""
+    noncanonical: list[str] = []
+
+    def number(text: str) -> float:
+        value = float(text)
+        if repr(value) != text:
+            noncanonical.append(text)
+        return value
+
+    try:
+        text = body.decode("utf-8")
+        events = json.loads(text, parse_constant=no_json_constants, parse_float=number)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise _Declined from None
+    if deeper_than(events, getattr(settings, "API_MAX_JSON_DEPTH", MAX_JSON_DEPTH)):
+        raise _Declined
+    return events, None if noncanonical else text
