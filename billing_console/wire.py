@@ -92,7 +92,10 @@ class Reader:
         if isinstance(value, datetime):
             parsed = value
         elif isinstance(value, str):
-            parsed = parse_datetime(value)
+            try:
+                parsed = parse_datetime(value)
+            except ValueError:  # well-formed but no such time: 2026-02-30, 24:00
+                raise self.fail(key, "is not a valid date and time.") from None
         else:
             parsed = None
         if parsed is None:

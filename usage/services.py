@@ -88,7 +88,10 @@ def _read_event_inline(raw: Any, now: datetime) -> dict[str, Any] | None:
             and type(stamp) is str and _RFC3339.fullmatch(stamp)
             and type(properties) is dict and _flat_properties_ok(properties)
         ):  # fmt: skip
-            timestamp = datetime.fromisoformat(stamp)
+            try:
+                timestamp = datetime.fromisoformat(stamp)
+            except ValueError:  # 2026-02-30, an offset of +25:00
+                return None
             if now - DEDUPE_WINDOW <= timestamp <= now + MAX_FUTURE:
                 return {
                     "transaction_id": transaction_id, "customer_id": customer_id,
@@ -179,9 +182,9 @@ def usage_ingest(
             event = _read_event_field_by_field(index, raw, now)
         parsed.append(event)
     if connection.vendor == "postgresql":  # one statement: atomic without a transaction block
-        accepted = _store_postgresql(events, parsed, now, body)
+        accepted = _store_postgresql(parsed, now, body)
     else:
-        _check_storable(events)  # what PostgreSQL's jsonb refuses, refused alike
+        _check_storable(parsed)  # what PostgreSQL's jsonb refuses, refused alike
         unique: dict[str, dict[str, Any]] = {}
         for event in parsed:
             unique.setdefault(event["transaction_id"], event)
@@ -260,15 +263,13 @@ RETURNING jsonb_array_length(event_ids)
 """
 
 
-def _store_postgresql(
-    events: list[Any], parsed: list[dict[str, Any]], now: datetime, body: str | None
-) -> int:
+def _store_postgresql(parsed: list[dict[str, Any]], now: datetime, body: str | None) -> int:
     if body is None:
         body = json.dumps(
             [{**e, "timestamp": e["timestamp"].isoformat()} for e in parsed], separators=(",", ":")
         )
     if "\\u" in body and ("\\u0000" in body or "\\ud" in body.lower()):  # NUL, surrogates
-        _check_storable(events)
+        _check_storable(parsed)
     try:
         with server_bound_cursor() as cursor:  # prepared once per connection
             cursor.execute(_INGEST_SQL, {"events": body, "now": now}, prepare=True)
@@ -299,8 +300,9 @@ def _unstorable_text(value: Any) -> str | None:
     return None
 
 
-def _check_storable(events: list[Any]) -> None:
-    for index, event in enumerate(events):
+def _check_storable(parsed: list[dict[str, Any]]) -> None:
+    """What a request's events would store (unknown fields are not stored, so not checked)."""
+    for index, event in enumerate(parsed):
         problem = _unstorable_text(event)
         if problem:
             raise ApplicationError(f"usage[{index}]: must not contain {problem}.")

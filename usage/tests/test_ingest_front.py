@@ -121,6 +121,8 @@ def test_the_front_stores_what_the_view_stores(token):
     [
         ([ev("a"), ev("b", customer_id=None)], "usage[1].customer_id:"),
         ([ev("a"), ev("b", timestamp="2020-01-01T00:00:00Z")], "usage[1].timestamp:"),
+        ([ev("a", timestamp="2026-02-30T10:00:00Z")], "usage[0].timestamp: is not a valid date"),
+        ([ev("a", timestamp=STAMP[:11] + "24:00:00Z")], "usage[0].timestamp: is not a valid"),
         ([ev(f"e{i}") for i in range(101)], "usage: send between 1 and 100 events"),
         ([ev("a", properties={"x": "nul\x00"})], "usage[0]: must not contain NUL"),
     ],
