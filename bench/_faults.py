@@ -112,6 +112,12 @@ class Celery:
                 self.process.wait(timeout=10)
         self.process = None
 
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of this process's log (to see why a run did not settle)."""
+        if not self.logfile.exists():
+            return ""
+        return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-lines:])
+
     def cleanup(self) -> None:
         self.kill()
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -234,6 +234,9 @@ def main() -> int:
         time.sleep(3)
         ok = wait_for(lambda: settled(db, redis, receiver), args.timeout, 1)
         log(f"caught up in {time.monotonic() - started:.1f} s{'' if ok else ' (TIMED OUT)'}")
+        if not ok:
+            for process in (worker, beat):
+                log(f"-- last lines of the {process.kind}'s log:\n{process.log_tail()}")
     finally:
         if server is not None:
             server.stop()
