@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from billing_console.audit import audit_set_actor
+from billing_console.lib.pg import server_bound_cursor
 from billing_console.models import ApiToken, hash_token
 
 # Record last use at most this often: a write per request would sit on the ingest hot path.
@@ -47,7 +48,10 @@ def _aware(value: datetime | str | None) -> datetime | None:
 
 
 # The ingest front (usage/ingest_front.py) needs only whether the token is live.
-_TOKEN_ID_SQL = "SELECT id, last_used_at FROM {tokens} WHERE token_hash = %s AND revoked_at IS NULL"
+_TOKEN_ID_SQL = (
+    f"SELECT id, last_used_at FROM {ApiToken._meta.db_table} "
+    "WHERE token_hash = %s AND revoked_at IS NULL"
+)
 
 
 def bearer_token(header: str) -> str | None:
@@ -61,12 +65,8 @@ def bearer_token(header: str) -> str | None:
 def live_token_id(raw: str) -> int | None:
     """The id of the unrevoked token `raw`, its last use recorded as authenticate() does
     (PostgreSQL; a statement prepared once per connection)."""
-    from billing_console.lib.pg import server_bound_cursor
-
     with server_bound_cursor() as cursor:
-        cursor.execute(
-            _TOKEN_ID_SQL.format(tokens=ApiToken._meta.db_table), (hash_token(raw),), prepare=True
-        )
+        cursor.execute(_TOKEN_ID_SQL, (hash_token(raw),), prepare=True)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -39,6 +39,10 @@ def deeper_than(value: Any, limit: int) -> bool:
 _CONTAINERS = frozenset({dict, list})  # what json.loads builds
 
 
+def json_depth_limit() -> int:
+    return getattr(settings, "API_MAX_JSON_DEPTH", MAX_JSON_DEPTH)
+
+
 class BodyTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "body_too_large"
@@ -54,7 +58,7 @@ class StrictJSONParser(JSONParser):
         body = stream.read(cap + 1) if stream is not None else b""
         if cap is not None and len(body) > cap:
             raise BodyTooLarge(f"body: larger than {cap} bytes; send smaller batches.")
-        limit = getattr(settings, "API_MAX_JSON_DEPTH", MAX_JSON_DEPTH)
+        limit = json_depth_limit()
         too_deep = ParseError(f"body: JSON nested deeper than {limit} levels.")
         try:
             data = json.loads(body.decode("utf-8"), parse_constant=no_json_constants)

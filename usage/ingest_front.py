@@ -21,7 +21,6 @@ import json
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.core import signals
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.handlers.wsgi import WSGIRequest
@@ -32,7 +31,7 @@ from django.middleware.security import SecurityMiddleware
 
 from billing_console.api import ApplicationError
 from billing_console.auth import bearer_token, live_token_id
-from billing_console.parsers import MAX_JSON_DEPTH, deeper_than, no_json_constants
+from billing_console.parsers import deeper_than, json_depth_limit, no_json_constants
 from usage.services import usage_ingest
 
 PATH = "/v1/ingest"
@@ -50,7 +49,7 @@ class _Declined(Exception):
 class IngestFront:
     def __init__(self, application: Any) -> None:
         self.application = application
-        self.headers = [SecurityMiddleware(_unused), XFrameOptionsMiddleware(_unused)]
+        self.header_middlewares = [SecurityMiddleware(_unused), XFrameOptionsMiddleware(_unused)]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -101,7 +100,7 @@ class IngestFront:
         if not live:
             raise _Declined
         response = HttpResponse(status=200, headers={"Allow": "POST, OPTIONS"})
-        for middleware in self.headers:
+        for middleware in self.header_middlewares:
             response = middleware.process_response(request, response)
         del response["Content-Type"]  # as DRF's empty 200, which CommonMiddleware measures
         response["Content-Length"] = "0"
@@ -125,6 +124,6 @@ def _parse(body: bytes) -> tuple[Any, str | None]:
         events = json.loads(text, parse_constant=no_json_constants, parse_float=number)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise _Declined from None
-    if deeper_than(events, getattr(settings, "API_MAX_JSON_DEPTH", MAX_JSON_DEPTH)):
+    if deeper_than(events, json_depth_limit()):
         raise _Declined
     return events, None if noncanonical else text
