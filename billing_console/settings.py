@@ -98,6 +98,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Django turns psycopg's prepared statements off (for transaction-mode poolers). Its own
+    # cursors bind on the client and never prepare; this lets the hot statements that ask for it
+    # (billing_console.lib.pg.server_bound_cursor, prepare=True) be planned once per connection.
+    # Set DATABASE_PREPARED_STATEMENTS=0 behind a pooler that cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

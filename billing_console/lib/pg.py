@@ -13,8 +13,9 @@ def server_bound_cursor() -> Iterator[psycopg.Cursor]:
 
     Django's cursors bind parameters on the client: psycopg quotes every value into the SQL
     text, and PostgreSQL parses and plans that text again on each call. Here values travel
-    apart, so `execute(..., prepare=True)` prepares a statement once per connection, and many
-    values cost no quoting. Database errors still reach Django as its own (a broken connection
+    apart, so `execute(..., prepare=True)` prepares a statement once per connection (Django turns
+    psycopg's preparing off; the settings turn it back on, see DATABASE_PREPARED_STATEMENTS),
+    and many values cost no quoting. Database errors still reach Django as its own (a broken connection
     is then discarded at the end of the request). PostgreSQL only; needs session pooling (a
     pgbouncer in transaction mode would lose prepared statements)."""
     connection.ensure_connection()
