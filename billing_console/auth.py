@@ -9,7 +9,6 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from billing_console.audit import audit_set_actor
-from billing_console.lib.pg import server_bound_cursor
 from billing_console.models import ApiToken, hash_token
 
 # Record last use at most this often: a write per request would sit on the ingest hot path.
@@ -47,13 +46,6 @@ def _aware(value: datetime | str | None) -> datetime | None:
     return value
 
 
-# The ingest front (usage/ingest_front.py) needs only whether the token is live.
-_TOKEN_ID_SQL = (
-    f"SELECT id, last_used_at FROM {ApiToken._meta.db_table} "
-    "WHERE token_hash = %s AND revoked_at IS NULL"
-)
-
-
 def bearer_token(header: str) -> str | None:
     """The token of an 'Authorization: Bearer <token>' header; None for any other header."""
     scheme, _, raw = header.partition(" ")
@@ -62,19 +54,8 @@ def bearer_token(header: str) -> str | None:
     return raw.strip()
 
 
-def live_token_id(raw: str) -> int | None:
-    """The id of the unrevoked token `raw`, its last use recorded as authenticate() does
-    (PostgreSQL; a statement prepared once per connection)."""
-    with server_bound_cursor() as cursor:
-        cursor.execute(_TOKEN_ID_SQL, (hash_token(raw),), prepare=True)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    _record_use(row[0], row[1])
-    return row[0]
-
-
-def _record_use(token_pk: int, last_used_at: datetime | None) -> None:
+def record_token_use(token_pk: int, last_used_at: datetime | None) -> None:
+    """Note the token's use, at most once per LAST_USED_RESOLUTION."""
     now = timezone.now()
     if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token_pk).update(last_used_at=now)
@@ -93,7 +74,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = _active_token(hash_token(raw))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
-        _record_use(token.pk, token.last_used_at)
+        record_token_use(token.pk, token.last_used_at)
         audit_set_actor(token.user, via="api", api_token=token.name)
         return (token.user, token)
 

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
 from billing_console.lib.pg import server_bound_cursor
+from billing_console.models import ApiToken
 from billing_console.wire import Reader
 from usage import rollups
 from usage.metrics import metric_validate
@@ -27,6 +29,16 @@ MAX_FUTURE = timedelta(days=1)
 class IngestResult:
     accepted: int
     duplicates: int
+    # With api_token_hash: the token's id and last use as read by the ingest statement.
+    api_token: tuple[int, datetime | None] | None = None
+
+
+class NotCommonForm(Exception):
+    """A CommonEvent failed the inline check: nothing was stored."""
+
+
+class TokenNotLive(Exception):
+    """usage_ingest(api_token_hash=...) named no live token: nothing was stored."""
 
 
 MAX_PROPERTIES = 256
@@ -70,33 +82,62 @@ def _read_event(index: int, raw: Any, now: datetime) -> dict[str, Any]:
     return _read_event_inline(raw, now) or _read_event_field_by_field(index, raw, now)
 
 
+class CommonEvent(msgspec.Struct, forbid_unknown_fields=True):
+    """An event as the ingest front decodes it (usage/ingest_front.py): the five fields, typed,
+    and nothing else. Decoding into it checks the JSON and the field types in C; the checks of
+    _read_event_inline still apply, and an event that fails them raises NotCommonForm (the
+    front then reads the body as the view does: its depth limit, its error messages)."""
+
+    transaction_id: str
+    customer_id: str
+    event_type: str
+    timestamp: str
+    properties: dict[str, Any] | None = None
+
+
 def _read_event_inline(raw: Any, now: datetime) -> dict[str, Any] | None:
     """The common case (flat properties, every field well-formed, an RFC 3339 timestamp),
     checked at a fraction of the cost of the field-by-field reading; None for anything else,
     which that reading then accepts or names what is wrong with."""
+    if type(raw) is CommonEvent:
+        return _inline_event(
+            raw.transaction_id, raw.customer_id, raw.event_type, raw.timestamp, raw.properties, now
+        )
     if type(raw) is dict:
-        transaction_id, customer_id = raw.get("transaction_id"), raw.get("customer_id")
-        event_type, stamp = raw.get("event_type"), raw.get("timestamp")
-        properties = raw.get("properties")
-        if properties is None:
-            properties = {}
-        if (
-            type(transaction_id) is str and 0 < len(transaction_id) <= 128
-            and type(customer_id) is str and 0 < len(customer_id) <= 255
-            and type(event_type) is str and 0 < len(event_type) <= 255
-            and not (transaction_id.isspace() or customer_id.isspace() or event_type.isspace())
-            and type(stamp) is str and _RFC3339.fullmatch(stamp)
-            and type(properties) is dict and _flat_properties_ok(properties)
-        ):  # fmt: skip
-            try:
-                timestamp = datetime.fromisoformat(stamp)
-            except ValueError:  # 2026-02-30, an offset of +25:00
-                return None
-            if now - DEDUPE_WINDOW <= timestamp <= now + MAX_FUTURE:
-                return {
-                    "transaction_id": transaction_id, "customer_id": customer_id,
-                    "event_type": event_type, "timestamp": timestamp, "properties": properties,
-                }  # fmt: skip
+        return _inline_event(
+            raw.get("transaction_id"), raw.get("customer_id"), raw.get("event_type"),
+            raw.get("timestamp"), raw.get("properties"), now,
+        )  # fmt: skip
+    return None
+
+
+def _inline_event(
+    transaction_id: Any,
+    customer_id: Any,
+    event_type: Any,
+    stamp: Any,
+    properties: Any,
+    now: datetime,
+) -> dict[str, Any] | None:
+    if properties is None:
+        properties = {}
+    if (
+        type(transaction_id) is str and 0 < len(transaction_id) <= 128
+        and type(customer_id) is str and 0 < len(customer_id) <= 255
+        and type(event_type) is str and 0 < len(event_type) <= 255
+        and not (transaction_id.isspace() or customer_id.isspace() or event_type.isspace())
+        and type(stamp) is str and _RFC3339.fullmatch(stamp)
+        and type(properties) is dict and _flat_properties_ok(properties)
+    ):  # fmt: skip
+        try:
+            timestamp = datetime.fromisoformat(stamp)
+        except ValueError:  # 2026-02-30, an offset of +25:00
+            return None
+        if now - DEDUPE_WINDOW <= timestamp <= now + MAX_FUTURE:
+            return {
+                "transaction_id": transaction_id, "customer_id": customer_id,
+                "event_type": event_type, "timestamp": timestamp, "properties": properties,
+            }  # fmt: skip
     return None
 
 
@@ -158,15 +199,22 @@ def _claim_keys(transaction_ids: list[str], now: datetime) -> set[str]:
 
 
 def usage_ingest(
-    *, events: Any, now: datetime | None = None, body: str | None = None
-) -> IngestResult:
+    *, events: Any, now: datetime | None = None, body: str | None = None,
+    api_token_hash: str | None = None,
+) -> IngestResult:  # fmt: skip
     """Store 1-100 events. Any invalid event rejects the whole request before anything is
     written; an already-seen transaction id (in this batch or the last 34 days) is acknowledged
     and ignored.
 
     `body`: the JSON text `events` was parsed from, if its numbers read back as written (see
     usage/ingest_front.py). When every event is in the common form it goes to the database as
-    sent, which saves encoding it again; otherwise the events are encoded as read."""
+    sent, which saves encoding it again; otherwise the events are encoded as read.
+
+    `api_token_hash` (PostgreSQL; the ingest front): store only if the API token with this hash
+    is live, checked in the statement that stores, which saves the front a round trip; raises
+    TokenNotLive, with nothing stored, if it is not."""
+    if api_token_hash is not None and connection.vendor != "postgresql":
+        raise NotImplementedError("api_token_hash: PostgreSQL only")
     now = now or timezone.now()
     if not isinstance(events, list):
         raise ApplicationError("usage: must be a list of events.")
@@ -178,11 +226,14 @@ def usage_ingest(
     for index, raw in enumerate(events):
         event = _read_event_inline(raw, now)
         if event is None:
+            if type(raw) is CommonEvent:
+                raise NotCommonForm
             body = None
             event = _read_event_field_by_field(index, raw, now)
         parsed.append(event)
+    api_token = None
     if connection.vendor == "postgresql":  # one statement: atomic without a transaction block
-        accepted = _store_postgresql(parsed, now, body)
+        accepted, api_token = _store_postgresql(parsed, now, body, api_token_hash)
     else:
         _check_storable(parsed)  # what PostgreSQL's jsonb refuses, refused alike
         unique: dict[str, dict[str, Any]] = {}
@@ -191,7 +242,7 @@ def usage_ingest(
         with transaction.atomic():
             accepted = _store_portable(list(unique.values()), now)
     _announce({e["customer_id"] for e in parsed})
-    return IngestResult(accepted=accepted, duplicates=len(parsed) - accepted)
+    return IngestResult(accepted=accepted, duplicates=len(parsed) - accepted, api_token=api_token)
 
 
 class _Announcement:
@@ -238,13 +289,14 @@ def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
 # BEGIN and COMMIT round trips on the hot path; inside one it is part of the caller's.
 # The first of a batch's events with one transaction id counts; keys are claimed in
 # transaction id order, so concurrent batches sharing ids wait on each other in one order.
+# The guarded form is the ingest front's, which authenticates in the same statement (usage_ingest).
 _INGEST_SQL = """
-WITH input AS (
+WITH {token}input AS (
     SELECT DISTINCT ON (transaction_id) *
     FROM ROWS FROM (jsonb_to_recordset(%(events)s::jsonb) AS (
         transaction_id text, customer_id text, event_type text, "timestamp" timestamptz, properties jsonb
     )) WITH ORDINALITY AS x(transaction_id, customer_id, event_type, "timestamp", properties, position)
-    ORDER BY transaction_id, position
+    {guard}ORDER BY transaction_id, position
 ), keys AS (
     INSERT INTO usage_eventkey (transaction_id, received_at)
     SELECT transaction_id, %(now)s FROM input ORDER BY transaction_id
@@ -253,30 +305,52 @@ WITH input AS (
 ), stored AS (
     INSERT INTO usage_usageevent (transaction_id, customer_id, event_type, "timestamp", properties, received_at)
     SELECT i.transaction_id, i.customer_id, i.event_type, i."timestamp",
-           coalesce(nullif(i.properties, 'null'::jsonb), '{}'::jsonb), %(now)s
+           coalesce(nullif(i.properties, 'null'::jsonb), '{{}}'::jsonb), %(now)s
     FROM input i JOIN keys k USING (transaction_id)
     RETURNING id
+), pending AS (
+    INSERT INTO usage_pendingrollup (event_ids, created_at)
+    SELECT jsonb_agg(id), %(now)s FROM stored HAVING count(*) > 0
+    RETURNING jsonb_array_length(event_ids) AS accepted
 )
-INSERT INTO usage_pendingrollup (event_ids, created_at)
-SELECT jsonb_agg(id), %(now)s FROM stored HAVING count(*) > 0
-RETURNING jsonb_array_length(event_ids)
+SELECT coalesce((SELECT accepted FROM pending), 0){result}
 """
+_INGEST_OPEN_SQL = _INGEST_SQL.format(token="", guard="", result="")
+_INGEST_GUARDED_SQL = _INGEST_SQL.format(
+    token=f"""token AS (
+    SELECT id, last_used_at FROM {ApiToken._meta.db_table}
+    WHERE token_hash = %(token_hash)s AND revoked_at IS NULL
+), """,
+    guard="WHERE EXISTS (SELECT FROM token)\n    ",
+    result=", t.id, t.last_used_at FROM token t",
+)
 
 
-def _store_postgresql(parsed: list[dict[str, Any]], now: datetime, body: str | None) -> int:
+def _store_postgresql(
+    parsed: list[dict[str, Any]], now: datetime, body: str | None, token_hash: str | None
+) -> tuple[int, tuple[int, datetime | None] | None]:
+    """Accepted events, and the token (id, last use) when `token_hash` names a live one."""
     if body is None:
         body = json.dumps(
             [{**e, "timestamp": e["timestamp"].isoformat()} for e in parsed], separators=(",", ":")
         )
     if "\\u" in body and ("\\u0000" in body or "\\ud" in body.lower()):  # NUL, surrogates
         _check_storable(parsed)
+    params: dict[str, Any] = {"events": body, "now": now}
+    if token_hash is not None:
+        params["token_hash"] = token_hash
     try:
         with server_bound_cursor() as cursor:  # prepared once per connection
-            cursor.execute(_INGEST_SQL, {"events": body, "now": now}, prepare=True)
+            sql = _INGEST_OPEN_SQL if token_hash is None else _INGEST_GUARDED_SQL
+            cursor.execute(sql, params, prepare=True)
             row = cursor.fetchone()
     except DataError as error:  # anything else jsonb or timestamptz would refuse
         raise ApplicationError(f"usage: cannot be stored ({str(error).splitlines()[0]}).") from None
-    return row[0] if row else 0
+    if token_hash is None:
+        return row[0], None
+    if row is None:
+        raise TokenNotLive
+    return row[0], (row[1], row[2])
 
 
 def _unstorable_text(value: Any) -> str | None:

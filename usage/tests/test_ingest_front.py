@@ -206,3 +206,59 @@ def test_a_defect_in_the_front_is_logged_and_the_view_serves_the_request(token, 
     assert answer["status"] == 200
     assert len(stored()) == 1
     assert "ingest front failed" in caplog.text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the front serves PostgreSQL")
+@pytest.mark.parametrize(
+    ("events", "decoded_as"),
+    [
+        ([ev("a"), ev("b", properties=None), ev("c", properties={"p": 0.5})], "msgspec"),
+        ([ev("a", extra=1)], "json"),  # an unknown field
+        ([ev("a", properties={"p": 1.10})], "msgspec"),  # json.dumps writes 1.1
+        ([ev("a", properties={"deep": [[[[1]]]]})], "json"),  # not flat: the view's depth limit
+        ([ev("a", timestamp=AT.strftime("%Y%m%dT%H%M%SZ"))], "json"),  # not RFC 3339
+        ([ev(str(i)) for i in range(101)], "json"),  # the view names the count
+    ],
+)
+def test_the_front_reads_the_common_form_with_msgspec_and_the_rest_with_json(
+    token, events, decoded_as
+):
+    from usage import ingest_front
+
+    with mock.patch.object(ingest_front, "_parse", wraps=ingest_front._parse) as parse:
+        call(json.dumps(events), token)
+    assert parse.called is (decoded_as == "json")
+
+
+def test_a_non_canonical_number_is_read_by_json_loads():
+    from usage.ingest_front import _decode_common
+
+    with pytest.raises(ValueError):
+        _decode_common(b'[{"transaction_id": "a", "customer_id": "c", "event_type": "t", '
+                       b'"timestamp": "2026-01-01T00:00:00Z", "properties": {"p": 1.10}}]')  # fmt: skip
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the front serves PostgreSQL")
+def test_the_ingest_statement_is_prepared_once_per_connection(token):
+    """Django turns psycopg's prepared statements off unless its OPTIONS say otherwise; the
+    settings turn them on, so the statement is planned once per connection, not per request."""
+    from billing_console.models import hash_token
+    from usage.services import usage_ingest
+
+    for n in range(3):
+        usage_ingest(events=[ev(f"p{n}")], api_token_hash=hash_token(token))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%INSERT INTO usage_eventkey%"],
+        )
+        assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the front serves PostgreSQL")
+def test_the_front_records_the_tokens_use(token):
+    from billing_console.models import ApiToken
+
+    assert ApiToken.objects.get().last_used_at is None
+    assert call(json.dumps([ev("a")]), token)["status"] == 200
+    assert ApiToken.objects.get().last_used_at is not None
