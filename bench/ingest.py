@@ -4,7 +4,8 @@
     DATABASE admin URL: BENCH_ADMIN_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
     .venv/bin/python bench/ingest.py --events 200000 --clients 6 --workers 3
 
-Prints events/s for both paths, their ratio, and the server's memory before and after.
+Prints events/s for both paths and their ratio for each round (API run, then COPY run), the
+median ratio, and the server's memory before and after.
 """
 
 import argparse
@@ -70,7 +71,7 @@ def copy_all(batches: list[list[dict]], chunk: int = 10_000) -> float:
                 seen.add(event["transaction_id"])
                 rows.append(event)
     with psycopg.connect(database_url(DB)) as conn:
-        conn.execute("TRUNCATE usage_usageevent, usage_eventkey")
+        conn.execute("TRUNCATE usage_usageevent, usage_eventkey, usage_pendingrollup")
         conn.commit()
         start = time.perf_counter()
         for offset in range(0, len(rows), chunk):
@@ -116,6 +117,12 @@ def redis_flush(url: str) -> None:
     redis.Redis.from_url(url).flushdb()
 
 
+def reset(broker: str) -> None:
+    with psycopg.connect(database_url(DB)) as conn:
+        conn.execute("TRUNCATE usage_usageevent, usage_eventkey, usage_pendingrollup")
+    redis_flush(broker)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,6 +131,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=6)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument(
+        "--rounds", type=int, default=3,
+        help="API run then COPY run, this many times: a shared machine's speed drifts by tens of "
+        "percent within minutes, so each round compares two neighbouring runs",
+    )  # fmt: skip
     parser.add_argument(
         "--broker", default="redis://127.0.0.1:6379/15", help="a Redis database the run may empty"
     )
@@ -137,7 +149,12 @@ def main() -> None:
     redis_flush(args.broker)
     batches = make_batches(args.events, args.customers)
     bodies = [json.dumps(batch).encode() for batch in batches]
+    unique = len({e["transaction_id"] for b in batches for e in b})
+    log(f"events per round       {args.events:>12,}  ({unique:,} unique, "
+        f"{args.events - unique:,} duplicates), {args.clients} clients, "
+        f"{args.workers} gunicorn workers")  # fmt: skip
     server = Server(env, workers=args.workers)
+    ratios = []
     try:
         warm_up = [  # every worker imports and connects before the clock starts
             json.dumps([dict(event, transaction_id=f"warm-up-{n}-{event['transaction_id']}") for event in batch]).encode()
@@ -145,35 +162,31 @@ def main() -> None:
         ]  # fmt: skip
         send_all(server.url, token, warm_up, args.clients)
         rss_before = server.rss_mb()
-        cpu_before = cpu_seconds(server)
-        api_seconds, failed = send_all(server.url, token, bodies, args.clients)
-        cpu = {name: after - cpu_before[name] for name, after in cpu_seconds(server).items()}
+        for round_ in range(1, args.rounds + 1):
+            reset(args.broker)
+            cpu_before = cpu_seconds(server)
+            api_seconds, failed = send_all(server.url, token, bodies, args.clients)
+            cpu = {name: after - cpu_before[name] for name, after in cpu_seconds(server).items()}
+            with psycopg.connect(database_url(DB)) as conn:
+                stored, distinct = conn.execute(
+                    "SELECT count(*), count(DISTINCT transaction_id) FROM usage_usageevent"
+                ).fetchone()
+            copy_seconds = copy_all(batches)
+            api_rate, copy_rate = args.events / api_seconds, unique / copy_seconds
+            ratios.append(api_rate / copy_rate)
+            log(f"round {round_}: API {api_rate:>8,.0f} events/s ({api_seconds:.1f} s), "
+                f"COPY {copy_rate:>8,.0f} events/s ({copy_seconds:.1f} s), ratio {ratios[-1]:.1%}; "
+                f"stored {stored:,} (distinct {distinct:,}, rejected batches {failed}); CPU s "
+                + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))  # fmt: skip
         rss_after = server.rss_mb()
     finally:
         server.stop()
         redis_flush(args.broker)
-    with psycopg.connect(database_url(DB)) as conn:
-        conn.execute("DELETE FROM usage_usageevent WHERE transaction_id LIKE 'warm-up-%%'")
-        stored = conn.execute("SELECT count(*) FROM usage_usageevent").fetchone()[0]
-        distinct = conn.execute(
-            "SELECT count(DISTINCT transaction_id) FROM usage_usageevent"
-        ).fetchone()[0]
-    unique = len({e["transaction_id"] for b in batches for e in b})
-    copy_seconds = copy_all(batches)
-
-    api_rate, copy_rate = args.events / api_seconds, unique / copy_seconds
-    log(
-        f"events sent            {args.events:>12,}  ({unique:,} unique, {args.events - unique:,} duplicates)"
-    )
-    log(
-        f"stored by the API      {stored:>12,}  (distinct transaction ids {distinct:,}; rejected batches {failed})"
-    )
-    log(f"API  /v1/ingest        {api_rate:>12,.0f} events/s  ({api_seconds:.1f} s, {args.clients} clients, "
-        f"{args.workers} gunicorn workers)")  # fmt: skip
-    log(f"raw COPY               {copy_rate:>12,.0f} events/s  ({copy_seconds:.1f} s)")
-    log(f"ratio API / COPY       {api_rate / copy_rate:>12.1%}")
-    log("CPU seconds during the API run: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
-    log(f"server memory          {rss_before:>9.0f} MB before, {rss_after:.0f} MB after")
+    ratios.sort()
+    log(f"ratio API / COPY       {ratios[len(ratios) // 2]:>12.1%}  (median of {len(ratios)} "
+        f"rounds; {ratios[0]:.1%} to {ratios[-1]:.1%})")  # fmt: skip
+    log(f"server memory          {rss_before:>9.0f} MB before, {rss_after:.0f} MB after "
+        f"{args.rounds * args.events:,} events")  # fmt: skip
 
 
 if __name__ == "__main__":
