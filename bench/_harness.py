@@ -69,12 +69,14 @@ class Server:
     """gunicorn serving the project on 127.0.0.1:port with `workers` sync workers."""
 
     def __init__(
-        self, env: dict[str, str], port: int = 8765, workers: int = 3, log_file=None
-    ) -> None:
-        """`log_file`: an open file for the server's output (default: this process's)."""
+        self, env: dict[str, str], port: int = 8765, workers: int = 3, log_file=None,
+        app: str = "billing_console.wsgi",
+    ) -> None:  # fmt: skip
+        """`log_file`: an open file for the server's output (default: this process's); `app`:
+        the WSGI application (modules under bench/ are importable)."""
         self.port, self.url = port, f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "billing_console.wsgi", "-b", f"127.0.0.1:{port}",
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--pythonpath", str(ROOT / "bench"), "-b", f"127.0.0.1:{port}",
              "-w", str(workers), "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "gthread"), "--threads", os.environ.get("BENCH_THREADS", "2"), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=log_file, stderr=log_file,
         )  # fmt: skip
@@ -83,7 +85,7 @@ class Server:
 
         while time.time() < deadline:
             try:
-                httpx.get(self.url + "/login/", timeout=1)
+                httpx.get(self.url + "/login/", timeout=1)  # any answer: it is up
                 return
             except httpx.HTTPError:
                 time.sleep(0.2)

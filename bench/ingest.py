@@ -139,6 +139,11 @@ def main() -> None:
     parser.add_argument(
         "--broker", default="redis://127.0.0.1:6379/15", help="a Redis database the run may empty"
     )
+    parser.add_argument(
+        "--ceiling", action="store_true",
+        help="serve bench/_ceiling_app.py instead of the product: gunicorn running only the "
+        "ingest statement on each body, the most any Python front on this stack could reach",
+    )  # fmt: skip
     args = parser.parse_args()
 
     log(f"Setting up {DB} with {args.customers} customers...")
@@ -153,7 +158,9 @@ def main() -> None:
     log(f"events per round       {args.events:>12,}  ({unique:,} unique, "
         f"{args.events - unique:,} duplicates), {args.clients} clients, "
         f"{args.workers} gunicorn workers")  # fmt: skip
-    server = Server(env, workers=args.workers)
+    app = "_ceiling_app:application" if args.ceiling else "billing_console.wsgi"
+    log(f"serving {app}")
+    server = Server(env, workers=args.workers, app=app)
     ratios = []
     try:
         warm_up = [  # every worker imports and connects before the clock starts
