@@ -78,3 +78,23 @@ def test_too_many_properties_take_the_full_check():
     assert _outcome(_read_event, raw) == (
         "error", "usage[3].properties: may have at most 256 keys."
     )  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(events)
+def test_the_fronts_typed_decoding_reads_what_json_loads_reads(raw):
+    """Whatever msgspec decodes into CommonEvent passes or fails the inline check exactly as the
+    same JSON read by json.loads does (the ingest front's two ways of reading a body)."""
+    import json
+
+    import msgspec
+
+    from usage.ingest_front import _decode_common
+    from usage.services import _read_event_inline
+
+    text = json.dumps([raw]).encode()
+    try:
+        [typed] = _decode_common(text)
+    except (msgspec.MsgspecError, ValueError):
+        return  # read by json.loads, as the view reads it
+    assert _read_event_inline(typed, NOW) == _read_event_inline(json.loads(text)[0], NOW)
