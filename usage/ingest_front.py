@@ -103,12 +103,12 @@ class IngestFront:
         token_hash = hash_token(raw_token)
         try:
             result = self._store(body, token_hash)
+            record_token_use(*result.api_token)
         except (_Declined, ApplicationError, DatabaseError, TokenNotLive):  # the view answers
             raise _Declined from None
         except Exception:  # a defect here must not cost the request: the view serves it
             logger.exception("ingest front failed; the request goes to the API view")
             raise _Declined from None
-        record_token_use(*result.api_token)
         response = HttpResponse(status=200, headers={"Allow": "POST, OPTIONS"})
         for middleware in self.header_middlewares:
             response = middleware.process_response(request, response)
@@ -129,7 +129,7 @@ class IngestFront:
 
 
 class _NotCanonical(ValueError):
-    pass
+    """A number the text writes otherwise than Python would (1.10, 1e2): not stored as sent."""
 
 
 def _canonical_float(text: str) -> float:
