@@ -66,7 +66,8 @@ def fresh_database(name: str, customers: int) -> tuple[dict[str, str], str]:
 
 
 class Server:
-    """gunicorn serving the project on 127.0.0.1:port with `workers` sync workers."""
+    """gunicorn serving the project on 127.0.0.1:port: `workers` gthread workers of 2 threads
+    (BENCH_WORKER_CLASS and BENCH_THREADS change them)."""
 
     def __init__(
         self, env: dict[str, str], port: int = 8765, workers: int = 3, log_file=None,

@@ -101,8 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
     # Django turns psycopg's prepared statements off (for transaction-mode poolers). Its own
     # cursors bind on the client and never prepare; this lets the hot statements that ask for it
-    # (billing_console.lib.pg.server_bound_cursor, prepare=True) be planned once per connection.
-    # Set DATABASE_PREPARED_STATEMENTS=0 behind a pooler that cannot keep them.
+    # (billing_console.lib.pg.server_bound_cursor, prepare=True) be planned once per connection;
+    # the threshold is out of reach, so nothing is prepared just for running often. Set
+    # DATABASE_PREPARED_STATEMENTS=0 behind a pooler that cannot keep them.
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
