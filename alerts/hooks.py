@@ -79,10 +79,9 @@ def _on_ingest(sender: Any, customer_ids: set[str], **kwargs: Any) -> None:
     window's requests committed before then, so it sees them)."""
     from alerts.tasks import alerts_evaluate_ingested
 
-    refs = sorted(customer_ids)
     window = settings.ALERTS_EVALUATION_DEBOUNCE_SECONDS
     _safely(lambda: enqueue_debounced(
-        alerts_evaluate_ingested, refs, debouncer=ingest_debounce, window=window
+        alerts_evaluate_ingested, customer_ids, debouncer=ingest_debounce, window=window
     ))  # fmt: skip
 
 

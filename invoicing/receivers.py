@@ -40,7 +40,7 @@ def thresholds_on_events_ingested(sender: Any, customer_ids: set[str], **kwargs:
 
     if customer_ids:
         _enqueue(lambda: enqueue_debounced(
-            thresholds_evaluate_customers, sorted(customer_ids), debouncer=ingest_debounce,
+            thresholds_evaluate_customers, customer_ids, debouncer=ingest_debounce,
             window=settings.THRESHOLDS_EVALUATION_DEBOUNCE_SECONDS,
         ))  # fmt: skip
 

@@ -68,13 +68,15 @@ class Debouncer:
             self._pending, self._timer = set(), None
 
 
-def enqueue_debounced(task: Any, keys: list[str], *, debouncer: Debouncer, window: float) -> None:
-    """task(keys) at once when tasks run eagerly (tests, the embedded default without a worker)
-    or the window is 0; otherwise gathered into `debouncer`, which sends them when the window
-    closes, once per window."""
+def enqueue_debounced(
+    task: Any, keys: Iterable[str], *, debouncer: Debouncer, window: float
+) -> None:
+    """task(sorted keys) at once when tasks run eagerly (tests, the embedded default without a
+    worker) or the window is 0; otherwise gathered into `debouncer`, which sends them, sorted,
+    when the window closes, once per window."""
     from billing_console.celery import app
 
     if not window or app.conf.task_always_eager:
-        task.delay(keys)
+        task.delay(sorted(keys))
         return
     debouncer.add(keys, window)
