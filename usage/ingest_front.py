@@ -152,10 +152,11 @@ def _parse(body: bytes) -> tuple[Any, str | None]:
     noncanonical: list[str] = []
 
     def number(text: str) -> float:
-        value = float(text)
-        if repr(value) != text:
+        try:
+            return _canonical_float(text)
+        except _NotCanonical:
             noncanonical.append(text)
-        return value
+            return float(text)
 
     try:
         text = body.decode("utf-8")
