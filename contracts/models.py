@@ -130,6 +130,11 @@ class Commit(models.Model):
         Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     rate_type = models.CharField(max_length=12, default="LIST_RATE")  # COMMIT_RATE | LIST_RATE
+    # The unit of the access schedule's amounts: a custom pricing unit, or null for the
+    # contract's fiat credit type. A custom-unit commit pays only for usage priced in its unit.
+    access_credit_type = models.ForeignKey(
+        "pricing.CreditType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rollover_fraction = RateField(null=True, blank=True)
     do_not_invoice = models.BooleanField(default=False)
     invoice_schedule = models.JSONField(null=True, blank=True)  # as given on the wire

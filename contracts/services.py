@@ -156,6 +156,9 @@ def commit_create_from_wire(
         "access_schedule", required=kind != CommitKind.POSTPAID or not reader.has("amount")
     )
     if access is not None:
+        commit.access_credit_type = access_credit_type(access, contract)
+        if commit.access_credit_type is not None:
+            commit.save(update_fields=["access_credit_type"])
         _segments(commit, access)
     elif kind == CommitKind.POSTPAID and reader.has("amount"):
         raise reader.fail("access_schedule", "is required.")
@@ -164,10 +167,48 @@ def commit_create_from_wire(
     return commit
 
 
-def _specifiers(reader: Reader, key: str) -> list[dict[str, Any]]:
+def access_credit_type(access: Reader, contract: Contract | None) -> Any:
+    """The custom pricing unit an access schedule's amounts are in, or None for the contract's
+    fiat credit type. Refused: a fiat type other than the contract's, and QUANTITY access
+    (drawing units rather than spend is not rated)."""
+    from pricing.models import CreditType
+
+    if access.has("access_type") and access.choice("access_type", ("SPEND", "QUANTITY")) != "SPEND":
+        raise access.fail("access_type", "only SPEND access is supported.")
+    public_id = access.str("credit_type_id", max_length=64)
+    if not public_id:
+        return None
+    credit_type = CreditType.objects.filter(
+        public_id=_uuid(access, "credit_type_id", public_id)
+    ).first()
+    if credit_type is None:
+        raise access.fail("credit_type_id", f"no credit type with id {public_id}.")
+    if not credit_type.is_fiat:
+        return credit_type
+    card = contract.rate_card if contract is not None else None
+    fiat_id = card.fiat_credit_type_id if card is not None else None
+    if (credit_type.currency_code == "USD" and fiat_id is None) or credit_type.pk == fiat_id:
+        return None
+    raise access.fail(
+        "credit_type_id", "must be the contract's fiat credit type or a custom pricing unit."
+    )
+
+
+COMMIT_ID_KEYS = ("commit_ids", "recurring_commit_ids", "any_commit_or_credit_ids")
+
+
+def _specifiers(reader: Reader, key: str, *, commit_specific: bool = False) -> list[dict[str, Any]]:
     out = []
     for item in reader.children(key):
         spec: dict[str, Any] = {}
+        for ids_key in COMMIT_ID_KEYS:
+            if not item.has(ids_key):
+                continue
+            if not commit_specific:
+                raise item.fail(ids_key, "only a commit-specific override names commits.")
+            spec[ids_key] = [_uuid(item, ids_key, v) for v in item.str_list(ids_key)]
+        if item.has("billing_frequency"):
+            raise item.fail("billing_frequency", "is not supported on override specifiers.")
         if item.has("product_id"):
             spec["product_id"] = str(_product(item, "product_id").public_id)  # type: ignore[union-attr]
         for field in ("pricing_group_values", "presentation_group_values"):
@@ -191,13 +232,21 @@ def _override_create(reader: Reader, contract: Contract) -> Override:
         ending_before=end,
         product=_product(reader, "product_id", required=False),
         applicable_product_tags=reader.str_list("applicable_product_tags"),
-        override_specifiers=_specifiers(reader, "override_specifiers"),
+        override_specifiers=_specifiers(
+            reader,
+            "override_specifiers",
+            commit_specific=bool(reader.bool("is_commit_specific", False)),
+        ),
         multiplier=reader.decimal("multiplier", minimum=Decimal(0)),
         priority=reader.decimal("priority"),
         entitled=reader.bool("entitled"),
         is_commit_specific=bool(reader.bool("is_commit_specific", False)),
         target=reader.choice("target", ("COMMIT_RATE", "LIST_RATE")),
     )
+    if override.target and not override.is_commit_specific:
+        raise reader.fail(
+            "target", "only a commit-specific override (is_commit_specific) has a target."
+        )
     overwrite = reader.child("overwrite_rate")
     if overwrite is not None:
         override.overwrite_rate = _overwrite_rate(overwrite)
@@ -248,7 +297,9 @@ def _overwrite_rate(reader: Reader) -> dict[str, Any]:
         ]
     elif rate_type != "CUSTOM":
         rate["price"] = str(reader.decimal("price", required=True, minimum=Decimal(0)))
-    for key in ("quantity", "is_prorated", "credit_type_id", "custom_rate"):
+    if reader.has("credit_type_id"):
+        raise reader.fail("credit_type_id", "an overwrite keeps the rate's credit type.")
+    for key in ("quantity", "is_prorated", "custom_rate"):
         if reader.has(key):
             rate[key] = reader.raw(key)
     return rate

@@ -16,6 +16,7 @@ from billing_console.lib.periods import Period
 from contracts.models import Contract
 from contracts.usage_filters import usage_filter_segments
 from customers.models import IngestAlias
+from invoicing.usage_lines import usage_group_key
 from pricing import selectors as pricing_selectors
 from usage.rollups import rollup_usage_many
 from usage.selectors import metric_usage
@@ -45,7 +46,8 @@ class BatchUsage:
 
     def prefetch(self, statements: list[tuple[Contract, Period]]) -> None:
         """Read, for every (contract, period), what usage_lines will ask first: each usage
-        product's metric over the statement's window, grouped by its pricing group key.
+        product's metric over the statement's window, grouped by its pricing and presentation
+        group keys.
         Call inside the card's rates_snapshot (rates are read from it)."""
         wanted: dict[tuple, tuple[Any, dict[int, Any]]] = {}
         for contract, period in statements:
@@ -86,5 +88,5 @@ def _questions(contract: Contract, period: Period) -> list[tuple[Any, Period, tu
         state = pricing_selectors.product_state_at(product, window.start)
         metric = state.billable_metric
         if metric is not None and not metric.sql:
-            out.append((metric, window, tuple(state.pricing_group_key or ())))
+            out.append((metric, window, tuple(usage_group_key(state))))
     return out

@@ -2,20 +2,27 @@
 
 For each usage line, in line order, the applicable segments are drawn by priority (lower
 first), then soonest expiry, then age. A segment applies to a line when its commit applies to
-the line's product (ids, tags or specifiers; none given = every usage product) and its access
-window overlaps the line's time window. What a segment can give an invoice is its balance from
-earlier invoices only (ledger entries dated before the invoice's period), capped by what remains
-overall, so recomputing an earlier statement can never overdraw a segment.
+the line's product (ids, tags or specifiers on product, pricing and presentation group values;
+none given = every usage product) and its access window overlaps the line's time window. What
+a segment can give an invoice is its balance from earlier invoices only (ledger entries dated
+before the invoice's period), capped by what remains overall, so recomputing an earlier
+statement can never overdraw a segment.
+
+Each segment pays at its commit's price (invoicing.overrides.commit_price: a commit rate, or
+commit-specific overrides) and in its unit; the arithmetic is invoicing.draw_plan's.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, Sum
 
+from billing_console.lib.money import round_line
 from contracts.models import AccessSegment, Commit, CommitKind, LedgerEntry, LedgerEntryType
+from invoicing import draw_plan
 from invoicing.models import Invoice
+from invoicing.overrides import ResolvedPrice, commit_price
 from invoicing.usage_lines import DraftLine
 
 
@@ -23,8 +30,9 @@ from invoicing.usage_lines import DraftLine
 class Draw:
     commit: Commit
     segment: AccessSegment
-    amount: Decimal  # positive: what this invoice takes from the segment
+    amount: Decimal  # positive: what this invoice takes from the segment, in its unit
     lines: list[str]
+    fiat: Decimal | None = None  # what the applied line takes off the invoice (None: amount)
 
 
 def _applies(commit: Commit, line: DraftLine) -> bool:
@@ -45,10 +53,20 @@ def _applies(commit: Commit, line: DraftLine) -> bool:
             continue
         if spec.get("product_tags") and not set(spec["product_tags"]) <= set(line.product_tags):
             continue
-        wanted = spec.get("pricing_group_values") or {}
-        if all(line.pricing_group_values.get(k) == v for k, v in wanted.items()):
+        if _group_values_match(spec, line):
             return True
     return False
+
+
+def _group_values_match(spec: dict[str, Any], line: DraftLine) -> bool:
+    """A specifier's group values against the line's. A pricing group value may also be found
+    among the presentation values: a per-seat credit names its seat key as a pricing group
+    value whichever kind of key the usage product has for it."""
+    pricing, shown = line.pricing_group_values, line.presentation_group_values
+    wanted = spec.get("pricing_group_values") or {}
+    return all(pricing.get(k, shown.get(k)) == v for k, v in wanted.items()) and all(
+        shown.get(k) == v for k, v in (spec.get("presentation_group_values") or {}).items()
+    )
 
 
 def _candidate_segments(invoice: Invoice) -> list[tuple[Commit, AccessSegment]]:
@@ -102,37 +120,137 @@ def segment_available(segment: AccessSegment, invoice: Invoice) -> Decimal:
     return max(Decimal(0), min(earlier, overall))
 
 
-def plan_drawdown(invoice: Invoice, lines: list[DraftLine]) -> list[Draw]:
-    """Decide what each segment gives this invoice. Reads the ledger; writes nothing."""
+def plan_drawdown(invoice: Invoice, lines: list[DraftLine]) -> tuple[list[DraftLine], list[Draw]]:
+    """Decide what each segment gives this invoice, and at what price: the lines (a line
+    whose units a segment pays for at another price is split) and the draws. Reads the ledger;
+    writes nothing."""
     candidates = _candidate_segments(invoice)
-    available: dict[int, Decimal] = {}
-    draws: dict[int, Draw] = {}
-    for index, line in enumerate(lines):
-        if line.type not in ("USAGE", "COMPOSITE") or line.total <= 0:
-            continue
-        owed = line.total
-        for commit, segment in candidates:
-            if owed <= 0:
-                break
+    fiat_places = 0 if invoice.credit_type.is_fiat else invoice.credit_type.decimal_places
+    inputs, offers = [], []
+    segments: dict[int, tuple[Commit, AccessSegment]] = {}
+    for line in lines:
+        drawable = line.type in ("USAGE", "COMPOSITE") and line.total > 0
+        inputs.append(_line_in(line, fiat_places))
+        line_offers = []
+        for commit, segment in candidates if drawable else []:
             if not (
                 segment.starting_at < line.ending_before
                 and segment.ending_before > line.starting_at
+                and _applies(commit, line)
             ):
                 continue
-            if not _applies(commit, line):
-                continue
-            if segment.pk not in available:
-                available[segment.pk] = segment_available(segment, invoice)
-            take = min(owed, available[segment.pk])
-            if take <= 0:
-                continue
-            available[segment.pk] -= take
-            if commit.kind != CommitKind.POSTPAID:
-                owed -= take  # postpaid commits track spend; the usage is still invoiced
-            draw = draws.setdefault(segment.pk, Draw(commit, segment, Decimal(0), []))
-            draw.amount += take
-            draw.lines.append(str(index))
-    return list(draws.values())
+            segments[segment.pk] = (commit, segment)
+            line_offers.append(
+                (_segment_in(invoice, commit, segment), _pricer(invoice, line, commit))
+            )
+        offers.append(line_offers)
+    outs, planned = draw_plan.plan(inputs, offers)
+    new_lines, positions = _split_lines(lines, outs, segments)
+    draws = []
+    for out in planned:
+        commit, segment = segments[out.segment]
+        unit_differs = commit.access_credit_type_id is not None
+        draws.append(Draw(
+            commit, segment, out.amount, [str(positions[i]) for i in out.lines],
+            fiat=out.fiat if unit_differs else None,
+        ))  # fmt: skip
+    return new_lines, draws
+
+
+def _line_in(line: DraftLine, fiat_places: int) -> draw_plan.LineIn:
+    rated = line.rating
+    if rated is None or line.type != "USAGE":
+        return draw_plan.LineIn(total=line.total)
+    return draw_plan.LineIn(
+        total=line.total,
+        quantity=line.quantity or Decimal(0),
+        used=rated.used,
+        pricer=_as_pricer(rated.price),
+        unit=rated.price.custom_unit,
+        to_fiat=rated.to_fiat,
+        unit_places=rated.unit_places if rated.price.custom_unit is not None else fiat_places,
+    )
+
+
+def _segment_in(invoice: Invoice, commit: Commit, segment: AccessSegment) -> draw_plan.SegmentIn:
+    unit = commit.access_credit_type
+    return draw_plan.SegmentIn(
+        key=segment.pk,
+        unit=commit.access_credit_type_id,
+        available=segment_available(segment, invoice),
+        pays=commit.kind != CommitKind.POSTPAID,
+        unit_places=unit.decimal_places if unit is not None else 0,
+    )
+
+
+def _as_pricer(price: ResolvedPrice) -> draw_plan.Pricer:
+    return draw_plan.Pricer(price.effective_tiers(), price.label, price)
+
+
+def _pricer(invoice: Invoice, line: DraftLine, commit: Commit) -> draw_plan.Pricer | None:
+    """The price `commit` pays for the line's units at, or None for the list price."""
+    rated = line.rating
+    if rated is None or line.product is None or line.type != "USAGE":
+        return None
+    price = commit_price(
+        invoice.contract, line.product, rated.state, rated.pricing_values,
+        rated.presentation_values, rated.at, rated.price, commit,
+    )  # fmt: skip
+    return _as_pricer(price) if price is not None else None
+
+
+def _split_lines(
+    lines: list[DraftLine], outs: list[draw_plan.LineOut], segments: dict
+) -> tuple[list[DraftLine], dict[int, int]]:
+    """The lines with each one that segments paid for at other prices split in two or more:
+    the units each such segment paid for at its price, then the rest at the list price.
+    Returns the new lines and where each old line's first piece went."""
+    new: list[DraftLine] = []
+    positions: dict[int, int] = {}
+    for index, (line, out) in enumerate(zip(lines, outs, strict=True)):
+        positions[index] = len(new)
+        if not out.portions:
+            new.append(line)
+            continue
+        for portion in out.portions:
+            commit, _segment = segments[portion.segment]
+            new.append(_priced_part(line, portion.quantity, portion.pricer.detail, portion.native,
+                                    portion.fiat, commit))  # fmt: skip
+        if out.list_quantity > 0 or out.list_fiat != 0:
+            new.append(_priced_part(line, out.list_quantity, line.rating.price, out.list_native,
+                                    out.list_fiat, None))  # fmt: skip
+    return new, positions
+
+
+def _priced_part(
+    line: DraftLine,
+    quantity: Decimal,
+    price: ResolvedPrice,
+    native: Decimal,
+    fiat: Decimal,
+    commit: Commit | None,
+) -> DraftLine:
+    to_fiat = line.rating.to_fiat if line.rating is not None else Decimal(1)
+    explanation = {**price.explanation(), **{
+        k: v for k, v in line.explanation.items()
+        if k in ("credit_type_id", "credit_type_name", "fiat_per_custom_credit")
+    }}  # fmt: skip
+    explanation["priced_at"] = price.label
+    if line.rating is not None and line.rating.price.custom_unit is not None:
+        explanation["custom_amount"] = str(native)
+    if commit is not None:
+        explanation["paid_by_commit_id"] = str(commit.public_id)
+    unit = price.unit_price(quantity, native)
+    return replace(
+        line,
+        quantity=quantity,
+        raw_quantity=None if quantity != line.quantity else line.raw_quantity,
+        unit_price=unit * to_fiat if unit is not None else None,
+        total_unrounded=fiat,
+        total=round_line(fiat, 0),
+        explanation=explanation,
+        tiers=[],
+    )
 
 
 def applied_line(draw: Draw) -> DraftLine | None:
@@ -146,8 +264,8 @@ def applied_line(draw: Draw) -> DraftLine | None:
         product=draw.commit.product,
         starting_at=draw.segment.starting_at,
         ending_before=draw.segment.ending_before,
-        total_unrounded=-draw.amount,
-        total=-draw.amount,
+        total_unrounded=-(draw.fiat if draw.fiat is not None else draw.amount),
+        total=-(draw.fiat if draw.fiat is not None else draw.amount),
         explanation={"commit_type": draw.commit.kind, "drawn_for_lines": draw.lines},
         commit_public_id=draw.commit.public_id,
         commit_segment_public_id=draw.segment.public_id,

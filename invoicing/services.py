@@ -109,7 +109,7 @@ def draft_usage_statement(
         lines += composite_lines(contract, period, lines, places)
     lines += postpaid_true_up_lines(contract, period, places)
     lines += subscription_usage_lines(contract, period, places)
-    draws = drawdown.plan_drawdown(invoice, lines)
+    lines, draws = drawdown.plan_drawdown(invoice, lines)
     lines += [line for draw in draws if (line := drawdown.applied_line(draw)) is not None]
     return lines, draws
 

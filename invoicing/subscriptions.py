@@ -44,7 +44,7 @@ from contracts.subscriptions import (
     subscription_timeline,
     subscription_unit_price,
 )
-from invoicing.overrides import NO_PRIORITY, _active, _matches
+from invoicing.overrides import NO_PRIORITY, override_active, override_matches
 from invoicing.usage_lines import DraftLine
 from pricing import selectors as pricing_selectors
 
@@ -69,8 +69,8 @@ def unit_price(
     state = pricing_selectors.product_state_at(sub.product, at)
     overrides = [
         o for o in contract.overrides.all()
-        if o.archived_at is None and not o.is_commit_specific and _active(o, at)
-        and _matches(o, sub.product, list(state.tags or []), {})
+        if o.archived_at is None and not o.is_commit_specific and override_active(o, at)
+        and override_matches(o, sub.product, list(state.tags or []), {})
     ]  # fmt: skip
     applied = []
     overwrites = sorted(

@@ -3,7 +3,10 @@ contract's overrides, priced by the pure functions of pricing.rating.
 
 A period is cut wherever a rate, an override or a product version changes, so usage is priced
 by the rate in force when it happened; adjacent pieces priced alike are merged back into one
-line. One line per product, pricing group value and price; none for a group with no usage.
+line. One line per product, pricing and presentation group value set and price; none for a
+group with no usage, and a $0 line for a product without a pricing group key that had none.
+A rate in a custom pricing unit is priced in that unit and converted to the card's fiat with
+the card's conversion; the line keeps what draws down need (`LineRating`).
 """
 
 from collections.abc import Callable, Iterable
@@ -50,6 +53,22 @@ class DraftLine:
     commit_public_id: Any = None
     commit_segment_public_id: Any = None
     scheduled_charge_public_id: Any = None
+    rating: "LineRating | None" = None  # how the line was priced, for drawdown; not stored
+
+
+@dataclass(frozen=True)
+class LineRating:
+    """What repricing a usage line's units needs (commit rates, commit-specific overrides,
+    custom-unit drawdown): its price, group values, moment and tier position."""
+
+    price: ResolvedPrice
+    state: Any
+    pricing_values: dict[str, Any]
+    presentation_values: dict[str, Any]
+    at: datetime
+    used: Decimal  # units priced before this line in its tier block
+    to_fiat: Decimal  # fiat per unit of the price's unit (1 for fiat)
+    unit_places: int  # decimal places of an amount in the price's unit
 
 
 def _cut_points(
@@ -68,8 +87,42 @@ def _cut_points(
     return points
 
 
-def _group_key(state: Any) -> list[str]:
-    return list(state.pricing_group_key or [])
+def usage_group_key(state: Any) -> list[str]:
+    """The usage dimensions of a line: pricing group keys, then presentation group keys."""
+    pricing = list(state.pricing_group_key or [])
+    return pricing + [k for k in state.presentation_group_key or [] if k not in pricing]
+
+
+def _split_values(state: Any, group_key: list[str], group: GroupValues) -> tuple[dict, dict]:
+    """(pricing group values, presentation group values) of a usage group."""
+    values = dict(zip(group_key, group, strict=True))
+    pricing = set(state.pricing_group_key or [])
+    return (
+        {k: v for k, v in values.items() if k in pricing},
+        {k: v for k, v in values.items() if k not in pricing},
+    )
+
+
+@dataclass(frozen=True)
+class CustomUnit:
+    public_id: Any
+    name: str
+    decimal_places: int
+    to_fiat: Decimal  # fiat per unit, from the rate card's conversion
+
+
+def card_custom_units(contract: Contract) -> dict[int, CustomUnit]:
+    """The custom credit types of the contract's rate card, by pk, with their conversions."""
+    if contract.rate_card is None:
+        return {}
+    return {
+        c.custom_credit_type_id: CustomUnit(
+            c.custom_credit_type.public_id, c.custom_credit_type.name,
+            c.custom_credit_type.decimal_places,
+            c.fiat_per_custom_credit,
+        )
+        for c in contract.rate_card.conversions.select_related("custom_credit_type")
+    }  # fmt: skip
 
 
 def usage_lines(
@@ -92,14 +145,21 @@ def usage_lines(
     # The contract's usage filter decides which events count (see invoicing.usage_filter).
     source = filtered_usage(contract, usage or metric_usage)
     changes = usage_filter_changes(contract)
+    pricing = _Pricing(places, card_custom_units(contract))
     for product_rates in by_product.values():
         product = product_rates[0].product
         if product.type != "USAGE":
             continue
         lines.extend(
-            _product_lines(contract, product, product_rates, window, places, source, changes)
+            _product_lines(contract, product, product_rates, window, pricing, source, changes)
         )
     return lines
+
+
+@dataclass(frozen=True)
+class _Pricing:
+    places: int  # of the invoice's (fiat) credit type
+    custom_units: dict[int, CustomUnit]  # by credit type pk
 
 
 def _product_lines(
@@ -107,7 +167,7 @@ def _product_lines(
     product: Product,
     rates: list,
     window: Period,
-    places: int,
+    pricing: _Pricing,
     usage: UsageSource,
     filter_changes: list[datetime],
 ) -> list[DraftLine]:
@@ -120,7 +180,7 @@ def _product_lines(
         state = pricing_selectors.product_state_at(product, piece.start)
         if state.billable_metric is None:
             continue
-        group_key = _group_key(state)
+        group_key = usage_group_key(state)
         quantities = usage(
             metric=state.billable_metric,
             customer=contract.customer,
@@ -129,8 +189,8 @@ def _product_lines(
             group_by=group_key or None,
         )
         for group, quantity in quantities.items():
-            values = dict(zip(group_key, group, strict=True))
-            price = resolve_price(contract, product, state, values, piece.start)
+            values, shown = _split_values(state, group_key, group)
+            price = resolve_price(contract, product, state, values, piece.start, shown)
             if price is None:
                 continue  # no rate (or not entitled) for this group: not billable here
             run = runs.setdefault(group, [])
@@ -151,12 +211,12 @@ def _product_lines(
         key = (frequency, first_state.pk)
         if key not in carries:
             carries[key] = tier_carry(
-                contract, first_state, _group_key(first_state), window, frequency, usage
+                contract, first_state, usage_group_key(first_state), window, frequency, usage
             )
         # Units already priced: earlier statements of the tier block, then earlier pieces.
         used = carries[key].get(group, Decimal(0))
         for piece, price, state, known in run:
-            group_key = _group_key(state)
+            group_key = usage_group_key(state)
             raw = known
             if raw is None:
                 raw = usage(
@@ -168,10 +228,34 @@ def _product_lines(
                 ).get(group)
             if raw is None:
                 continue
-            line = _price_line(product, state, group_key, group, piece, raw, price, used, places)
+            line = _price_line(product, state, group_key, group, piece, raw, price, used, pricing)
             used += line.quantity or Decimal(0)
             lines.append(line)
+    if not lines and not _has_pricing_group_key(product, pieces):
+        lines.extend(_zero_line(contract, product, window, pricing))
     return lines
+
+
+def _has_pricing_group_key(product: Product, pieces: list[Period]) -> bool:
+    return any(
+        pricing_selectors.product_state_at(product, piece.start).pricing_group_key
+        for piece in pieces
+    )
+
+
+def _zero_line(
+    contract: Contract, product: Product, window: Period, pricing: _Pricing
+) -> list[DraftLine]:
+    """The $0 line of a usage product without a pricing group key that had no usage (as
+    Metronome shows it), when a price of it is in force at the window's start."""
+    state = pricing_selectors.product_state_at(product, window.start)
+    if state.billable_metric is None:
+        return []
+    price = resolve_price(contract, product, state, {}, window.start, {})
+    if price is None:
+        return []
+    zero = Decimal(0)  # no group values: the line stands for the product as a whole
+    return [_price_line(product, state, [], (), window, zero, price, zero, pricing)]
 
 
 def _price_line(
@@ -183,10 +267,25 @@ def _price_line(
     raw: Decimal,
     price: ResolvedPrice,
     used: Decimal,
-    places: int,
+    pricing: _Pricing,
 ) -> DraftLine:
     quantity = converted(state, raw)
     rated = price.rate(quantity, already_used=used)
+    values, shown = _split_values(state, group_key, group)
+    explanation = price.explanation()
+    to_fiat, unit_places = Decimal(1), pricing.places
+    amount = rated.amount
+    if price.custom_unit is not None:
+        custom = pricing.custom_units[price.custom_unit]  # rate_add requires the conversion
+        to_fiat, unit_places = custom.to_fiat, custom.decimal_places
+        explanation.update(
+            credit_type_id=str(custom.public_id),
+            credit_type_name=custom.name,
+            custom_amount=str(rated.amount),
+            fiat_per_custom_credit=str(to_fiat),
+        )
+        amount = rated.amount * to_fiat
+    unit = price.unit_price(quantity, rated.amount)
     return DraftLine(
         type="USAGE",
         name=state.name,
@@ -194,13 +293,15 @@ def _price_line(
         product_tags=list(state.tags or []),
         starting_at=piece.start,
         ending_before=piece.end,
-        pricing_group_values=dict(zip(group_key, group, strict=True)),
+        pricing_group_values=values,
+        presentation_group_values=shown,
         quantity=quantity,
         raw_quantity=raw,
-        unit_price=price.unit_price(quantity, rated.amount),
-        list_price=price.list_price,
-        total_unrounded=rated.amount,
-        total=round_line(rated.amount, places),
+        unit_price=unit * to_fiat if unit is not None else None,
+        list_price=price.list_price * to_fiat if price.list_price is not None else None,
+        total_unrounded=amount,
+        total=round_line(amount, pricing.places),
         tiers=price.tier_details(rated),
-        explanation=price.explanation(),
+        explanation=explanation,
+        rating=LineRating(price, state, values, shown, piece.start, used, to_fiat, unit_places),
     )

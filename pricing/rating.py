@@ -148,3 +148,33 @@ def validate_tiers(tiers: list[Tier]) -> str | None:
         if tier.size is not None and tier.size <= 0:
             return f"[{index}].size: must be greater than 0."
     return None
+
+
+def quantity_for_amount(
+    amount: Decimal, tiers: tuple[Tier, ...] | list[Tier], already_used: Decimal = ZERO
+) -> Decimal:
+    """The inverse of `tiered`: how many units, after `already_used`, `amount` pays for at
+    these (graduated) prices. Free units are all covered; a flat price is one unbounded tier."""
+    covered = ZERO
+    left = amount
+    lower = ZERO
+    for tier in tiers:
+        upper = None if tier.size is None else lower + tier.size
+        room = None if upper is None else max(ZERO, upper - max(lower, already_used + covered))
+        if room is None or room > 0:
+            if tier.price == 0:
+                if room is None:
+                    return covered  # an unbounded free tier: no amount is ever needed
+                covered += room
+            else:
+                units = left / tier.price
+                if room is not None and units > room:
+                    units = room
+                covered += units
+                left -= units * tier.price
+                if left <= 0:
+                    return covered
+        if upper is None:
+            break
+        lower = upper
+    return covered

@@ -523,9 +523,21 @@ def _rate_fields(
             )
     quantity_value = _decimal(name("quantity"), quantity)
     if commit_rate is not None:
-        if not isinstance(commit_rate, dict) or commit_rate.get("rate_type") not in RateType.values:
+        # Usage drawn from a COMMIT_RATE commit is priced at a FLAT or TIERED commit rate.
+        usable = ("FLAT", "TIERED") if product.type == ProductType.USAGE else ()
+        if not isinstance(commit_rate, dict) or commit_rate.get("rate_type") not in usable:
             raise ApplicationError(
-                f"{name('commit_rate.rate_type')}: must be one of {', '.join(RateType.values)}."
+                f"{name('commit_rate.rate_type')}: a commit rate is FLAT or TIERED, on a USAGE product."
+                if usable
+                else f"{name('commit_rate')}: only a USAGE product's rate has a commit rate."
+            )
+        if commit_rate["rate_type"] == "FLAT" and commit_rate.get("price") is None:
+            raise ApplicationError(
+                f"{name('commit_rate.price')}: a FLAT commit rate needs a price."
+            )
+        if commit_rate["rate_type"] == "TIERED" and not commit_rate.get("tiers"):
+            raise ApplicationError(
+                f"{name('commit_rate.tiers')}: a TIERED commit rate needs tiers."
             )
         commit_rate = {
             "rate_type": commit_rate["rate_type"],
