@@ -58,12 +58,26 @@ def alert_contracts(alert: Alert, snapshot: CustomerSnapshot) -> list[Contract]:
 
 
 def _priced_contracts(alert: Alert, snapshot: CustomerSnapshot) -> list[Contract]:
-    """Selected contracts denominated in the alert's credit type."""
-    return [
-        c
-        for c in alert_contracts(alert, snapshot)
-        if snapshot.credit_type_ids[c.pk] == alert.credit_type_id
-    ]
+    """Selected contracts denominated in the alert's credit type; for a custom pricing unit,
+    every selected contract (its spend is the usage priced in that unit)."""
+    selected = alert_contracts(alert, snapshot)
+    if not alert.credit_type.is_fiat:
+        return selected
+    return [c for c in selected if snapshot.credit_type_ids[c.pk] == alert.credit_type_id]
+
+
+def _custom_unit(alert: Alert) -> str | None:
+    return None if alert.credit_type.is_fiat else str(alert.credit_type.public_id)
+
+
+def _line_spend(line: Any, unit: str | None) -> Decimal:
+    """A line's spend in the alert's unit: its total in fiat; in a custom pricing unit, the
+    amount of usage priced in that unit (before conversion)."""
+    if unit is None:
+        return line.total
+    if line.type == "USAGE" and line.explanation.get("credit_type_id") == unit:
+        return Decimal(line.explanation["custom_amount"])
+    return Decimal(0)
 
 
 # --- spend ------------------------------------------------------------------------------
@@ -89,14 +103,17 @@ def _scoped_usage(wanted: dict[str, str]) -> Callable[..., dict]:
     return usage
 
 
-def _spend(snapshot: CustomerSnapshot, contracts: list[Contract], usage=None) -> Decimal:
+def _spend(
+    snapshot: CustomerSnapshot, contracts: list[Contract], usage=None, unit: str | None = None
+) -> Decimal:
     total = Decimal(0)
     for contract in contracts:
         statement = snapshot.statement(contract, usage)
         if statement is None:
             continue
         total += sum(
-            (line.total for line in statement.lines if line.type in SPEND_LINE_TYPES), Decimal(0)
+            (_line_spend(line, unit) for line in statement.lines if line.type in SPEND_LINE_TYPES),
+            Decimal(0),
         )
     return total
 
@@ -106,14 +123,16 @@ def measure_spend(alert: Alert, snapshot: CustomerSnapshot) -> list[Measurement]
     fixed = alert.fixed_group_values
     per_value = alert.per_value_key
     if per_value is None:
-        spend = _spend(snapshot, contracts, _scoped_usage(fixed) if fixed else None)
+        spend = _spend(
+            snapshot, contracts, _scoped_usage(fixed) if fixed else None, _custom_unit(alert)
+        )
         return [Measurement(scope_of(fixed), fixed, spend, over_threshold(alert, spend))]
     for contract in contracts:
         snapshot.statement(contract)  # computes the statements, recording the key's values
     out = []
     for value in sorted(snapshot.seen_values.get(per_value, set())):
         scoped = {**fixed, per_value: value}
-        spend = _spend(snapshot, contracts, _scoped_usage(scoped))
+        spend = _spend(snapshot, contracts, _scoped_usage(scoped), _custom_unit(alert))
         out.append(Measurement(scope_of(scoped), scoped, spend, over_threshold(alert, spend)))
     return out
 

@@ -66,7 +66,10 @@ def contract_credit_type_id(contract: Any) -> str:
 
 
 def commit_credit_type_id(commit: Commit) -> str:
-    """A commit's credit type: that of its contract (or the contract that invoices it)."""
+    """A commit's credit type: its custom pricing unit, else that of its contract (or of the
+    contract that invoices it)."""
+    if commit.access_credit_type_id is not None:
+        return str(commit.access_credit_type.public_id)
     return contract_credit_type_id(commit.contract or commit.invoice_contract)
 
 

@@ -69,6 +69,22 @@ def ledger_entry_to_wire(entry: LedgerEntry, kind: str) -> dict[str, Any]:
     return data
 
 
+def _credit_type(commit: Commit) -> dict[str, str]:
+    """The unit of a commit's access schedule: its custom pricing unit, else the contract's."""
+    from contracts.balances import commit_credit_type_id
+
+    if commit.access_credit_type_id is not None:
+        unit = commit.access_credit_type
+        return {"id": str(unit.public_id), "name": unit.name}
+    return {"id": commit_credit_type_id(commit), "name": _fiat_name(commit)}
+
+
+def _fiat_name(commit: Commit) -> str:
+    contract = commit.contract or commit.invoice_contract
+    card = contract.rate_card if contract is not None else None
+    return card.fiat_credit_type.name if card is not None else "USD (cents)"
+
+
 def commit_to_wire(
     commit: Commit,
     *,
@@ -104,7 +120,9 @@ def commit_to_wire(
                     "ending_before": iso(s.ending_before),
                 }
                 for s in commit.segments.all()
-            ]
+            ],
+            "credit_type": _credit_type(commit),
+            "access_type": "SPEND",
         },
     }
     if commit.kind == CommitKind.PREPAID:
