@@ -6,9 +6,7 @@ A new scenario file runs here with no code written for it.
 """
 
 import json
-import os
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +24,20 @@ from invoicing.services import (
     invoice_compute_usage,
     invoice_finalize,
 )
+from invoicing.tests.scenario_files import (
+    CUSTOMER_ALIAS,
+    SCENARIO_DIR,
+    SCENARIOS,
+    expected_line,
+    line_sort_key,
+    num,
+    scenario_events,
+)
 from pricing.services import credit_type_create, product_create, rate_add, rate_card_create
 from usage.models import BillableMetric
 from usage.rollups import rollups_advance, rollups_backfill
 from usage.services import billable_metric_create, usage_ingest
 
-# The repository is checked out beside shared/ (locally and in CI).
-SCENARIO_DIR = Path(
-    os.environ.get("SCENARIOS_DIR", Path(__file__).resolve().parents[3] / "shared" / "scenarios")
-)
-SCENARIOS = sorted(SCENARIO_DIR.glob("*.json"))
-CUSTOMER_ALIAS = "scenario-customer"
 CHARGE_LINES = {LineType.USAGE, LineType.COMPOSITE, LineType.SCHEDULED, LineType.POSTPAID_TRUEUP}
 # Invoices that the files name by kind, and the line that marks each kind.
 KINDS = {"commit purchase": LineType.COMMIT_PURCHASE, "scheduled charge": LineType.SCHEDULED}
@@ -44,10 +45,6 @@ KINDS = {"commit purchase": LineType.COMMIT_PURCHASE, "scheduled charge": LineTy
 
 def _dt(value: str):
     return parse_datetime(value)
-
-
-def _num(value: Any) -> Decimal:
-    return Decimal(str(value))
 
 
 def _with_ids(item: Any, products: dict[str, Any], credit_types: dict[str, Any]) -> Any:
@@ -100,7 +97,7 @@ def _build_catalog(spec: dict) -> tuple[dict, dict, Any]:
     card = rate_card_create(
         name=spec["rate_card"]["name"],
         credit_type_conversions=[
-            (credit_types[c["credit_type"]], _num(c["fiat_per_custom_credit"]))
+            (credit_types[c["credit_type"]], num(c["fiat_per_custom_credit"]))
             for c in spec["rate_card"].get("credit_type_conversions", [])
         ],
     )
@@ -121,19 +118,6 @@ def _build_catalog(spec: dict) -> tuple[dict, dict, Any]:
     return products, credit_types, card
 
 
-def _events(spec: dict) -> list[dict]:
-    events = [dict(e) for e in spec.get("events", [])]
-    for b_index, batch in enumerate(spec.get("event_batches", [])):
-        events += [
-            {"transaction_id": f"batch{b_index}-{i}", "timestamp": batch["timestamp"],
-             "event_type": batch["event_type"], "properties": dict(batch.get("properties", {}))}
-            for i in range(batch["count"])
-        ]  # fmt: skip
-    for event in events:
-        event["customer_id"] = CUSTOMER_ALIAS
-    return sorted(events, key=lambda e: e["timestamp"])
-
-
 def _ingest(events: list[dict]) -> None:
     """Through the ingest service, 100 at a time, each batch 'sent' a minute after its events."""
     for start in range(0, len(events), 100):
@@ -151,29 +135,12 @@ def _line_view(line, with_quantity: bool) -> dict:
     return view
 
 
-def _expected_line(item: dict) -> dict:
-    view = {"product": item["product"], "total": _num(item["total"])}
-    if "quantity" in item:
-        view["quantity"] = _num(item["quantity"])
-    if item.get("group"):
-        view["group"] = item["group"]
-    return view
-
-
-def _sort_key(view: dict) -> tuple:
-    return (
-        view["product"],
-        json.dumps(view.get("group", {}), sort_keys=True),
-        view["total"],
-    )
-
-
 def _compare_lines(invoice: Invoice, item: dict, what: str) -> None:
     """The invoice's charge lines against the file's, where the file gives them: product,
     group values and total, and quantity where the file states it."""
     if "line_items" not in item:
         return
-    expected = sorted((_expected_line(li) for li in item["line_items"]), key=_sort_key)
+    expected = sorted((expected_line(li) for li in item["line_items"]), key=line_sort_key)
     quantities = {e["product"] for e in expected if "quantity" in e}
     lines = sorted(
         (
@@ -181,7 +148,7 @@ def _compare_lines(invoice: Invoice, item: dict, what: str) -> None:
             for li in invoice.lines.all()
             if li.type in CHARGE_LINES
         ),
-        key=_sort_key,
+        key=line_sort_key,
     )
     assert lines == expected, f"lines of {what}"
 
@@ -210,7 +177,7 @@ def test_scenario(path: Path, storage: str):
     contract_data = _with_ids(spec["contract"], products, credit_types)
     contract_data["rate_card_id"] = str(card.public_id)
     contract = contract_create(customer=customer, data=contract_data)
-    _ingest(_events(spec))
+    _ingest(scenario_events(spec))
     if storage == "rollups":
         rollups_advance(max_batches=1)
 
@@ -233,18 +200,18 @@ def test_scenario(path: Path, storage: str):
             invoice = Invoice.objects.get(
                 pk=usage_invoices[(_dt(item["start"]), _dt(item["end"]))].pk
             )
-            assert invoice.total == _num(item["total"]), f"total of {item['start']}"
+            assert invoice.total == num(item["total"]), f"total of {item['start']}"
             _compare_lines(invoice, item, item["start"])
         elif item.get("kind") in KINDS:
             invoices = _kind_invoices(contract, KINDS[item["kind"]])
-            assert [i.total for i in invoices] == [_num(item["total"])], item["kind"]
+            assert [i.total for i in invoices] == [num(item["total"])], item["kind"]
             _compare_lines(invoices[0], item, item["kind"])
         else:
             pytest.fail(f"unknown expected invoice: {item}")
 
     for balance in expect.get("balances", []):
         commit = Commit.objects.get(contract=contract, name=balance["name"])
-        assert commit_balance(commit) == _num(balance["remaining"]), balance["name"]
+        assert commit_balance(commit) == num(balance["remaining"]), balance["name"]
 
 
 def test_every_scenario_file_is_collected():

@@ -9,11 +9,9 @@ no code written for it.
 """
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +19,18 @@ import pytest
 import time_machine
 from django.utils.dateparse import parse_datetime
 
+from invoicing.tests.scenario_files import (
+    CUSTOMER_ALIAS,
+    SCENARIO_DIR,
+    SCENARIOS,
+    expected_line,
+    line_sort_key,
+    num,
+    scenario_events,
+)
+
 pytestmark = pytest.mark.sdk
 
-# The repository is checked out beside shared/ (locally and in CI).
-SCENARIO_DIR = Path(
-    os.environ.get("SCENARIOS_DIR", Path(__file__).resolve().parents[3] / "shared" / "scenarios")
-)
-SCENARIOS = sorted(SCENARIO_DIR.glob("*.json"))
-CUSTOMER_ALIAS = "scenario-customer"
 # Wire `type` of the charge lines an expected invoice lists (not commit purchases or drawdowns).
 CHARGE_LINES = {"usage", "composite", "scheduled", "postpaid_trueup"}
 # Kind of a non-usage expected invoice -> wire `type` of the line that marks it.
@@ -50,11 +52,6 @@ def _params() -> list:
 
 def _dt(value: str) -> datetime:
     return parse_datetime(value)
-
-
-def _num(value: Any) -> Decimal:
-    """A wire number (int or float from the SDK) or a file number, as an exact Decimal."""
-    return Decimal(str(value))
 
 
 # -- catalog and contract -----------------------------------------------------------------------
@@ -126,19 +123,6 @@ def _create_contract(sdk, spec: dict, ids: dict, card_id: str) -> tuple[str, str
 # -- usage --------------------------------------------------------------------------------------
 
 
-def _events(spec: dict) -> list[dict]:
-    events = [dict(e) for e in spec.get("events", [])]
-    for b_index, batch in enumerate(spec.get("event_batches", [])):
-        events += [
-            {"transaction_id": f"batch{b_index}-{i}", "timestamp": batch["timestamp"],
-             "event_type": batch["event_type"], "properties": dict(batch.get("properties", {}))}
-            for i in range(batch["count"])
-        ]  # fmt: skip
-    for event in events:
-        event["customer_id"] = CUSTOMER_ALIAS
-    return sorted(events, key=lambda e: e["timestamp"])
-
-
 def _requests(events: list[dict]) -> Iterator[list[dict]]:
     """Ingest requests in time order: at most BATCH events, spread over at most BACKDATING."""
     chunk: list[dict] = []
@@ -167,32 +151,14 @@ def _ingest(sdk, events: list[dict]) -> None:
 def _line_view(line: Any, product_names: dict[str, str], with_quantity: bool) -> dict:
     view = {
         "product": product_names.get(line.product_id, line.name),
-        "total": _num(line.total),
+        "total": num(line.total),
     }
     if with_quantity:
-        view["quantity"] = _num(line.quantity if line.quantity is not None else 0)
+        view["quantity"] = num(line.quantity if line.quantity is not None else 0)
     group = {**(line.pricing_group_values or {}), **(line.presentation_group_values or {})}
     if group:
         view["group"] = group
     return view
-
-
-def _expected_line(item: dict) -> dict:
-    view = {"product": item["product"], "total": _num(item["total"])}
-    if "quantity" in item:
-        view["quantity"] = _num(item["quantity"])
-    if item.get("group"):
-        view["group"] = item["group"]
-    return view
-
-
-def _sort_key(view: dict) -> tuple:
-    return (
-        view["product"],
-        json.dumps(view.get("group", {}), sort_keys=True),
-        str(view.get("quantity", "")),
-        view["total"],
-    )
 
 
 def _charge_lines(invoice: Any, expected: list[dict], product_names: dict[str, str]) -> list:
@@ -205,7 +171,7 @@ def _charge_lines(invoice: Any, expected: list[dict], product_names: dict[str, s
             continue
         name = product_names.get(line.product_id, line.name)
         views.append(_line_view(line, product_names, with_quantity=name not in no_quantity))
-    return sorted(views, key=_sort_key)
+    return sorted(views, key=line_sort_key)
 
 
 def _list_invoices(sdk, customer_id: str, contract_id: str) -> list:
@@ -226,9 +192,9 @@ def _usage_invoice(sdk, invoices: list, customer_id: str, item: dict) -> Any:
 
 def _check_usage_invoice(sdk, invoices: list, customer_id: str, item: dict, names: dict) -> None:
     invoice = _usage_invoice(sdk, invoices, customer_id, item)
-    assert _num(invoice.total) == _num(item["total"]), f"total of {item['start']}"
+    assert num(invoice.total) == num(item["total"]), f"total of {item['start']}"
     if "line_items" in item:
-        expected = sorted((_expected_line(li) for li in item["line_items"]), key=_sort_key)
+        expected = sorted((expected_line(li) for li in item["line_items"]), key=line_sort_key)
         lines = _charge_lines(invoice, item["line_items"], names)
         assert lines == expected, f"lines of {item['start']}"
 
@@ -239,11 +205,11 @@ def _check_kind_invoices(invoices: list, expected: list[dict]) -> None:
         assert kind in KIND_LINES, f"unknown expected invoice kind: {kind}"
         line_type = KIND_LINES[kind]
         totals = sorted(
-            _num(i.total)
+            num(i.total)
             for i in invoices
             if i.type == "SCHEDULED" and any(li.type == line_type for li in i.line_items)
         )
-        wanted = sorted(_num(item["total"]) for item in expected if item["kind"] == kind)
+        wanted = sorted(num(item["total"]) for item in expected if item["kind"] == kind)
         assert totals == wanted, f"{kind} invoices"
 
 
@@ -257,7 +223,7 @@ def _balances(sdk, customer_id: str, at: datetime | None) -> dict[str, tuple]:
         rows = sdk.v1.contracts.list_balances(
             customer_id=customer_id, include_contract_balances=True, include_balance=True
         )
-        return {row.name: (_num(row.balance), _unit_id(row)) for row in rows}
+        return {row.name: (num(row.balance), _unit_id(row)) for row in rows}
 
 
 def _unit_id(row: Any) -> str | None:
@@ -284,7 +250,7 @@ def _check_balances(sdk, spec: dict, ids: dict, customer_id: str) -> None:
     for balance in expect.get("balances", []):
         name = balance["name"]
         assert name in balances, f"no balance named {name}: {sorted(balances)}"
-        assert balances[name][0] == _num(balance["remaining"]), name
+        assert balances[name][0] == num(balance["remaining"]), name
         if name in units:
             assert balances[name][1] == units[name], f"unit of {name}"
 
@@ -298,7 +264,7 @@ def test_scenario_through_the_sdk(sdk, path: Path):
     expect = spec["expect"]
     ids, card_id = _build_catalog(sdk, spec)
     customer_id, contract_id = _create_contract(sdk, spec, ids, card_id)
-    _ingest(sdk, _events(spec))
+    _ingest(sdk, scenario_events(spec))
 
     invoices = _list_invoices(sdk, customer_id, contract_id)
     product_names = {v: k for k, v in ids["products"].items()}
