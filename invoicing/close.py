@@ -7,6 +7,10 @@ commits in a handful of queries, each rate card's rates once, the usage of every
 one rollup query per metric and window (invoicing.close_usage), then every line, invoice, audit
 entry and invoice number written in one statement each.
 
+A statement that cannot be computed (a SQL metric failing on its customer's events, ...) is
+rolled back to its savepoint, recorded on its draft (invoicing.failures) and left a draft; the
+rest of the batch is finalized.
+
 Safe to rerun and to run twice at once: the batch is one transaction that locks its contracts
 (in pk order, as a recompute does) and then its drafts; a draft another close finalized in the
 meantime is left out, so a crashed worker's batch is redone whole or not at all.
@@ -29,6 +33,7 @@ from billing_console.lib.periods import Period
 from contracts.models import Commit, Contract, LedgerEntry, LedgerEntryType, Subscription
 from invoicing import drawdown
 from invoicing.close_usage import BatchUsage
+from invoicing.failures import statement_failed
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
 from invoicing.providers.sync import invoices_sync_enqueue
 from invoicing.services import draft_usage_statement, line_items, next_numbers, set_totals
@@ -76,16 +81,29 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
         usage.prefetch([(i.contract, _period(i)) for i in statements])
         drew_before = _with_deductions(statements)
         stored = _stored_lines(statements)
-        changed = []
+        changed, failed = [], []
         for invoice in statements:
-            lines, draws = draft_usage_statement(invoice.contract, invoice, _period(invoice), usage)
-            if draws or invoice.public_id in drew_before:
-                drawdown.write_ledger(invoice, draws)
+            try:
+                with transaction.atomic():  # one statement's failure is rolled back alone
+                    lines, draws = draft_usage_statement(
+                        invoice.contract, invoice, _period(invoice), usage
+                    )
+                    if draws or invoice.public_id in drew_before:
+                        drawdown.write_ledger(invoice, draws)
+            except Exception as error:  # recorded on the draft, which stays a draft
+                statement_failed(
+                    contract=invoice.contract, period=_period(invoice), error=error, invoice=invoice
+                )
+                failed.append(invoice)
+                continue
             items = line_items(invoice, lines)
             if [_line_values(item) for item in items] != stored.get(invoice.pk, []):
                 changed.append(invoice)  # usage arrived (or rates moved) since the draft
                 new_lines += items
             set_totals(invoice, lines)
+    if failed:
+        invoices = [i for i in invoices if i not in failed]
+        before = [b for b in before if b.pk not in {i.pk for i in failed}]
     LineItem.objects.filter(invoice__in=changed).delete()
     bulk_insert(LineItem, new_lines)
     totalled = [copy(invoice) for invoice in invoices]  # as the recompute's save left it
@@ -129,7 +147,11 @@ def _finalize(invoices: list[Invoice]) -> None:
         invoice.number = number
         invoice.customer_name = invoice.customer.name
         invoice.updated_at = now
-    bulk_update_rows(Invoice, invoices, ["subtotal", "total", "computed_at", *FINALIZE_FIELDS])
+    bulk_update_rows(
+        Invoice,
+        invoices,
+        ["subtotal", "total", "computed_at", "error", "error_at", *FINALIZE_FIELDS],
+    )
 
 
 def _with_deductions(invoices: list[Invoice]) -> set:

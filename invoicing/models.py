@@ -52,6 +52,11 @@ class Invoice(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="regenerated_as"
     )
     computed_at = models.DateTimeField(null=True, blank=True)
+    # Why the last computation of this draft failed (a SQL metric that fails on the customer's
+    # events, ...): shown on the invoice and in the list; month close leaves it a draft. Cleared
+    # by the next computation that succeeds.
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
     finalized_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -125,7 +130,7 @@ class InvoiceNumberSeries(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
 
-auditlog.register(Invoice, exclude_fields=["computed_at", "updated_at"])
+auditlog.register(Invoice, exclude_fields=["computed_at", "updated_at", "error_at"])
 
 
 class ExternalStatus(models.TextChoices):

@@ -13,6 +13,8 @@ from invoicing.models import Invoice, InvoiceStatus, LineItem
 
 # A draft is recomputed on read when older than this: new usage shows within seconds.
 DRAFT_FRESHNESS = timedelta(seconds=5)
+# Statements a read may create (3 years of monthly ones); the background refresh makes the rest.
+READ_MAX_NEW_STATEMENTS = 36
 
 
 def invoice_list(
@@ -83,4 +85,7 @@ def customer_invoices_refresh(*, customer: Customer, now: datetime | None = None
                 # Another request is bringing this contract up to date right now: read the
                 # draft as it stands (seconds old) rather than queue behind it to redo the work.
                 continue
-            contract_invoices_refresh(contract=contract, through=now)
+            # A read creates a bounded number of statements; the background refresh the rest.
+            contract_invoices_refresh(
+                contract=contract, through=now, max_new=READ_MAX_NEW_STATEMENTS
+            )

@@ -5,6 +5,7 @@ period start); recomputing a draft replaces its lines and its provisional ledger
 finalized invoices are never recomputed.
 """
 
+import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +23,8 @@ from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, Invoic
 from invoicing.subscriptions import subscription_scheduled_lines, subscription_usage_lines
 from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
 from pricing import selectors as pricing_selectors
+
+logger = logging.getLogger(__name__)
 
 NOT_DRAFT = "id: invoice {id} is {status}; only a draft can be {verb}."
 NOT_FINALIZED_OR_DRAFT = "id: invoice {id} is already void."
@@ -82,6 +85,7 @@ def set_totals(invoice: Invoice, lines: list[DraftLine]) -> None:
     invoice.subtotal = sum(charges, Decimal(0))
     invoice.total = sum((line.total for line in lines), Decimal(0))
     invoice.computed_at = timezone.now()
+    invoice.error, invoice.error_at = "", None  # computed: an earlier failure is over
 
 
 def _set_totals(invoice: Invoice, lines: list[DraftLine]) -> None:
@@ -288,14 +292,34 @@ def current_statements(
 
 
 def contract_invoices_refresh(
-    *, contract: Contract, through: datetime | None = None
+    *, contract: Contract, through: datetime | None = None, max_new: int | None = None
 ) -> list[Invoice]:
     """Bring every statement up to date through `through` (default now), in period order, so
-    drawdown flows from earlier statements to later ones."""
+    drawdown flows from earlier statements to later ones; each in its own transaction (or
+    savepoint). A statement that fails is recorded on its draft (invoicing.failures) and the
+    later ones wait for it. `max_new` bounds how many statements that do not exist yet are
+    created (a read creates at most that many; the background refresh creates the rest)."""
+    from invoicing.failures import statement_failed
+
     through = through or timezone.now()
     invoices = contract_scheduled_invoices_sync(contract=contract, through=through)
-    for period in contract_statement_periods(contract, through):
-        invoices.append(invoice_compute_usage(contract=contract, period=period))
+    periods = contract_statement_periods(contract, through)
+    existing = set(
+        Invoice.objects.filter(contract=contract, type=InvoiceType.USAGE)
+        .exclude(status=InvoiceStatus.VOID)
+        .values_list("period_start", flat=True)
+    )
+    created = 0
+    for period in periods:
+        if period.start not in existing:
+            if max_new is not None and created >= max_new:
+                break
+            created += 1
+        try:
+            invoices.append(invoice_compute_usage(contract=contract, period=period))
+        except Exception as error:  # one contract's failure is recorded, never spread
+            statement_failed(contract=contract, period=period, error=error)
+            break
     return invoices
 
 
@@ -329,7 +353,13 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
             NOT_DRAFT.format(id=invoice.public_id, status=invoice.status, verb="finalized"),
             "conflict",
         )
-    return invoices_close(invoice_ids=[invoice.pk])[0]
+    closed = invoices_close(invoice_ids=[invoice.pk])
+    if not closed:
+        invoice.refresh_from_db()
+        raise ApplicationError(
+            f"id: invoice {invoice.public_id} could not be computed: {invoice.error}", "conflict"
+        )
+    return closed[0]
 
 
 @transaction.atomic
@@ -379,6 +409,12 @@ def invoice_finalize_due(*, now: datetime, grace: timedelta) -> int:
         .order_by("period_start", "pk")
         .values_list("pk", flat=True)
     )
+    finalized = 0
     for start in range(0, len(ids), BATCH_SIZE):
-        invoices_close(invoice_ids=ids[start : start + BATCH_SIZE])
-    return len(ids)
+        try:
+            finalized += len(invoices_close(invoice_ids=ids[start : start + BATCH_SIZE]))
+        except Exception:  # a batch that could not close (a lock timeout...) waits for the next run
+            logger.exception(
+                "month close: batch of %d drafts failed", len(ids[start : start + BATCH_SIZE])
+            )
+    return finalized

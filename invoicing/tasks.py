@@ -1,5 +1,6 @@
 """Background work of invoicing: the periodic month close and draft refreshes."""
 
+import logging
 from datetime import timedelta
 
 import stripe
@@ -11,6 +12,8 @@ from contracts.models import Contract
 from contracts.services import segments_expire
 from invoicing import services
 from invoicing.marketplaces import UnprocessedRecordError
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -51,7 +54,10 @@ def thresholds_evaluate_customers(customer_refs: list[str]) -> int:
 
     contract_ids = contracts_to_evaluate(customer_refs=customer_refs)
     for contract_id in contract_ids:
-        contract_thresholds_evaluate_task(contract_id)
+        try:  # one contract's failure is logged; the others are still evaluated
+            contract_thresholds_evaluate_task(contract_id)
+        except Exception:
+            logger.exception("threshold evaluation of contract %s failed", contract_id)
     return len(contract_ids)
 
 

@@ -36,6 +36,10 @@ class BillableMetric(models.Model):
     aggregation_key = models.CharField(max_length=200, blank=True)  # property aggregated
     group_keys = models.JSONField(default=list, blank=True)  # [["region"], ["region", "model"]]
     sql = models.TextField(blank=True)
+    # The last failure of the SQL metric on some customer's events, and when (the statement it
+    # stopped says whose). Shown on the metric's page.
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -81,7 +85,7 @@ class EventKey(models.Model):
     received_at = models.DateTimeField(db_index=True)
 
 
-auditlog.register(BillableMetric)
+auditlog.register(BillableMetric, exclude_fields=["error", "error_at"])
 
 
 class PendingRollup(models.Model):

@@ -77,9 +77,13 @@ def metric_usage_over(
 ) -> dict[tuple, Decimal]:
     """The same aggregation over hypothetical events (cost preview, metric preview)."""
     if metric.sql:
-        from usage.sql import sql_value_over
+        from usage.sql import SqlMetricFailed
+        from usage.sql_run import sql_value_over
 
-        total = sql_value_over(metric.sql, events)
+        try:
+            total = sql_value_over(metric.sql, events)
+        except SqlMetricFailed as failed:
+            raise failed.of(metric) from failed
         return {} if total is None else {(None,) * len(group_by or []): total}
     rows = [
         (i, e["timestamp"], e["event_type"], e.get("properties") or {})
@@ -147,7 +151,19 @@ def _sql_usage(
     are computed by running the query once per window that holds an event of the customer.
     `only` narrows the events the query reads (as text: a property sent as a number matches
     its digits)."""
-    from usage.sql import sql_values
+    from usage.sql import SqlMetricFailed
+
+    try:
+        return _sql_values_of(metric, customer, starting_at, ending_before, group_by, bucket, only)
+    except SqlMetricFailed as failed:
+        raise failed.of(metric) from failed
+
+
+def _sql_values_of(
+    metric: BillableMetric, customer: Customer, starting_at: datetime, ending_before: datetime,
+    group_by: list[str] | None, bucket: Callable[[datetime], Any] | None, only: Only | None,
+) -> dict[tuple, Decimal]:  # fmt: skip
+    from usage.sql_run import sql_values
 
     nones = (None,) * len(group_by or [])
     events = UsageEvent.objects.filter(
@@ -220,7 +236,8 @@ def customer_metric_list(
 def event_matched_metrics(events: list[UsageEvent]) -> dict[int, list[BillableMetric]]:
     """{event pk: active metrics the event matches}: structured metrics by their filters, SQL
     metrics by the WHERE of their query."""
-    from usage.sql import sql_matching
+    from usage.sql import SqlMetricFailed
+    from usage.sql_run import sql_matching
 
     matched: dict[int, list[BillableMetric]] = {e.pk: [] for e in events}
     if not events:
@@ -228,10 +245,27 @@ def event_matched_metrics(events: list[UsageEvent]) -> dict[int, list[BillableMe
     scope = UsageEvent.objects.filter(pk__in=list(matched))
     for metric in metric_list().order_by("name", "pk"):
         if metric.sql:
-            ids = sql_matching(metric.sql, scope)
+            try:
+                ids = sql_matching(metric.sql, scope)
+            except SqlMetricFailed as failed:  # this metric's data, not the reader's problem
+                metric_failure_record(failed.of(metric))
+                continue
             hits = [e for e in events if e.transaction_id in ids]
         else:
             hits = [e for e in events if event_matches(metric, e.event_type, e.properties or {})]
         for event in hits:
             matched[event.pk].append(metric)
     return matched
+
+
+def metric_failure_record(failed: Any) -> None:
+    """A SQL metric that failed on events (SqlMetricFailed naming it): recorded on the metric,
+    shown on its page with when it happened, and logged."""
+    import logging
+
+    from django.utils import timezone
+
+    logging.getLogger(__name__).warning("%s", failed.message)
+    BillableMetric.objects.filter(pk=failed.metric.pk).update(
+        error=failed.message, error_at=timezone.now()
+    )

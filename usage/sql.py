@@ -24,19 +24,21 @@ use, PostgreSQL or SQLite):
 
 Example: SELECT SUM(properties.tokens) FROM events WHERE event_type = 'completion'
 
+At run time a metric behaves the same on both databases where they would differ: a division
+or modulo by zero is NULL (the event adds nothing), and an integer cast (INT, SMALLINT, BIGINT)
+is 64-bit, NULL outside that range. Any other error the database raises on the events (a text
+that is not a number under a cast, on PostgreSQL) and a run over SQL_METRIC_TIMEOUT_MS become a
+`SqlMetricFailed` (a 400 naming the metric for its own reader), which the month close, sweeps and
+searches record on the metric and the statement instead of stopping.
+
 We run it, never the caller: `events` becomes a CTE over usage_usageevent filtered by us to one
 customer's event ids and the billing period, with bound parameters.
 """
 
-import json
-from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 import sqlglot
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
-from django.db.models import QuerySet
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
@@ -78,6 +80,27 @@ NUMERIC_PARENTS = (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Add, exp.Sub, exp.Mul
                    exp.Mod, exp.Neg, exp.Abs, exp.Round, exp.Ceil, exp.Floor)  # fmt: skip
 COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In)
 PASS_THROUGH = (exp.Coalesce, exp.Nullif, exp.Case, exp.If)
+
+
+INTEGER_TYPES = (
+    exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT,
+    exp.DataType.Type.TINYINT,
+)  # fmt: skip
+INT64 = (-(2**63), 2**63 - 1)
+
+
+class SqlMetricFailed(ApplicationError):
+    """The database could not evaluate a SQL metric over its events (bad data, a timeout)."""
+
+    def __init__(self, why: str, metric: Any = None) -> None:
+        name = f"billable metric '{metric.name}'" if metric is not None else "the SQL metric"
+        super().__init__(f"sql: {name} failed on its events: {why}")
+        self.why = why
+        self.metric = metric
+
+    def of(self, metric: Any) -> "SqlMetricFailed":
+        """The same failure, naming `metric`."""
+        return SqlMetricFailed(self.why, metric)
 
 
 def _fail(why: str) -> ApplicationError:
@@ -196,13 +219,13 @@ def _check_nodes(tree: exp.Select) -> None:
             raise _fail("joins are not allowed; read from events only.")
 
 
-def _from(select: exp.Select) -> exp.Expression | None:
+def reading_select_from(select: exp.Select) -> exp.Expression | None:
     clause = select.args.get("from_") or select.args.get("from")
     return clause.this if isinstance(clause, exp.From) else None
 
 
 def _check_shape(tree: exp.Select) -> None:
-    if _from(tree) is None:
+    if reading_select_from(tree) is None:
         raise _fail(f"must read FROM {EVENTS}.")
     if not any(t.name == EVENTS for t in tree.find_all(exp.Table)):
         raise _fail(f"must read FROM {EVENTS}.")
@@ -231,8 +254,10 @@ def sql_parse(sql: Any) -> exp.Select:
 
 def sql_validate(sql: Any) -> str:
     """Check a SQL metric statically and by a dry run on this database; the text to store."""
+    from usage.sql_run import no_events, scope_sql
+
     sql_parse(sql)
-    query, params = _compile(sql, _scope_sql(_nothing()))
+    query, params = compile_metric(sql, scope_sql(no_events()))
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(query, params)
@@ -301,8 +326,30 @@ def _read_property(column: exp.Column, key: str, numeric: bool, dialect: str) ->
     )
 
 
+def _zero_safe(tree: exp.Select) -> None:
+    """Division and modulo by zero read as NULL, as SQLite has it (PostgreSQL would raise)."""
+    for node in list(tree.find_all(exp.Div, exp.Mod)):
+        divisor = node.expression
+        node.set("expression", exp.Nullif(this=divisor.copy(), expression=exp.Literal.number(0)))
+
+
+def _int64_casts(tree: exp.Select) -> None:
+    """Integer casts are 64-bit on both databases and NULL outside that range (PostgreSQL's
+    INT is 32-bit and raises; SQLite saturates)."""
+    for cast in list(tree.find_all(exp.Cast)):
+        if not cast.to.is_type(*INTEGER_TYPES):
+            continue
+        value = cast.this
+        inside = exp.Between(
+            this=value.copy(), low=exp.Literal.number(INT64[0]), high=exp.Literal.number(INT64[1])
+        )
+        whole = exp.Cast(this=value.copy(), to=exp.DataType.build("BIGINT"))
+        cast.replace(exp.Case(ifs=[exp.If(this=inside, true=whole)]))
+
+
 def _translate(tree: exp.Select, dialect: str) -> exp.Select:
     tree = tree.copy()
+    _zero_safe(tree)
     for table in list(tree.find_all(exp.Table)):
         alias = table.alias or EVENTS
         table.replace(exp.Table(this=exp.to_identifier(SCOPE), alias=exp.TableAlias(
@@ -317,107 +364,21 @@ def _translate(tree: exp.Select, dialect: str) -> exp.Select:
         else:
             column = node.this
         node.replace(_read_property(column, key, _numeric_context(node), dialect))
+    _int64_casts(tree)
     return tree
 
 
-def _dialect() -> str:
+def dialect() -> str:
     dialect = DIALECTS.get(connection.vendor)
     if dialect is None:
         raise ApplicationError(f"sql: SQL billable metrics do not run on {connection.vendor}.")
     return dialect
 
 
-def _compile(sql: str, scope: tuple[str, list[Any]], select: exp.Select | None = None) -> tuple[str, list[Any]]:  # fmt: skip
+def compile_metric(sql: str, scope: tuple[str, list[Any]], select: exp.Select | None = None) -> tuple[str, list[Any]]:  # fmt: skip
     """The statement to execute: our scoped CTE, then the caller's query reading from it."""
-    dialect = _dialect()
-    tree = _translate(select if select is not None else sql_parse(sql), dialect)
-    body = tree.sql(dialect=dialect, identify=True).replace("%", "%%")
+    name = dialect()
+    tree = _translate(select if select is not None else sql_parse(sql), name)
+    body = tree.sql(dialect=name, identify=True).replace("%", "%%")
     scope_sql, scope_params = scope
     return f'WITH "{SCOPE}" AS ({scope_sql}) {body}', list(scope_params)
-
-
-# -- execution --------------------------------------------------------------------------------
-
-
-def _nothing() -> QuerySet:
-    from usage.models import UsageEvent
-
-    return UsageEvent.objects.filter(id__lt=0)
-
-
-def _scope_sql(events: QuerySet) -> tuple[str, list[Any]]:
-    sql, params = events.values(*COLUMNS).order_by().query.sql_with_params()
-    return sql, list(params)
-
-
-def sql_value(sql: str, events: QuerySet) -> Decimal | None:
-    """The metric's value over `events` (a UsageEvent queryset we scoped), or None when the
-    aggregate is NULL (e.g. SUM over no matching event)."""
-    return _value(*_compile(sql, _scope_sql(events)))
-
-
-def _value(query: str, params: list[Any]) -> Decimal | None:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        row = cursor.fetchone()
-    value = row[0] if row else None
-    if value is None or isinstance(value, bool):
-        return None
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _given_events_sql(events: list[dict[str, Any]]) -> tuple[str, list[Any]]:
-    """A scope of events that are not stored (cost previews): one SELECT of bound values per
-    event, UNION ALL, typed like the usage_usageevent columns."""
-    if not events:
-        return _scope_sql(_nothing())
-    postgres = _dialect() == "postgres"
-    timestamp = "CAST(%s AS timestamptz)" if postgres else "%s"
-    properties = "CAST(%s AS jsonb)" if postgres else "%s"
-    row = (
-        'SELECT %s AS "transaction_id", %s AS "customer_id", %s AS "event_type", '
-        f'{timestamp} AS "timestamp", {properties} AS "properties"'
-    )
-    params: list[Any] = []
-    for event in events:
-        params += [
-            str(event.get("transaction_id") or ""),
-            str(event.get("customer_id") or ""),
-            str(event.get("event_type") or ""),
-            connection.ops.adapt_datetimefield_value(event["timestamp"]),
-            json.dumps(event.get("properties") or {}, cls=DjangoJSONEncoder),
-        ]
-    return " UNION ALL ".join([row] * len(events)), params
-
-
-def sql_value_over(sql: str, events: list[dict[str, Any]]) -> Decimal | None:
-    """sql_value over events given as dicts (transaction_id, customer_id, event_type, timestamp,
-    properties) rather than stored."""
-    return _value(*_compile(sql, _given_events_sql(events)))
-
-
-def sql_matching(sql: str, events: QuerySet) -> set[str]:
-    """Transaction ids among `events` that the metric's filter (the WHERE of the SELECT reading
-    `events`) lets through: what "matched" means for a SQL metric in event search."""
-    tree = sql_parse(sql)
-    reader = next(s for s in tree.find_all(exp.Select) if isinstance(_from(s), exp.Table))
-    table = _from(reader)
-    alias = table.alias or EVENTS
-    select = exp.select(exp.column("transaction_id", table=alias)).from_(table.copy())
-    where = reader.args.get("where")
-    if where is not None:
-        select.set("where", where.copy())
-    query, params = _compile(sql, _scope_sql(events), select=select)
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return {row[0] for row in cursor.fetchall()}
-
-
-def sql_values(sql: str, scoped: Iterable[tuple[Any, QuerySet]]) -> dict[Any, Decimal]:
-    """sql_value for several scopes (e.g. windows): {key: value}, NULL results left out."""
-    out: dict[Any, Decimal] = {}
-    for key, events in scoped:
-        value = sql_value(sql, events)
-        if value is not None:
-            out[key] = value
-    return out
