@@ -8,7 +8,8 @@ use, PostgreSQL or SQLite):
   The statement returns one number; no GROUP BY at the top level (subqueries may group).
 - the only relation is `events`, with the columns transaction_id, customer_id, event_type,
   timestamp and properties; subqueries in FROM are allowed, joins, CTEs, set operations
-  (UNION/INTERSECT/EXCEPT), VALUES, window functions, LIMIT and parameters are not.
+  (UNION/INTERSECT/EXCEPT), VALUES, window functions, LIMIT and parameters are not. One
+  level of subquery at most (deeper nesting makes the work grow as n^3).
 - scalar functions from a small allowlist (COALESCE, NULLIF, CAST, CASE, ABS, ROUND, CEIL,
   FLOOR, LOWER, UPPER, LENGTH); anything else (now(), pg_sleep(), ...) is rejected.
 - event properties are read as `properties.tokens`, `properties['tokens']` or
@@ -51,6 +52,7 @@ EVENTS = "events"
 SCOPE = "bc_scoped_events"  # the CTE we put in place of `events`
 COLUMNS = ("transaction_id", "customer_id", "event_type", "timestamp", "properties")
 MAX_SQL_LENGTH = 10_000
+MAX_SELECT_DEPTH = 2  # the statement and one level of subquery
 
 AGGREGATES = (exp.Sum, exp.Count, exp.Max, exp.Min, exp.Avg)
 FUNCTIONS = (
@@ -183,7 +185,27 @@ def _names(tree: exp.Expression) -> tuple[set[str], set[str]]:
     return relations, aliases
 
 
+def _depth(node: exp.Expression) -> int:
+    """How many SELECTs deep `node` sits (the statement itself: 1)."""
+    depth, parent = 1, node.parent
+    while parent is not None:
+        depth += isinstance(parent, exp.Select)
+        parent = parent.parent
+    return depth
+
+
+def _check_cost(tree: exp.Select) -> None:
+    """A bound on the work a metric can ask for: one level of subquery at most (a subquery
+    in FROM, or one correlated subquery: n x n rows); deeper nesting grows as n^3 and more."""
+    deepest = max((_depth(s) for s in tree.find_all(exp.Select)), default=1)
+    if deepest > MAX_SELECT_DEPTH:
+        raise _fail(
+            f"at most {MAX_SELECT_DEPTH - 1} level of subquery is allowed (found {deepest - 1})."
+        )
+
+
 def _check_nodes(tree: exp.Select) -> None:
+    _check_cost(tree)
     relations, aliases = _names(tree)
     property_nodes: set[int] = set()
     for node in tree.walk():

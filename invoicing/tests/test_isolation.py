@@ -55,7 +55,8 @@ def _world(sql: str, units: dict[str, list]) -> dict[str, object]:
              "timestamp": (OCT + timedelta(hours=i)).isoformat(), "properties": {"units": value}}
             for i, value in enumerate(values)
         ]  # fmt: skip
-        usage_ingest(events=events, now=OCT + timedelta(days=3))
+        for start in range(0, len(events), 100):
+            usage_ingest(events=events[start : start + 100], now=OCT + timedelta(days=30))
     return contracts
 
 
@@ -152,12 +153,12 @@ def test_division_by_zero_and_big_integer_casts_bill_alike_on_both_databases():
 
 @override_settings(SQL_METRIC_TIMEOUT_MS=1)
 def test_a_metric_over_its_time_budget_fails_alone():
-    heavy = (  # three nested correlated subqueries: n^3 rows read
-        "SELECT SUM((SELECT COUNT(*) FROM events a WHERE a.timestamp <= events.timestamp AND "
-        "(SELECT COUNT(*) FROM events b WHERE b.timestamp <= a.timestamp AND "
-        "(SELECT COUNT(*) FROM events c WHERE c.timestamp <= b.timestamp) > 0) > 0)) FROM events"
+    heavy = (  # a correlated subquery: n x n rows read
+        "SELECT SUM((SELECT COUNT(*) FROM events a WHERE a.timestamp <= events.timestamp "
+        "AND CAST(a.properties ->> 'units' AS TEXT) <> CAST(events.properties ->> 'units' AS TEXT))) "
+        "FROM events"
     )
-    contracts = _world(heavy, {"big": list(range(60))})
+    contracts = _world(heavy, {"big": list(range(700))})
     invoices = contract_invoices_refresh(contract=contracts["big"], through=CLOSE_AT)
     draft = _october(contracts["big"])
     assert draft.status == InvoiceStatus.DRAFT

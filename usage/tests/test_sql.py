@@ -38,6 +38,11 @@ END = datetime(2026, 4, 1, tzinfo=UTC)
         ("SELECT properties.tokens FROM events", "aggregate"),
         ("SELECT COUNT(*), SUM(properties.tokens) FROM events", "exactly one value"),
         ("SELECT COUNT(*) FROM events GROUP BY customer_id", "GROUP BY"),
+        (
+            "SELECT SUM((SELECT COUNT(*) FROM events a WHERE (SELECT COUNT(*) FROM events b "
+            "WHERE b.timestamp <= a.timestamp) > 0)) FROM events",
+            "level of subquery",
+        ),
         ("SELECT pg_sleep(10) + COUNT(*) FROM events", "not allowed"),
         ("SELECT COUNT(*) FROM events WHERE timestamp > now()", "not allowed"),
         ("SELECT SUM(secret) FROM events", "unknown column"),
