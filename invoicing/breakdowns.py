@@ -3,11 +3,14 @@
 A window's lines are the difference between the statement computed from its period start to
 the window's end and to the window's start, so tiers and commit drawdown continue across
 windows exactly as on the invoice; each window line is rounded once, like an invoice line.
+The windows are listed cheaply and each one's lines computed only when read: a page of
+breakdowns computes the statements of its own windows, not of the whole range.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from billing_console.api import ApplicationError
 from billing_console.lib.money import round_line
@@ -25,7 +28,15 @@ MAX_WINDOWS = 2000
 class Breakdown:
     invoice: Invoice
     window: Period
-    lines: list[DraftLine]
+    places: int
+    # Statements computed to a moment, shared by the windows of one request: {(invoice, end): lines}
+    cache: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def lines(self) -> list[DraftLine]:
+        before = _cumulative_cached(self.cache, self.invoice, self.window.start)
+        after = _cumulative_cached(self.cache, self.invoice, self.window.end)
+        return _difference(after, before, self.window, self.places)
 
     @property
     def total(self) -> Decimal:
@@ -63,6 +74,13 @@ def _cumulative(invoice: Invoice, end: datetime) -> dict[tuple, DraftLine]:
         return {}
     lines, _ = draft_usage_statement(invoice.contract, invoice, Period(invoice.period_start, end))
     return {_key(line): line for line in lines}
+
+
+def _cumulative_cached(cache: dict, invoice: Invoice, end: datetime) -> dict[tuple, DraftLine]:
+    key = (invoice.pk, end)
+    if key not in cache:
+        cache[key] = _cumulative(invoice, end)
+    return cache[key]
 
 
 def _difference(
@@ -111,18 +129,16 @@ def invoice_breakdowns(
     )
     if credit_type_id:
         invoices = invoices.filter(credit_type__public_id=credit_type_id)
-    out = []
+    out, cache = [], {}
     for invoice in invoices.order_by("period_start", "pk"):
         covered = span.intersect(Period(invoice.period_start, invoice.period_end))
         if covered is None:
             continue
         places = line_places(invoice.credit_type)
-        windows = _windows(covered, WINDOWS[window_size])
-        before = _cumulative(invoice, windows[0].start)
-        for window in windows:
-            after = _cumulative(invoice, window.end)
-            out.append(Breakdown(invoice, window, _difference(after, before, window, places)))
-            before = after
+        out += [
+            Breakdown(invoice, window, places, cache)
+            for window in _windows(covered, WINDOWS[window_size])
+        ]
     return out
 
 
