@@ -23,6 +23,7 @@ from contracts.services import (
     _scheduled_charge_create,
     _uuid,
     commit_create_from_wire,
+    remember_temporary_id,
     subscriptions_create_from_wire,
 )
 
@@ -95,18 +96,17 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
     from contracts.wire import commit_to_wire, override_to_wire, scheduled_charge_to_wire
 
     customer = contract.customer
+    commit_ids: dict[str, str] = {}  # temporary_id -> id, for commit-specific overrides
     for key, kind in (("add_commits", None), ("add_credits", CommitKind.CREDIT)):
-        rows = [
-            commit_create_from_wire(i, customer=customer, contract=contract, kind=kind)
-            for i in reader.children(key)
-        ]
+        rows = []
+        for item in reader.children(key):
+            rows.append(
+                commit_create_from_wire(item, customer=customer, contract=contract, kind=kind)
+            )
+            remember_temporary_id(commit_ids, item, rows[-1])
         if rows:
             changes[key] = [str(c.public_id) for c in rows]
             wire[key] = [commit_to_wire(c) for c in rows]
-    overrides = [_override_create(i, contract) for i in reader.children("add_overrides")]
-    if overrides:
-        changes["add_overrides"] = [str(o.public_id) for o in overrides]
-        wire["add_overrides"] = [override_to_wire(o) for o in overrides]
     charges = [
         _scheduled_charge_create(i, contract) for i in reader.children("add_scheduled_charges")
     ]
@@ -118,16 +118,26 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
         ("add_recurring_commits", CommitKind.PREPAID),
         ("add_recurring_credits", CommitKind.CREDIT),
     ):
-        rows = [
-            recurring_create_from_wire(i, contract=contract, kind=kind, temporary_ids=temporary_ids)
-            for i in reader.children(key)
-        ]
+        rows = []
+        for item in reader.children(key):
+            rows.append(
+                recurring_create_from_wire(
+                    item, contract=contract, kind=kind, temporary_ids=temporary_ids
+                )
+            )
+            remember_temporary_id(commit_ids, item, rows[-1])
         if rows:
             from contracts.balances import contract_credit_type_id
 
             credit_type_id = contract_credit_type_id(contract)
             changes[key] = [str(r.public_id) for r in rows]
             wire[key] = [recurring_to_wire(r, default_credit_type_id=credit_type_id) for r in rows]
+    overrides = [
+        _override_create(i, contract, commit_ids) for i in reader.children("add_overrides")
+    ]
+    if overrides:
+        changes["add_overrides"] = [str(o.public_id) for o in overrides]
+        wire["add_overrides"] = [override_to_wire(o) for o in overrides]
 
 
 def _add_subscriptions(

@@ -68,6 +68,15 @@ def _places(item: RecurringCommit) -> int:
     return 0 if credit_type.is_fiat else credit_type.decimal_places
 
 
+def _access_unit(item: RecurringCommit) -> Any:
+    """The custom pricing unit of access_amount (checked on the way in), else None: the
+    contract's fiat credit type."""
+    from pricing.models import CreditType
+
+    unit_id = (item.access_amount or {}).get("credit_type_id")
+    return CreditType.objects.filter(public_id=unit_id, is_fiat=False).first() if unit_id else None
+
+
 def _round(amount: Decimal, rule: dict[str, Any] | None, places: int) -> Decimal:
     if rule:
         return quantize(amount, int(rule["decimal_places"]), ROUNDING[rule["rounding_method"]])
@@ -146,6 +155,7 @@ def _create_commit(
         applicable_product_tags=[] if specifiers else item.applicable_product_tags,
         specifiers=specifiers if specifiers else item.specifiers,
         rate_type=item.rate_type,
+        access_credit_type=_access_unit(item),
         rollover_fraction=item.rollover_fraction,
         do_not_invoice=item.kind == CommitKind.PREPAID and invoice is None,
         recurring_commit=item,

@@ -34,9 +34,16 @@ def _rounding(reader: Reader, key: str) -> dict[str, Any] | None:
     }
 
 
-def _access_amount(reader: Reader, *, quantity_required: bool) -> dict[str, Any]:
+def _access_amount(
+    reader: Reader, *, contract: Contract, quantity_required: bool
+) -> dict[str, Any]:
+    from contracts.services import _uuid, access_credit_type
+
     access = reader.child("access_amount", required=True)
     assert access is not None
+    # The issued commits draw in this unit (issuance passes it on); refused like a commit's
+    # access_schedule: QUANTITY access, an unknown id, a fiat type other than the contract's.
+    access_credit_type(access, contract)
     out: dict[str, Any] = {
         "unit_price": _json_number(access.decimal("unit_price", required=True, minimum=Decimal(0)))
     }
@@ -44,9 +51,9 @@ def _access_amount(reader: Reader, *, quantity_required: bool) -> dict[str, Any]
     if quantity is not None:
         out["quantity"] = _json_number(quantity)
     if access.has("credit_type_id"):
-        out["credit_type_id"] = _credit_type_id(access, "credit_type_id")
+        out["credit_type_id"] = _uuid(access, "credit_type_id", access.str("credit_type_id"))
     if access.has("access_type"):
-        out["access_type"] = access.choice("access_type", ("SPEND", "QUANTITY"))
+        out["access_type"] = "SPEND"
     return out
 
 
@@ -149,7 +156,9 @@ def recurring_create_from_wire(
         description=reader.str("description"),
         priority=reader.decimal("priority", required=True),
         frequency=reader.choice("recurrence_frequency", FREQUENCIES),
-        access_amount=_access_amount(reader, quantity_required=subscription is None),
+        access_amount=_access_amount(
+            reader, contract=contract, quantity_required=subscription is None
+        ),
         invoice_amount=_invoice_amount(reader) if kind != CommitKind.CREDIT else None,
         commit_duration={
             "value": _json_number(duration.decimal("value", required=True, positive=True)),

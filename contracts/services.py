@@ -4,11 +4,13 @@ Input is Metronome-shaped (the API passes the request body through); every field
 here with errors naming its path, and the whole write is atomic.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
@@ -26,6 +28,7 @@ from contracts.models import (
     LedgerEntryType,
     Override,
     OverrideType,
+    RecurringCommit,
     ScheduledCharge,
     ScheduledChargeItem,
 )
@@ -195,52 +198,101 @@ def access_credit_type(access: Reader, contract: Contract | None) -> Any:
 
 
 COMMIT_ID_KEYS = ("commit_ids", "recurring_commit_ids", "any_commit_or_credit_ids")
+SPECIFIER_SCOPE = (
+    "product_id",
+    "product_tags",
+    "pricing_group_values",
+    "presentation_group_values",
+)
 
 
-def _specifiers(reader: Reader, key: str, *, commit_specific: bool = False) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CommitRefs:
+    """What a commit-specific override's specifiers may name: the contract's commits, credits
+    and recurring ones (and the customer's own commits), by id or by a temporary_id given to
+    one of them in the same payload."""
+
+    contract: Contract
+    temporary_ids: dict[str, str] = field(default_factory=dict)
+
+
+def _specifiers(
+    reader: Reader, key: str, *, commits: CommitRefs | None = None
+) -> list[dict[str, Any]]:
+    """Commit and override specifiers; only a commit-specific override (`commits` given) names
+    commits, and then together with a product, tags or group values, as Metronome documents."""
     out = []
     for item in reader.children(key):
         spec: dict[str, Any] = {}
-        for ids_key in COMMIT_ID_KEYS:
-            if not item.has(ids_key):
-                continue
-            if not commit_specific:
-                raise item.fail(ids_key, "only a commit-specific override names commits.")
-            spec[ids_key] = [_uuid(item, ids_key, v) for v in item.str_list(ids_key)]
+        named = [k for k in COMMIT_ID_KEYS if item.has(k)]
+        if named:
+            if commits is None:
+                raise item.fail(named[0], "only a commit-specific override names commits.")
+            if not any(item.has(k) for k in SPECIFIER_SCOPE):
+                raise item.fail(named[0], f"must be used with one of {', '.join(SPECIFIER_SCOPE)}.")
+            if "any_commit_or_credit_ids" in named and len(named) > 1:
+                raise item.fail(
+                    "any_commit_or_credit_ids",
+                    "is used instead of commit_ids and recurring_commit_ids, not with them.",
+                )
+            spec.update({k: _commit_ids(item, k, commits) for k in named})
         if item.has("billing_frequency"):
-            raise item.fail("billing_frequency", "is not supported on override specifiers.")
+            raise item.fail("billing_frequency", "is not supported on specifiers.")
         if item.has("product_id"):
             spec["product_id"] = str(_product(item, "product_id").public_id)  # type: ignore[union-attr]
-        for field in ("pricing_group_values", "presentation_group_values"):
-            if item.has(field):
-                spec[field] = item.str_map(field)
+        for group in ("pricing_group_values", "presentation_group_values"):
+            if item.has(group):
+                spec[group] = item.str_map(group)
         if item.has("product_tags"):
             spec["product_tags"] = item.str_list("product_tags")
         out.append(spec)
     return out
 
 
+def _commit_ids(item: Reader, key: str, refs: CommitRefs) -> list[str]:
+    """The ids (temporary ids resolved) of the commits, credits or recurring ones `key` names;
+    each must be one the contract can draw on."""
+    ids = [_uuid(item, key, refs.temporary_ids.get(v, v)) for v in item.str_list(key)]
+    contract = refs.contract
+    commits = Commit.objects.filter(
+        Q(contract=contract) | Q(contract__isnull=True, customer_id=contract.customer_id),
+        public_id__in=ids,
+    )
+    recurring = RecurringCommit.objects.filter(contract=contract, public_id__in=ids)
+    known: set[str] = set()
+    if key != "recurring_commit_ids":
+        known |= {str(i) for i in commits.values_list("public_id", flat=True)}
+    if key != "commit_ids":
+        known |= {str(i) for i in recurring.values_list("public_id", flat=True)}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise item.fail(key, f"no commit or credit {missing[0]} on this contract.")
+    return ids
+
+
 # --- overrides and scheduled charges -----------------------------------------------------
 
 
-def _override_create(reader: Reader, contract: Contract) -> Override:
+def _override_create(
+    reader: Reader, contract: Contract, temporary_ids: dict[str, str] | None = None
+) -> Override:
+    """One override; `temporary_ids` maps the temporary_id of commits, credits and recurring
+    ones created in the same payload to their ids (for commit-specific specifiers)."""
     start, end = _window(reader)
     kind = reader.choice("type", tuple(OverrideType.values), default="")
+    commit_specific = bool(reader.bool("is_commit_specific", False))
+    refs = CommitRefs(contract, temporary_ids or {}) if commit_specific else None
     override = Override(
         contract=contract,
         starting_at=start,
         ending_before=end,
         product=_product(reader, "product_id", required=False),
         applicable_product_tags=reader.str_list("applicable_product_tags"),
-        override_specifiers=_specifiers(
-            reader,
-            "override_specifiers",
-            commit_specific=bool(reader.bool("is_commit_specific", False)),
-        ),
+        override_specifiers=_specifiers(reader, "override_specifiers", commits=refs),
         multiplier=reader.decimal("multiplier", minimum=Decimal(0)),
         priority=reader.decimal("priority"),
         entitled=reader.bool("entitled"),
-        is_commit_specific=bool(reader.bool("is_commit_specific", False)),
+        is_commit_specific=commit_specific,
         target=reader.choice("target", ("COMMIT_RATE", "LIST_RATE")),
     )
     if override.target and not override.is_commit_specific:
@@ -405,30 +457,48 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
         )
     if contract.custom_fields:
         custom_fields_validate(entity="contract", values=contract.custom_fields)
-    contract.save()
+    try:
+        with transaction.atomic():
+            contract.save()
+    except IntegrityError:  # a concurrent create with the same key won the race: a 409
+        key = contract.uniqueness_key
+        if not (key and Contract.objects.filter(customer=customer, uniqueness_key=key).exists()):
+            raise
+        raise ApplicationError(
+            UNIQUENESS_KEY_REUSED.format(key=contract.uniqueness_key, what="contract"), "conflict"
+        ) from None
     contract_billing_configuration_from_wire(reader, contract)
     usage_filter = reader.child("usage_filter")
     if usage_filter is not None:
         usage_filter_from_wire(usage_filter, contract=contract, default_start=start)
     transition_from_wire(reader, contract)
-    for item in reader.children("commits"):
-        commit_create_from_wire(item, customer=customer, contract=contract)
-    for item in reader.children("credits"):
-        commit_create_from_wire(item, customer=customer, contract=contract, kind=CommitKind.CREDIT)
-    for item in reader.children("overrides"):
-        _override_create(item, contract)
+    commit_ids: dict[str, str] = {}  # temporary_id -> id, for commit-specific overrides
+    for key, kind in (("commits", None), ("credits", CommitKind.CREDIT)):
+        for item in reader.children(key):
+            commit = commit_create_from_wire(item, customer=customer, contract=contract, kind=kind)
+            remember_temporary_id(commit_ids, item, commit)
     for item in reader.children("scheduled_charges"):
         _scheduled_charge_create(item, contract)
     temporary_ids = subscriptions_create_from_wire(reader, contract, "subscriptions")
-    for item in reader.children("recurring_commits"):
-        recurring_create_from_wire(
-            item, contract=contract, kind=CommitKind.PREPAID, temporary_ids=temporary_ids
-        )
-    for item in reader.children("recurring_credits"):
-        recurring_create_from_wire(
-            item, contract=contract, kind=CommitKind.CREDIT, temporary_ids=temporary_ids
-        )
+    for key, kind in (
+        ("recurring_commits", CommitKind.PREPAID),
+        ("recurring_credits", CommitKind.CREDIT),
+    ):
+        for item in reader.children(key):
+            recurring = recurring_create_from_wire(
+                item, contract=contract, kind=kind, temporary_ids=temporary_ids
+            )
+            remember_temporary_id(commit_ids, item, recurring)
+    for item in reader.children("overrides"):
+        _override_create(item, contract, commit_ids)
     return contract
+
+
+def remember_temporary_id(temporary_ids: dict[str, str], item: Reader, row: Any) -> None:
+    """Note the temporary_id a commit, credit or recurring one was sent with, so a commit-
+    specific override of the same payload can name it."""
+    if item.has("temporary_id"):
+        temporary_ids[item.str("temporary_id", max_length=200)] = str(row.public_id)
 
 
 def subscriptions_create_from_wire(reader: Reader, contract: Contract, key: str) -> dict[str, str]:
