@@ -20,6 +20,8 @@ from alerts.measure import Measurement, measure, over_threshold
 from alerts.models import BALANCE_TYPES, Alert, AlertStatus, AlertType, CustomerAlert
 from alerts.snapshot import CustomerSnapshot
 from customers.models import Customer
+from usage.selectors import metric_failure_record
+from usage.sql import SqlMetricFailed
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +186,18 @@ def customer_alerts_evaluate(
     snapshot = CustomerSnapshot(customer, now, keys)
     changed = 0
     for alert in alerts:
-        measurements = measure(alert, snapshot)
+        try:  # one alert that cannot be measured (a failing SQL metric) leaves the others
+            measurements = measure(alert, snapshot)
+        except SqlMetricFailed as failed:
+            metric_failure_record(failed)
+            continue
+        except Exception:
+            logger.exception(
+                "alert evaluation failed: alert %s, customer %s",
+                alert.public_id,
+                customer.public_id,
+            )
+            continue
         changed += _alert_apply(alert, customer, measurements, now=now, triggered_by=triggered_by)
     return changed
 
