@@ -1,16 +1,17 @@
 """Writers that take a dataset's rows batch by batch: CSV, and Parquet (one row group a batch).
 
 CSV cells: amounts as plain decimals without trailing zeros ("1250", "0.125"), timestamps in
-RFC 3339 UTC ("2026-01-05T00:00:00Z"), JSON columns as compact JSON, empty for null.
+RFC 3339 UTC ("2026-01-05T00:00:00Z"), JSON columns as compact JSON, empty for null; text a
+spreadsheet would run as a formula gets a leading quote (billing_console.lib.csv_safe).
 """
 
-import csv
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from billing_console.lib import csv_safe
 from reports.datasets.base import BOOL, DATETIME, DECIMAL, INT, JSON, Column
 
 PARQUET_DECIMAL_SCALE = 12  # a RateField holds 12 decimal places
@@ -55,7 +56,7 @@ class CsvWriter:
     def __init__(self, path: Path, columns: tuple[Column, ...]) -> None:
         self.kinds = [column.kind for column in columns]
         self.file = path.open("w", newline="", encoding="utf-8")
-        self.csv = csv.writer(self.file)
+        self.csv = csv_safe.writer(self.file)
         self.csv.writerow([column.name for column in columns])
 
     def write(self, rows: list[tuple]) -> None:

@@ -86,6 +86,20 @@ def test_local_csv_exports_only_what_changed_since_the_last_run(billed, tmp_path
     assert list((tmp_path / "reports").iterdir()) == []  # temporary files cleaned up
 
 
+def test_csv_exports_neutralise_formula_like_names(billed):
+    from customers.services import customer_set_name
+
+    customer_set_name(customer=billed.world.customer, name='=HYPERLINK("http://x")')
+    schedule = export_schedule_create(
+        dataset="customers",
+        data={"name": "Customers", "format": "csv", "frequency": "DAILY",
+              "destination": "local", "local_directory": "warehouse"},
+    )  # fmt: skip
+    run = export_run(schedule_id=schedule.pk)
+    [row] = read_csv(Path(run.location))
+    assert row["name"] == '\'=HYPERLINK("http://x")'
+
+
 def test_local_parquet_is_typed_and_incremental(billed):
     schedule = _schedule("parquet")
     first = export_run(schedule_id=schedule.pk)

@@ -129,6 +129,16 @@ def test_contracts_customers_and_plans(billed, django_capture_on_commit_callback
     assert (plan["plan"], plan["status"], plan["billed_total"]) == ("Standard", "ACTIVE", "1000")
 
 
+def test_formula_like_names_come_out_neutralised(billed, django_capture_on_commit_callbacks):
+    from customers.services import customer_set_name
+
+    customer_set_name(customer=billed.world.customer, name='=HYPERLINK("http://x")')
+    [customer] = _rows(_build(django_capture_on_commit_callbacks, "customers"))
+    assert customer["name"] == '\'=HYPERLINK("http://x")'
+    [contract] = _rows(_build(django_capture_on_commit_callbacks, "contracts"))
+    assert contract["customer_name"] == '\'=HYPERLINK("http://x")'
+
+
 def test_a_second_delivery_does_not_rebuild(billed, django_capture_on_commit_callbacks):
     run = _build(django_capture_on_commit_callbacks, "invoices")
     finished_at = run.finished_at

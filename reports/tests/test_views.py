@@ -167,3 +167,15 @@ def test_audit_csv_is_streamed_with_the_filters_applied(client, bob, audited):
     ]  # fmt: skip
     assert rows[0]["changes"] == '{"name": ["Acme", "Acme 2"]}'
     assert rows[0]["resource_id"] == str(audited.public_id) and rows[0]["via"] == "console"
+
+
+def test_audit_csv_neutralises_formula_like_cells(client, alice, bob, db):
+    acme = customer_create(name="Acme")
+    client.force_login(alice)
+    client.post(reverse("customers:customer-set-name", args=[acme.public_id]),
+                {"name": '=HYPERLINK("http://x")'}, HTTP_USER_AGENT="=cmd")  # fmt: skip
+    client.force_login(bob)
+    response = client.get(reverse("reports:audit-export"), {"actor": "alice"})
+    [row] = read_csv(b"".join(response.streaming_content))
+    assert row["user_agent"] == "'=cmd"
+    assert row["changes"] == '{"name": ["Acme", "=HYPERLINK(\\"http://x\\")"]}'

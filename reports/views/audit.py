@@ -1,6 +1,5 @@
 """The audit log page: the API's filters, each entry's diff, pages, and a streamed CSV export."""
 
-import csv
 import json
 from collections.abc import Iterator
 
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from billing_console.lib import csv_safe
 from reports.audit_log import AuditFilters, audit_entries, entries_to_wire, entries_to_wire_streamed
 from reports.forms import AuditFilterForm, day_after, day_start
 from reports.views.access import require_viewer
@@ -71,7 +71,7 @@ class _Echo:
 
 
 def _csv_lines(form: AuditFilterForm) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv_safe.writer(_Echo())  # formula-like cells neutralised
     yield writer.writerow(CSV_COLUMNS)
     for entry in entries_to_wire_streamed(_ordered(form)):
         actor = entry["actor"] or {}
