@@ -22,6 +22,8 @@ class ApiToken(models.Model):
     """A bearer token for the REST API. Only its hash is stored; the raw token is shown once.
 
     Each token acts through its own service user, so audit entries name the token as actor.
+    A read-only token may only read (billing_console.token_scopes); the ingest front checks
+    the flag in its own statement (usage.services._INGEST_GUARDED_SQL).
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -41,6 +43,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set at creation, never changed: a client holding the token relies on what it may do.
+    read_only = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

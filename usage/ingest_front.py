@@ -12,12 +12,12 @@ The body is decoded by msgspec into CommonEvent (the five fields, typed) when it
 a third of the cost of json.loads, and no depth to check; any other body is read by json.loads
 under the parser's limits, as before.
 
-Anything else is handed to Django with the body replayed, untouched: a missing or revoked
-token, a body that is not JSON, an invalid event, a database error, SQLite. Every error the API
-can give therefore comes from the one DRF view, in its envelope, and a request the front gave
-up on is served in full by Django (storing is idempotent: a batch the front stored before an
-error is deduplicated). Only the 200 comes from here, with the headers Django's security and
-clickjacking middleware would have set.
+Anything else is handed to Django with the body replayed, untouched: a missing, revoked or
+read-only token (the view answers 401 or 403), a body that is not JSON, an invalid event, a
+database error, SQLite. Every error the API can give therefore comes from the one DRF view, in
+its envelope, and a request the front gave up on is served in full by Django (storing is
+idempotent: a batch the front stored before an error is deduplicated). Only the 200 comes from
+here, with the headers Django's security and clickjacking middleware would have set.
 """
 
 import io

@@ -162,6 +162,32 @@ def test_a_revoked_token_is_refused(token):
     assert not UsageEvent.objects.exists()
 
 
+def test_a_read_only_token_is_refused_by_the_view_and_stores_nothing(token):
+    from billing_console.models import ApiToken
+
+    ApiToken.objects.update(read_only=True)
+    answer = call(json.dumps([ev("a")]), token)
+    assert answer["status"] == 403
+    assert json.loads(answer["body"]) == {
+        "message": "This API token is read-only: POST /v1/ingest changes data. "
+        "Use a full-access token."
+    }
+    assert not UsageEvent.objects.exists() and not EventKey.objects.exists()
+    assert ApiToken.objects.get().last_used_at is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the front serves PostgreSQL")
+def test_the_guarded_statement_refuses_a_read_only_token(token):
+    from billing_console.models import ApiToken, hash_token
+    from usage.services import TokenNotLive, usage_ingest
+
+    ApiToken.objects.update(read_only=True)
+    with pytest.raises(TokenNotLive):
+        usage_ingest(events=[ev("a")], api_token_hash=hash_token(token))
+    assert not UsageEvent.objects.exists() and not EventKey.objects.exists()
+    assert not PendingRollup.objects.exists()
+
+
 def test_other_timestamp_forms_are_normalised_as_the_view_does(token):
     basic = AT.strftime("%Y%m%dT%H%M%SZ")  # ISO 8601 basic form: not RFC 3339
     assert call(json.dumps([ev("a", timestamp=basic)]), token)["status"] == 200

@@ -8,8 +8,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="What uses the token.")
+        parser.add_argument(
+            "--read-only",
+            action="store_true",
+            help="Only GET calls and the POSTs that only read (list, get, search, preview).",
+        )
 
-    def handle(self, *args, name: str, **options):
-        token, raw = api_token_create(name=name)
-        self.stderr.write(f"Created API token '{token.name}'. It is shown once; store it now:")
+    def handle(self, *args, name: str, read_only: bool, **options):
+        token, raw = api_token_create(name=name, read_only=read_only)
+        scope = "read-only" if token.read_only else "full-access"
+        self.stderr.write(
+            f"Created {scope} API token '{token.name}'. It is shown once; store it now:"
+        )
         self.stdout.write(raw)
