@@ -17,11 +17,10 @@ from usage.sql import (
     COLUMNS,
     EVENTS,
     SqlMetricFailed,
-    compile_metric,
-    dialect,
     reading_select_from,
     sql_parse,
 )
+from usage.sql_translate import compile_metric, dialect
 
 # -- execution --------------------------------------------------------------------------------
 
