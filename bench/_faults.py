@@ -130,6 +130,7 @@ def fault_env(env: dict[str, str], broker_url: str, **extra: str) -> dict[str, s
         "CELERY_BROKER_URL": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "VAR_DIR": tempfile.mkdtemp(prefix="bc-fault-var-"),
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",  # the runs' receivers listen on loopback
         **extra,
     }
 

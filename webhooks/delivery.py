@@ -5,6 +5,8 @@ transaction, row locked) before the request is made, and only the outcome moves 
 that dies mid-request leaves the delivery due again when the lease runs out, and the periodic
 sweep re-enqueues it; receivers dedupe by `webhook-id`, which is the same on every attempt.
 Retries back off exponentially (base x 2^(n-1), capped) up to WEBHOOK_MAX_ATTEMPTS attempts.
+A target refused by the address policy (webhooks/targets.py) is recorded as a failed attempt and
+not retried: only a redeliver, after the URL or WEBHOOK_ALLOWED_HOSTS changed, tries again.
 """
 
 import json
@@ -19,11 +21,14 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from webhooks import transport
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from webhooks.redact import text_redact
 from webhooks.services import event_payload_envelope
 from webhooks.slack import slack_text
+from webhooks.targets import TargetRefused, TargetUnresolved, target_resolve
 
-BODY_EXCERPT = 1000  # characters of the response body kept on the attempt
+BODY_EXCERPT = 1000  # characters of the response body (and of an error) kept on the attempt
 USER_AGENT = "BillingConsole-Webhooks/1.0"
 
 
@@ -33,6 +38,7 @@ class Outcome:
     response_body: str
     error: str
     duration_ms: int
+    final: bool = False  # no retry: the target was refused
 
     @property
     def ok(self) -> bool:
@@ -90,19 +96,29 @@ def request_for(delivery: Delivery, now: datetime) -> tuple[bytes, dict[str, str
 
 def _send(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     started = time.monotonic()
+
+    def elapsed() -> int:
+        return int((time.monotonic() - started) * 1000)
+
     try:
-        response = requests.post(
-            url,
-            data=body,
-            headers=headers,
+        # Resolved and checked now, on every attempt: the connection goes to these addresses.
+        target = target_resolve(url)
+        reply = transport.post(
+            target, url, body=body, headers=headers,
             timeout=(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS, settings.WEBHOOK_TIMEOUT_SECONDS),
-            allow_redirects=False,
-        )
+        )  # fmt: skip
+    except TargetUnresolved as err:  # DNS may come back: retried as usual
+        return Outcome(None, "", _reason(err.message), elapsed())
+    except TargetRefused as err:
+        return Outcome(None, "", f"Refused: {_reason(err.message)}", elapsed(), final=True)
     except requests.RequestException as err:
-        elapsed = int((time.monotonic() - started) * 1000)
-        return Outcome(None, "", f"{type(err).__name__}: {err}"[:BODY_EXCERPT], elapsed)
-    elapsed = int((time.monotonic() - started) * 1000)
-    return Outcome(response.status_code, response.text[:BODY_EXCERPT], "", elapsed)
+        error = text_redact(f"{type(err).__name__}: {err}", url)
+        return Outcome(None, "", error[:BODY_EXCERPT], elapsed())
+    return Outcome(reply.status_code, reply.body[:BODY_EXCERPT], "", elapsed())
+
+
+def _reason(message: str) -> str:
+    return message.removeprefix("url: ")
 
 
 def _record(delivery_id: int, attempted_at: datetime, outcome: Outcome) -> float | None:
@@ -124,7 +140,10 @@ def _record(delivery_id: int, attempted_at: datetime, outcome: Outcome) -> float
         if outcome.ok:
             delivery.status = Delivery.SUCCEEDED
             delivery.next_attempt_at = None
-        elif delivery.attempt_count - delivery.schedule_base >= settings.WEBHOOK_MAX_ATTEMPTS:
+        elif (
+            outcome.final
+            or delivery.attempt_count - delivery.schedule_base >= settings.WEBHOOK_MAX_ATTEMPTS
+        ):
             delivery.status = Delivery.EXHAUSTED
             delivery.next_attempt_at = None
         else:

@@ -12,6 +12,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
+from webhooks.redact import url_mask
+
 
 class WebhookEndpointQuerySet(models.QuerySet):
     def active(self) -> "WebhookEndpointQuerySet":
@@ -41,7 +43,13 @@ class WebhookEndpoint(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return self.description or self.url
+        # Also the audit log's object_repr, which everyone who reads the log sees.
+        return self.description or self.url_masked
+
+    @property
+    def url_masked(self) -> str:
+        """The URL as shown to everyone but admins: tokens and credentials masked."""
+        return url_mask(self.url)
 
     @property
     def is_active(self) -> bool:
@@ -124,7 +132,8 @@ class DeliveryAttempt(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
     attempted_at = models.DateTimeField()
     response_code = models.PositiveIntegerField(null=True, blank=True)
-    response_body = models.CharField(max_length=1000, blank=True)  # first 1,000 characters
+    # First 1,000 characters (of at most 2 KB read); shown to admins only.
+    response_body = models.CharField(max_length=1000, blank=True)
     error = models.CharField(max_length=1000, blank=True)  # transport error, if no response
     duration_ms = models.PositiveIntegerField(default=0)
 
@@ -139,4 +148,10 @@ class DeliveryAttempt(models.Model):
         return self.response_code is not None and 200 <= self.response_code < 300
 
 
-auditlog.register(WebhookEndpoint, exclude_fields=["secret"])
+# The URL may hold a credential (Slack's token, user:pass@, ?token=): the log keeps it masked.
+auditlog.register(
+    WebhookEndpoint,
+    exclude_fields=["secret"],
+    mask_fields=["url"],
+    mask_callable="webhooks.redact.url_mask",
+)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from webhooks.models import Delivery, OutboundEvent, WebhookEndpoint
+from webhooks.targets import TargetRefused, TargetUnresolved, target_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,18 @@ def _full_clean(endpoint: WebhookEndpoint) -> None:
         if field == "url":
             raise ApplicationError(ENDPOINT_URL_INVALID) from err
         raise ApplicationError(f"{field}: {' '.join(messages)}") from err
+    _target_check(endpoint.url)
+
+
+def _target_check(url: str) -> None:
+    """Refuse a URL whose host is, or resolves to, an address a delivery would refuse. A name
+    that does not resolve yet is accepted: delivery checks again on every attempt."""
+    try:
+        target_resolve(url)
+    except TargetUnresolved:
+        pass
+    except TargetRefused as err:
+        raise ApplicationError(err.message, code="url_forbidden") from err
 
 
 @transaction.atomic

@@ -1,6 +1,9 @@
 """Webhook endpoints in the console: list, create, edit, disable, rotate the secret, send a
 test event, and the per-endpoint delivery log with redeliver. Admin and finance can change
-things; everyone signed in can look. A secret is shown once (after create or rotate)."""
+things; everyone signed in can look. A secret is shown once (after create or rotate).
+
+Only admins see an endpoint's URL in full and the response bodies in the log: others see the
+URL with its tokens masked (webhooks/redact.py), and status codes and timings."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing_console.api import ApplicationError
-from billing_console.roles import ADMIN, FINANCE, role_required
+from billing_console.roles import ADMIN, FINANCE, is_admin, role_required
 from webhooks import selectors, services
 from webhooks.forms import KNOWN_EVENT_TYPES, EndpointForm
 from webhooks.models import Delivery, WebhookEndpoint
@@ -78,10 +81,10 @@ def endpoint_create(request: HttpRequest) -> HttpResponse:
     return render(request, template, context, status=422)
 
 
-def _edit_form(endpoint: WebhookEndpoint) -> EndpointForm:
+def _edit_form(request: HttpRequest, endpoint: WebhookEndpoint) -> EndpointForm:
     return EndpointForm(
         initial={
-            "url": endpoint.url,
+            "url": endpoint.url if is_admin(request.user) else endpoint.url_masked,
             "description": endpoint.description,
             "kind": endpoint.kind,
             "event_types": ", ".join(endpoint.event_types),
@@ -99,7 +102,7 @@ def _detail_context(
     page = Paginator(deliveries, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return {
         "endpoint": endpoint,
-        "form": form or _edit_form(endpoint),
+        "form": form or _edit_form(request, endpoint),
         "page": page,
         "status": status,
         "statuses": [s for s, _ in Delivery.STATUSES],
@@ -137,8 +140,11 @@ def endpoint_edit(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     endpoint = _get_endpoint(endpoint_id)
     form = EndpointForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
+        if data["url"] == endpoint.url_masked:  # sent back as shown (masked): unchanged
+            data["url"] = endpoint.url
         try:
-            services.endpoint_update(endpoint=endpoint, **form.cleaned_data)
+            services.endpoint_update(endpoint=endpoint, **data)
         except ApplicationError as err:
             endpoint.refresh_from_db()
             form.add_error(_field_of(err), _text_of(err))

@@ -42,6 +42,7 @@ def worker():
         "DEBUG": "1",
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",  # the test receiver
     }
     app.control.purge()  # our own Redis db: nothing left over from earlier runs
     process = subprocess.Popen(

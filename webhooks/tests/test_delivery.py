@@ -126,13 +126,18 @@ def test_backoff_doubles_and_is_capped(backoff, failed, seconds):
 def test_connection_refused_is_an_attempt_with_an_error(
     backoff, django_capture_on_commit_callbacks
 ):
+    backoff.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     with receiver([200]) as hook:
-        url = hook.url
+        url = hook.url + "/T1/B2/sEcReT42?token=t0k3n"
     services.endpoint_create(url=url)  # the server is gone: nothing listens on the port
     _publish(django_capture_on_commit_callbacks)
-    attempt = Delivery.objects.get().attempts.get()
+    delivery = Delivery.objects.get()
+    attempt = delivery.attempts.get()
     assert attempt.response_code is None
     assert "ConnectionError" in attempt.error
+    assert "/hooks/••••/••••/••••?token=••••" in attempt.error  # the log is read by everyone
+    assert "sEcReT42" not in attempt.error and "t0k3n" not in attempt.error
+    assert delivery.status == Delivery.FAILED  # retried as usual
 
 
 def test_publish_is_idempotent_by_key(django_capture_on_commit_callbacks):
@@ -279,3 +284,128 @@ def test_rotating_the_secret_signs_with_the_new_one(django_capture_on_commit_cal
     Webhook(new).verify(got.body, got.headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(old).verify(got.body, got.headers)
+
+
+# --- SSRF: where deliveries may go -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("receiver_host", "url", "reason"),
+    [
+        ("127.0.0.1", "{url}", "127.0.0.1 is a loopback address"),
+        ("::1", "{url}", "::1 is a loopback address"),
+        (
+            "127.0.0.1",
+            "http://rebind.example.com:{port}/hooks",
+            "rebind.example.com resolves to 127.0.0.1, a loopback",
+        ),  # fmt: skip
+        ("127.0.0.1", "http://10.0.0.1:{port}/hooks", "10.0.0.1 is a private address"),
+        (
+            "127.0.0.1",
+            "http://169.254.169.254/latest/meta-data/",
+            "169.254.169.254 is a link-local",
+        ),  # fmt: skip
+    ],
+)
+def test_a_target_no_longer_allowed_is_refused_at_delivery_and_not_retried(
+    backoff, dns, django_capture_on_commit_callbacks, receiver_host, url, reason
+):
+    dns.set("rebind.example.com", ["127.0.0.1"])
+    with receiver([200], host=receiver_host, allow=False) as hook:
+        url = url.format(url=hook.url, port=hook.url.rsplit(":", 1)[1].split("/")[0])
+        backoff.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1", "::1", "10.0.0.1", "169.254.169.254", "rebind.example.com"]  # fmt: skip
+        services.endpoint_create(url=url)
+        backoff.WEBHOOK_ALLOWED_HOSTS = []  # e.g. the setting changed since
+        _publish(django_capture_on_commit_callbacks)
+        assert hook.requests == []
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempt_count, delivery.next_attempt_at) == (
+        Delivery.EXHAUSTED,
+        1,
+        None,
+    )
+    attempt = delivery.attempts.get()
+    assert attempt.response_code is None
+    assert attempt.error.startswith(f"Refused: {reason}")
+    assert deliveries_sweep() == 0
+
+
+def test_a_name_that_resolved_publicly_when_saved_is_checked_again_at_delivery(
+    settings, dns, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    with receiver([200], allow=False) as hook:
+        port = hook.url.rsplit(":", 1)[1].split("/")[0]
+        dns.set("rebind.example.com", ["93.184.216.34"], ["127.0.0.1"])
+        services.endpoint_create(url=f"http://rebind.example.com:{port}/hooks")
+        _publish(django_capture_on_commit_callbacks)
+        assert hook.requests == []
+    attempt = Delivery.objects.get().attempts.get()
+    assert attempt.error.startswith("Refused: rebind.example.com resolves to 127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("receiver_host", "allowed", "url"),
+    [
+        ("::1", ["::1"], "{url}"),
+        ("127.0.0.1", ["rebind.example.com"], "http://rebind.example.com:{port}/hooks"),
+        ("127.0.0.1", ["127.0.0.0/8"], "http://rebind.example.com:{port}/hooks"),
+    ],
+)
+def test_a_target_the_allow_list_names_is_delivered(
+    settings, dns, django_capture_on_commit_callbacks, receiver_host, allowed, url
+):
+    settings.WEBHOOK_ALLOWED_HOSTS = allowed
+    dns.set("rebind.example.com", ["127.0.0.1"])
+    with receiver([200], host=receiver_host, allow=False) as hook:
+        url = url.format(url=hook.url, port=hook.url.rsplit(":", 1)[1].split("/")[0])
+        endpoint = services.endpoint_create(url=url)
+        _publish(django_capture_on_commit_callbacks)
+        [got] = hook.wait_for(1)
+    Webhook(endpoint.secret).verify(got.body, got.headers)
+    assert got.headers["Host"] == url.split("/")[2]
+    assert Delivery.objects.get().status == Delivery.SUCCEEDED
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    settings, dns, django_capture_on_commit_callbacks
+):
+    """DNS rebinding: the name answers an allowed address to the check, then another one. The
+    request still goes to the checked address (nothing resolves the name a second time)."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    with receiver([200], allow=False) as checked:
+        port = int(checked.url.rsplit(":", 1)[1].split("/")[0])
+        with receiver([200], host="127.0.0.2", port=port, allow=False) as rebound:
+            dns.set("hooks.example.com", ["127.0.0.1"], ["127.0.0.2"])
+            services.endpoint_create(url=f"http://hooks.example.com:{port}/hooks")  # 1st answer
+            dns.set("hooks.example.com", ["127.0.0.1"], ["127.0.0.2"])
+            dns.calls.clear()
+            _publish(django_capture_on_commit_callbacks)
+            [got] = checked.wait_for(1)
+            assert rebound.requests == []
+    assert got.headers["Host"] == f"hooks.example.com:{port}"
+    assert dns.calls == ["hooks.example.com"]
+    assert Delivery.objects.get().status == Delivery.SUCCEEDED
+
+
+@pytest.mark.parametrize("location", ["http://127.0.0.2:{port}/hooks", "http://169.254.169.254/"])
+def test_redirects_are_not_followed(backoff, django_capture_on_commit_callbacks, location):
+    with receiver([200], host="127.0.0.2", allow=False) as inside:
+        port = inside.url.rsplit(":", 1)[1].split("/")[0]
+        with receiver([307], location=location.format(port=port)) as hook:
+            services.endpoint_create(url=hook.url)
+            _publish(django_capture_on_commit_callbacks)
+            hook.wait_for(1)
+        assert inside.requests == []
+    delivery = Delivery.objects.get()
+    assert [a.response_code for a in delivery.attempts.all()] == [307]
+    assert delivery.status == Delivery.FAILED  # not a success; retried like any other answer
+
+
+def test_only_the_start_of_a_response_body_is_kept(django_capture_on_commit_callbacks):
+    with receiver([500], reply="é".encode() * 50_000) as hook:
+        services.endpoint_create(url=hook.url)
+        _publish(django_capture_on_commit_callbacks)
+        hook.wait_for(1)
+    attempt = Delivery.objects.get().attempts.get()
+    assert attempt.response_body == "é" * 1000

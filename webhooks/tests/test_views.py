@@ -166,3 +166,106 @@ def test_edit_endpoint(client, fiona):
     )  # fmt: skip
     assert bad.status_code == 422
     assert b'id="edit-form"' in bad.content
+
+
+SLACK_URL = "https://hooks.slack.com/services/T0123ABC/B0456DEF/sEcReTtOkEn42xyz"
+SLACK_MASKED = "https://hooks.slack.com/services/••••/••••/••••"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000/h", "http://10.0.0.1/h", "http://169.254.169.254/", "http://[::1]/h"],
+)
+def test_console_create_and_edit_refuse_non_public_targets_on_the_url_field(
+    client, alice, settings, url
+):
+    settings.WEBHOOK_ALLOWED_HOSTS = []
+    client.force_login(alice)
+    response = client.post(
+        reverse("webhooks:endpoint-create"), {"url": url, "kind": "webhook"}, **HX
+    )
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert "public addresses only" in " ".join(form.errors["url"])
+    assert WebhookEndpoint.objects.count() == 0
+
+    endpoint = services.endpoint_create(url="https://erp.example.com/hooks")
+    response = client.post(
+        reverse("webhooks:endpoint-edit", args=[endpoint.public_id]),
+        {"url": url, "kind": "webhook"}, **HX,
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "public addresses only" in " ".join(response.context["form"].errors["url"])
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://erp.example.com/hooks"
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_secrets"), [("alice", True), ("fiona", False), ("bob", False)]
+)
+def test_only_admins_see_url_secrets_and_response_bodies(
+    client, request, persona, sees_secrets, django_capture_on_commit_callbacks
+):
+    with receiver([500], reply=b"internal: db password is hunter2") as hook:
+        url = hook.url + "?token=t0k3nSecret"
+        services.endpoint_create(url=SLACK_URL, kind="slack", description="Ops channel")
+        endpoint = services.endpoint_create(url=url)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.event_publish("payment_gate.threshold_reached", {"n": 1}, key="k")
+        hook.wait_for(1)
+    client.force_login(request.getfixturevalue(persona))
+
+    listing = client.get(reverse("webhooks:endpoint-list")).content.decode()
+    detail = client.get(reverse("webhooks:endpoint-detail", args=[endpoint.public_id]))
+    html = detail.content.decode()
+    assert detail.status_code == 200
+    assert 'class="badge danger code">500<' in html  # status and timing for everyone
+    assert " ms" in html
+    for secret in ("sEcReTtOkEn42xyz", "t0k3nSecret"):
+        assert (secret in listing + html) is sees_secrets
+    assert ("hunter2" in html) is sees_secrets
+    if not sees_secrets:
+        assert SLACK_MASKED in listing
+        assert "?token=••••" in html
+
+
+def test_finance_saves_other_fields_without_seeing_or_losing_the_url(client, fiona):
+    endpoint = services.endpoint_create(url=SLACK_URL, kind="slack")
+    client.force_login(fiona)
+    page = client.get(reverse("webhooks:endpoint-detail", args=[endpoint.public_id]))
+    assert page.context["form"].initial["url"] == SLACK_MASKED
+    response = client.post(
+        reverse("webhooks:endpoint-edit", args=[endpoint.public_id]),
+        {"url": SLACK_MASKED, "description": "Ops", "kind": "slack", "event_types": ""},
+    )  # fmt: skip
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.description) == (SLACK_URL, "Ops")
+
+
+def test_audit_entries_keep_the_url_masked(client, alice):
+    from auditlog.models import LogEntry
+
+    client.force_login(alice)
+    client.post(
+        reverse("webhooks:endpoint-create"),
+        {"url": "https://user:pa55word@erp.example.com/hooks?token=t0k3nSecret", "kind": "webhook"},
+    )  # fmt: skip
+    endpoint = WebhookEndpoint.objects.get()
+    client.post(
+        reverse("webhooks:endpoint-edit", args=[endpoint.public_id]),
+        {"url": SLACK_URL, "kind": "slack"},
+    )
+    entries = list(LogEntry.objects.get_for_object(endpoint).order_by("pk"))
+    assert len(entries) == 2
+    stored = " ".join(f"{e.object_repr} {e.changes} {e.serialized_data}" for e in entries)
+    for secret in ("pa55word", "t0k3nSecret", "sEcReTtOkEn42xyz", endpoint.secret):
+        assert secret not in stored
+    assert entries[1].changes_dict["url"] == [
+        "https://••••@erp.example.com/hooks?token=••••",
+        SLACK_MASKED,
+    ]
+    audit_csv = client.get(reverse("reports:audit-export"))
+    content = b"".join(audit_csv.streaming_content).decode()
+    assert "erp.example.com" in content
+    assert "t0k3nSecret" not in content and "sEcReTtOkEn42xyz" not in content

@@ -36,6 +36,7 @@ def worker():
         "DEBUG": "1",
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",  # the test receiver
         "WEBHOOK_RETRY_BASE_SECONDS": "1",
         "WEBHOOK_RETRY_MAX_SECONDS": "2",
     }
