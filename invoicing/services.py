@@ -21,6 +21,7 @@ from invoicing import drawdown
 from invoicing.composite import composite_lines
 from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
 from invoicing.subscriptions import subscription_scheduled_lines, subscription_usage_lines
+from invoicing.trueups import postpaid_true_up_lines
 from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
 from pricing import selectors as pricing_selectors
 
@@ -140,47 +141,6 @@ def invoice_compute_usage(*, contract: Contract, period: Period) -> Invoice:
     _write_lines(invoice, lines)
     _set_totals(invoice, lines)
     return invoice
-
-
-def postpaid_true_up_lines(contract: Contract, period: Period, places: int) -> list[DraftLine]:
-    """At the end of a postpaid commit's access, invoice what was committed but not used."""
-    from contracts.models import Commit
-    from contracts.selectors import segment_balance
-
-    lines = []
-    # A renewal that says trueup REMOVE drops the true-ups falling due after the hand-over.
-    transition = getattr(contract, "transition_out", None)
-    removed_from = transition.to_contract.starting_at if transition and (
-        transition.future_trueup == "REMOVE"
-    ) else None  # fmt: skip
-    prefetched = getattr(contract, "prefetched_commits", None)  # see invoicing.close
-    commits = (
-        [c for c in prefetched if c.contract_id == contract.pk and c.kind == CommitKind.POSTPAID]
-        if prefetched is not None
-        else Commit.objects.filter(
-            contract=contract, kind=CommitKind.POSTPAID, archived_at__isnull=True
-        )
-    )
-    for commit in commits:
-        for segment in commit.segments.all():
-            if not period.start < segment.ending_before <= period.end:
-                continue
-            if removed_from is not None and segment.ending_before >= removed_from:
-                continue
-            shortfall = segment_balance(segment, exclude_invoice_period_start=period.start)
-            if shortfall > 0:
-                lines.append(DraftLine(
-                    type="POSTPAID_TRUEUP",
-                    name=f"{commit.name or 'Postpaid commit'} true-up",
-                    product=commit.product,
-                    starting_at=segment.starting_at,
-                    ending_before=segment.ending_before,
-                    total_unrounded=shortfall,
-                    total=round_line(shortfall, places),
-                    commit_public_id=commit.public_id,
-                    commit_segment_public_id=segment.public_id,
-                ))  # fmt: skip
-    return lines
 
 
 @transaction.atomic
