@@ -341,3 +341,20 @@ def test_history_names_the_actor_and_what_changed(client, dave, bob, world):
     ]
     page = client.get(_url("contract-detail", world)).content.decode()
     assert 'id="edit-history"' in page and "Changed commit" in page
+
+
+def test_a_custom_unit_commit_shows_its_balance_and_ledger_in_its_unit(client, bob, world):
+    from pricing.services import credit_type_create
+
+    credits = credit_type_create(name="GPU credits")
+    contract_edit(contract=world.contract, data={"add_commits": [{
+        "type": "PREPAID", "name": "GPU pack", "priority": 1,
+        "product_id": str(world.fixed.public_id),
+        "access_schedule": {"credit_type_id": str(credits.public_id), "schedule_items": [
+            {"amount": 100, "starting_at": "2026-01-01T00:00:00Z",
+             "ending_before": "2027-01-01T00:00:00Z"}]},
+    }]})  # fmt: skip
+    client.force_login(bob)
+    page = client.get(_url("contract-detail", world)).content.decode()
+    row = page[page.index("GPU pack") :][:3000]
+    assert "100.00 GPU credits" in row and "USD 1.00" not in row
