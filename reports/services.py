@@ -8,17 +8,19 @@ polling sees it). A task delivered twice builds once; a run whose worker died is
 import logging
 import os
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
+from billing_console.db_budget import time_budget
 from reports.datasets import DATASETS
 from reports.models import ReportRun, RunStatus
 from reports.params import filters_from_params, report_params_read
@@ -95,7 +97,8 @@ def _build(run: ReportRun) -> tuple[int, int, Path]:
     last_write = time.monotonic()
     delay = settings.REPORT_CHUNK_DELAY_MS / 1000
     try:
-        for batch in dataset.batches(filters, settings.REPORT_CHUNK_SIZE):
+        batches = dataset.batches(filters, settings.REPORT_CHUNK_SIZE)
+        for batch in _within_budget(batches, settings.REPORT_QUERY_TIMEOUT_MS):
             writer.write(batch.rows)
             done, rows = done + batch.units, rows + len(batch.rows)
             if time.monotonic() - last_write >= PROGRESS_INTERVAL:
@@ -111,6 +114,25 @@ def _build(run: ReportRun) -> tuple[int, int, Path]:
         writer.close()
     os.replace(partial, final)
     return done, rows, final
+
+
+def _within_budget(batches: Iterator[Any], milliseconds: int) -> Iterator[Any]:
+    """The batches, each one's queries within the time budget (a query over it fails the run
+    with a clear error instead of holding the database)."""
+    batches = iter(batches)
+    while True:
+        try:
+            with time_budget(milliseconds):
+                batch = next(batches, None)
+        except DatabaseError as err:
+            logger.warning("report query over budget or failed: %s", err)
+            raise ApplicationError(
+                f"a query of this report failed or ran over {milliseconds} ms "
+                "(REPORT_QUERY_TIMEOUT_MS); narrow its filters and run it again."
+            ) from err
+        if batch is None:
+            return
+        yield batch
 
 
 def report_run_build(*, run_id: int) -> ReportRun | None:

@@ -13,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from sqlglot import exp
 
+from billing_console.db_budget import time_budget
 from usage.sql import (
     COLUMNS,
     EVENTS,
@@ -47,36 +48,12 @@ def _run(query: str, params: list[Any], fetch: Any) -> Any:
     usable) within the time budget; the database's errors become SqlMetricFailed."""
     budget = int(getattr(settings, "SQL_METRIC_TIMEOUT_MS", 10_000))
     try:
-        with transaction.atomic(), connection.cursor() as cursor, _time_budget(cursor, budget):
+        with transaction.atomic(), time_budget(budget), connection.cursor() as cursor:
             cursor.execute(query, params)
             return fetch(cursor)
     except DatabaseError as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise SqlMetricFailed(first) from err
-
-
-class _time_budget:
-    """PostgreSQL: a statement_timeout local to the savepoint's transaction, put back after;
-    SQLite: a progress handler that interrupts the statement past the deadline."""
-
-    def __init__(self, cursor: Any, budget_ms: int) -> None:
-        self.cursor, self.budget_ms = cursor, budget_ms
-
-    def __enter__(self) -> None:
-        if connection.vendor == "postgresql":
-            self.cursor.execute("SELECT set_config('statement_timeout', %s, true), current_setting('statement_timeout')", [f"{self.budget_ms}ms"])  # fmt: skip
-            self.previous = self.cursor.fetchone()[1]
-        elif connection.vendor == "sqlite":
-            import time
-
-            deadline = time.monotonic() + self.budget_ms / 1000
-            connection.connection.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
-
-    def __exit__(self, *exc: Any) -> None:
-        if connection.vendor == "sqlite":
-            connection.connection.set_progress_handler(None, 0)
-        elif connection.vendor == "postgresql" and exc[0] is None:
-            self.cursor.execute("SELECT set_config('statement_timeout', %s, true)", [self.previous])
 
 
 def _value(query: str, params: list[Any]) -> Decimal | None:
