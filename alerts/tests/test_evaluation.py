@@ -235,3 +235,29 @@ def test_customer_custom_field_filter_and_archived_alerts_do_not_evaluate():
     )
     customer_alerts_evaluate(customer=other, triggered_by="usage", now=MID_JAN)
     assert _state(enterprise, other).status == "ok"  # no contract, no spend
+
+
+@pytest.mark.django_db
+def test_spend_in_a_custom_pricing_unit_counts_the_usage_priced_in_it():
+    # Calls cost 2 GPU credits (1 credit = 30 cents): 30 calls = 60 credits (USD 18.00). An
+    # alert at 50 credits is in alarm; one at 5,000 USD cents (USD 50) is not.
+    from pricing.models import RateCard
+    from pricing.services import credit_type_create, rate_card_update
+
+    world = spend_world(price=100)
+    credits = credit_type_create(name="GPU credits")
+    card = RateCard.objects.get(pk=world.rate_card.pk)
+    rate_card_update(rate_card=card, add_credit_type_conversions=[(credits, Decimal(30))])
+    rate = card.rates.get()
+    rate.price, rate.credit_type = Decimal(2), credits
+    rate.save()
+    in_credits = _spend_alert(world, 50, credit_type_id=str(credits.public_id))
+    in_dollars = _spend_alert(world, 5000)
+    send_calls(30, MID_JAN)
+    customer_alerts_evaluate(customer=world.customer, triggered_by="usage", now=MID_JAN)
+    assert (_state(in_credits, world.customer).status, _state(in_credits, world.customer).value) == (
+        "in_alarm", Decimal(60),
+    )  # fmt: skip
+    assert (_state(in_dollars, world.customer).status, _state(in_dollars, world.customer).value) == (
+        "ok", Decimal(1800),
+    )  # fmt: skip
