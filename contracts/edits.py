@@ -128,6 +128,10 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
             remember_temporary_id(commit_ids, item, rows[-1])
         if rows:
             from contracts.balances import contract_credit_type_id
+            from contracts.issuance import recurring_item_issue
+
+            for row in rows:  # every period already begun is issued with the edit
+                recurring_item_issue(item=row, now=timezone.now())
 
             credit_type_id = contract_credit_type_id(contract)
             changes[key] = [str(r.public_id) for r in rows]

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
@@ -491,6 +492,11 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
             remember_temporary_id(commit_ids, item, recurring)
     for item in reader.children("overrides"):
         _override_create(item, contract, commit_ids)
+    if reader.children("recurring_commits") or reader.children("recurring_credits"):
+        from contracts.issuance import contract_recurring_issue
+
+        # Every period already begun has its commit or credit on the create's response.
+        contract_recurring_issue(contract=contract, now=timezone.now())
     return contract
 
 

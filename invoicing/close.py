@@ -36,7 +36,13 @@ from invoicing.close_usage import BatchUsage
 from invoicing.failures import statement_failed
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
 from invoicing.providers.sync import invoices_sync_enqueue
-from invoicing.services import draft_usage_statement, line_items, next_numbers, set_totals
+from invoicing.services import (
+    draft_usage_statement,
+    line_items,
+    next_numbers,
+    recurring_issue_due,
+    set_totals,
+)
 from pricing import selectors as pricing_selectors
 from pricing.models import CreditType
 
@@ -63,6 +69,8 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
     list(  # serialize with recomputes, which lock the contract first
         Contract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk").values("pk")
     )
+    # No statement is finalized while a recurring commit or credit due for it is missing.
+    recurring_issue_due(contract_ids=sorted(contract_ids), now=timezone.now())
     invoices = list(
         Invoice.objects.select_for_update()
         .filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT)

@@ -262,6 +262,7 @@ def contract_invoices_refresh(
     from invoicing.failures import statement_failed
 
     through = through or timezone.now()
+    recurring_issue_due(contract_ids=[contract.pk], now=through)
     invoices = contract_scheduled_invoices_sync(contract=contract, through=through)
     periods = contract_statement_periods(contract, through)
     existing = set(
@@ -281,6 +282,18 @@ def contract_invoices_refresh(
             statement_failed(contract=contract, period=period, error=error)
             break
     return invoices
+
+
+def recurring_issue_due(*, contract_ids: list[int], now: datetime) -> None:
+    """Issue the recurring commits and credits of these contracts for every period begun by
+    `now` that lacks them, before statements draw on them (the sweep may not have run yet)."""
+    from contracts.issuance import recurring_item_issue
+    from contracts.models import RecurringCommit
+
+    for item in RecurringCommit.objects.filter(
+        contract_id__in=contract_ids, archived_at__isnull=True, starting_at__lte=now
+    ).select_related("contract__rate_card", "contract__customer", "product"):
+        recurring_item_issue(item=item, now=now)
 
 
 def _lock_contract_then(invoice: Invoice) -> None:

@@ -157,7 +157,10 @@ def test_create_reads_back_every_term_as_sent(sdk, catalog):
         datetime(2027, 1, 1, tzinfo=UTC),
     )
     assert got.rate_card_id == catalog["card"]
-    [commit] = got.commits
+    # The recurring commit's periods begun by now (2026-12-05) were issued with the create.
+    issued = [c for c in got.commits if getattr(c, "recurring_commit_id", None)]
+    [commit] = [c for c in got.commits if c not in issued]
+    assert len(issued) == 12 and {c.name for c in issued} == {"Monthly commit"}
     sent = body["commits"][0]
     assert (commit.type, commit.product.id, commit.name, commit.priority) == (
         "PREPAID", sent["product_id"], "Annual commit", 1
@@ -170,7 +173,7 @@ def test_create_reads_back_every_term_as_sent(sdk, catalog):
     [billed] = commit.invoice_schedule.schedule_items
     assert (billed.amount, billed.timestamp) == (100_000, datetime(2026, 1, 1, tzinfo=UTC))
 
-    [credit] = got.credits
+    [credit] = [c for c in got.credits if not getattr(c, "recurring_commit_id", None)]
     assert (credit.type, credit.name, credit.priority, credit.product.id) == (
         "CREDIT", "Launch credit", 2, catalog["credit_product"]
     )  # fmt: skip
@@ -629,11 +632,18 @@ def test_manual_entries_balances_and_net_balance(sdk, catalog):
     assert only_credits.balance == 40 and only_credits.credit_type_id == _usd()
     assert sdk.v1.contracts.list_balances(customer_id=customer_id).data == []  # contract-level only
 
-    sdk.v1.contracts.add_manual_balance_entry(**entry, amount=-500, reason="Overdrawn")
+    with pytest.raises(metronome.BadRequestError) as err:  # a draw beyond the balance
+        sdk.v1.contracts.add_manual_balance_entry(**entry, amount=-500, reason="Overdrawn")
+    assert err.value.body["message"] == (
+        f"amount: would take the balance of segment {segment} below zero "
+        "(it holds 70; the entry is -500)."
+    )
+    assert LedgerEntry.objects.filter(type="MANUAL").count() == 1  # nothing written
+    sdk.v1.contracts.add_manual_balance_entry(**entry, amount=-70, reason="Emptied")
     rows = list(sdk.v1.contracts.list_balances(
         customer_id=customer_id, include_contract_balances=True, include_balance=True, id=commit.id,
     ))  # fmt: skip
-    assert [r.balance for r in rows] == [0]  # never shown negative
+    assert [r.balance for r in rows] == [0]
     assert sdk.v1.contracts.get_net_balance(customer_id=customer_id).data.balance == 40
     assert list(sdk.v1.contracts.list_balances(
         customer_id=customer_id, include_contract_balances=True, exclude_zero_balances=True,

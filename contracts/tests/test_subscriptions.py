@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import metronome
 import pytest
+import time_machine
 
 from billing_console.lib.periods import Period
 from contracts.issuance import contract_recurring_issue
@@ -251,6 +252,7 @@ def test_add_subscription_by_edit_and_set_then_delta_order(sdk, seats):
     assert not jan.lines.filter(type="SUBSCRIPTION").exists()  # starts in February
 
 
+@time_machine.travel(JAN)  # created on January 1st: only January has begun
 def test_seat_based_subscription_seats_history_and_individual_credits(sdk, seats):
     sub = _subscription(
         seats, quantity_management_mode="SEAT_BASED", temporary_id="team",
@@ -303,6 +305,7 @@ def test_seat_based_subscription_seats_history_and_individual_credits(sdk, seats
     assert balances.data[0].credits[0].balance == 1000
 
 
+@time_machine.travel(JAN)  # created on January 1st: only January has begun
 def test_pooled_recurring_credit_scales_with_seats(sdk, seats):
     sub = _subscription(seats, temporary_id="team")
     credit = {
