@@ -13,7 +13,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
-## run: install, migrate, load demo data, and serve console + API with background work
+## run: install, migrate, load demo data, and serve console + API with background work.
+## DEBUG=1 unless set; without SECRET_KEY, a random key is generated once into var/secret_key.
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo

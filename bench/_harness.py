@@ -33,6 +33,9 @@ def env_for(name: str) -> dict[str, str]:
         "DATABASE_CONN_MAX_AGE": "600",
         "SECRET_KEY": secrets.token_hex(16),
         "DEBUG": "0",
+        # Plain HTTP on localhost: a client keeps HTTPS-only cookies (the DEBUG=0 default) to itself.
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CELERY_TASK_ALWAYS_EAGER": "1",
     }

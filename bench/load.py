@@ -63,7 +63,7 @@ def main() -> int:
     redis.start()
     env = fault_env(env, redis.url)
     subprocess.run(
-        [PYTHON, "manage.py", "load_demo"], cwd=ROOT, env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"},
+        [PYTHON, "manage.py", "load_demo", "--force"], cwd=ROOT, env={**env, "CELERY_TASK_ALWAYS_EAGER": "1"},
         check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     worker, beat = Celery(env, concurrency=1), Celery(env, kind="beat")

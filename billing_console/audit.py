@@ -5,6 +5,7 @@ tokens later, inside the view. This middleware opens the auditlog context for th
 with a mutable dict; `audit_set_actor` fills in the actor once the API has authenticated.
 """
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 
@@ -21,11 +22,23 @@ from django.utils.encoding import smart_str
 from billing_console.lib.bulk import bulk_insert
 
 
-def _remote_addr(request: HttpRequest) -> str | None:
-    forwarded = request.headers.get("X-Forwarded-For")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. X-Forwarded-For counts only behind TRUSTED_PROXY_COUNT = n proxies
+    of ours: its n-th address from the right is the one the outermost of them saw, and every
+    address left of it came from the client, who can write anything there. REMOTE_ADDR when no
+    proxy is trusted, or the header is short (the request bypassed a proxy) or not an address."""
+    remote_addr = request.META.get("REMOTE_ADDR")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote_addr
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    hops = [hop for hop in hops if hop]
+    if len(hops) < count:
+        return remote_addr
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote_addr
 
 
 class AuditContextMiddleware:
@@ -40,7 +53,7 @@ class AuditContextMiddleware:
         actor = user if user is not None and user.is_authenticated else None
         context = {
             "actor": actor,
-            "remote_addr": _remote_addr(request),
+            "remote_addr": client_ip(request),
             "additional_data": {
                 "user_agent": request.headers.get("User-Agent", "")[:500],
                 "via": "console" if actor else "api",

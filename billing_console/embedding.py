@@ -45,10 +45,13 @@ def embed_token_read(token: str, *, max_age: int | None = None) -> EmbedGrant:
         raise EmbedTokenInvalid(str(err)) from err
     if not isinstance(data, dict) or data.get("d") not in DASHBOARDS:
         raise EmbedTokenInvalid("not an embed token")
-    return EmbedGrant(
-        customer_id=str(data["c"]),
-        dashboard=data["d"],
-        options=dict(data.get("o") or {}),
-        colors=dict(data.get("k") or {}),
-        group_keys=list(data.get("g") or []),
-    )
+    try:
+        return EmbedGrant(
+            customer_id=str(data["c"]),
+            dashboard=data["d"],
+            options=dict(data.get("o") or {}),
+            colors=dict(data.get("k") or {}),
+            group_keys=list(data.get("g") or []),
+        )
+    except (KeyError, TypeError, ValueError) as err:  # signed, but not shaped like a grant
+        raise EmbedTokenInvalid("not an embed token") from err

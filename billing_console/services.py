@@ -13,9 +13,10 @@ TOKEN_NAME_REQUIRED = "name: a token needs a name."
 
 @transaction.atomic
 def api_token_create(
-    *, name: str, created_by: AbstractBaseUser | None = None
+    *, name: str, created_by: AbstractBaseUser | None = None, read_only: bool = False
 ) -> tuple[ApiToken, str]:
-    """Create a token; returns it with the raw secret, which is never stored or shown again."""
+    """Create a token; returns it with the raw secret, which is never stored or shown again.
+    A `read_only` token may only read (billing_console.token_scopes)."""
     name = name.strip()
     if not name:
         raise ApplicationError(TOKEN_NAME_REQUIRED)
@@ -31,6 +32,7 @@ def api_token_create(
         display_prefix=raw[:10],
         user=service_user,
         created_by=created_by,
+        read_only=read_only,
     )
     token.full_clean()
     token.save()

@@ -9,17 +9,19 @@ from pathlib import Path
 
 import dj_database_url
 
-from billing_console.env import env_bool, env_int, env_list, env_secret, env_str
+from billing_console.env import env_bool, env_int, env_list, env_secret, env_str, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-# Required when DEBUG is off. Left empty here so that commands which sign nothing (migrate,
-# makemigrations --check) run without it; Django refuses any use of an empty key, and the
-# WSGI/ASGI entry points refuse to start without one (billing_console.wsgi).
-SECRET_KEY = env_secret("SECRET_KEY") or ("insecure-dev-key-only-used-with-DEBUG" if DEBUG else "")
+# SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off. With DEBUG on and neither set
+# (`make run`), a random key is generated once into VAR_DIR/secret_key (mode 0600) and reused:
+# never a constant, which would let anyone forge sessions and embed links. Otherwise left empty
+# so that commands which sign nothing (migrate, makemigrations --check) run without it; Django
+# refuses any use of an empty key, and the WSGI entry point refuses to start without one.
+SECRET_KEY = env_secret("SECRET_KEY") or (local_secret(VAR_DIR / "secret_key") if DEBUG else "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -62,7 +64,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "billing_console.audit.AuditContextMiddleware",
+    # Last, so that its process_exception sees a view's exception first.
+    "billing_console.errors.PublicErrorsMiddleware",
 ]
+# With DEBUG on, Django's error pages show settings and the process environment: this reporter
+# shows them to a signed-in console user only (billing_console.errors).
+DEFAULT_EXCEPTION_REPORTER = "billing_console.errors.PublicExceptionReporter"
 
 ROOT_URLCONF = "billing_console.urls"
 WSGI_APPLICATION = "billing_console.wsgi.application"
@@ -131,8 +138,29 @@ WHITENOISE_USE_FINDERS = True  # serve from app/static dirs without collectstati
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# --- HTTPS and proxies ---------------------------------------------------------------------
+# With DEBUG off, cookies are sent over HTTPS only and browsers are told to keep to HTTPS
+# (HSTS, sent on HTTPS responses only); set 0 to turn either off, e.g. on a plain-HTTP network.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)  # a year
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Redirect plain HTTP to HTTPS. Off by default: TLS usually ends at a proxy, which then needs
+# SECURE_PROXY_SSL_HEADER for the redirect (and HSTS) to see HTTPS requests as such.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The header by which a TLS-terminating proxy says the request came over HTTPS, e.g.
+# "X-Forwarded-Proto" (value "https"). Set it only when the proxy sets or strips that header on
+# every request: a client could send it too.
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+# How many reverse proxies of ours stand in front of the application, each appending the address
+# it saw to X-Forwarded-For. 0 (the default): the client address (audit log) is REMOTE_ADDR and
+# X-Forwarded-For is ignored, since any client can send one. n > 0: the n-th address from the
+# right of X-Forwarded-For, the one the outermost proxy of ours saw (billing_console.audit).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 X_FRAME_OPTIONS = "DENY"
 
 # --- REST API (Metronome wire format) ---------------------------------------------------
@@ -220,6 +248,9 @@ WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
 WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 15)
 WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
+# Webhook and Slack URLs must resolve to public addresses (checked on every delivery); these
+# host names, IPs and CIDR networks are allowed anyway, e.g. "hooks.internal,10.20.0.0/16".
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "")
 # Ingest requests naming one customer within this window share one alert evaluation, run when
 # the window closes (a hot customer is evaluated at most once a window per web process).
 ALERTS_EVALUATION_DEBOUNCE_SECONDS = env_int("ALERTS_EVALUATION_DEBOUNCE_SECONDS", 1)
@@ -231,6 +262,10 @@ INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)
 # --- Reports and data exports -----------------------------------------------------------------
 REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))  # built report CSVs
 REPORT_CHUNK_SIZE = env_int("REPORT_CHUNK_SIZE", 2000)  # rows read and written per batch
+# Time budgets (milliseconds): one query of a report build, and one run of a SQL billable metric
+# over a customer's events (PostgreSQL statement_timeout, a SQLite progress handler).
+REPORT_QUERY_TIMEOUT_MS = env_int("REPORT_QUERY_TIMEOUT_MS", 60_000)
+SQL_METRIC_TIMEOUT_MS = env_int("SQL_METRIC_TIMEOUT_MS", 10_000)
 # Milliseconds to pause after each batch: 0 in production; lets a demo or a test watch progress.
 REPORT_CHUNK_DELAY_MS = env_int("REPORT_CHUNK_DELAY_MS", 0)
 # A RUNNING report or export not heard from for this long lost its worker and may be taken over.

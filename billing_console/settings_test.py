@@ -13,3 +13,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 CELERY_TASK_ALWAYS_EAGER = True  # tasks enqueued on commit run inline, as a worker would run them
+# The browser tests' live server speaks plain HTTP, over which a browser keeps HTTPS-only cookies
+# to itself. The defaults with DEBUG off are tested in billing_console/tests/test_settings.py.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False

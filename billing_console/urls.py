@@ -42,4 +42,6 @@ urlpatterns = [
     path("stripe/webhooks/<uuid:provider_id>", stripe_webhook, name="stripe-webhook"),
 ]
 
-handler404 = "billing_console.views.not_found"
+handler400 = "billing_console.errors.bad_request"
+handler404 = "billing_console.errors.not_found"
+handler500 = "billing_console.errors.server_error"

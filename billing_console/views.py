@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,12 +22,6 @@ HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("customers:customer-list")
-
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith(("/v1/", "/v2/")):
-        return JsonResponse({"message": f"No endpoint at {request.path}."}, status=404)
-    return render(request, "404.html", status=404)
 
 
 def _settings_context(form: ApiTokenForm, new_token: str | None = None) -> dict:
@@ -59,7 +53,9 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
         return render(request, template, _settings_context(form), status=422)
     try:
         _token, raw = services.api_token_create(
-            name=form.cleaned_data["name"], created_by=request.user
+            name=form.cleaned_data["name"],
+            created_by=request.user,
+            read_only=form.cleaned_data["read_only"],
         )
     except ApplicationError as err:
         form.add_error("name", err.message)

@@ -1,5 +1,6 @@
-"""Demo contracts, one per demo customer, exercising commits, credits, overrides and scheduled
-charges on the demo rate card. Idempotent by uniqueness_key."""
+"""Demo contracts, one per demo customer (customers.demo: never anyone else's), exercising
+commits, credits, overrides and scheduled charges on the demo rate card. Idempotent by
+uniqueness_key."""
 
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from django.utils import timezone
 from billing_console.lib.periods import add_months
 from contracts.models import Contract
 from contracts.services import contract_create
+from customers import demo as customers_demo
 from customers.models import Customer
 from pricing import demo as pricing_demo
 from pricing.models import USD_CENTS_ID
@@ -100,7 +102,11 @@ def _related(alias: str, customer: Customer, data: dict[str, Any], start: dateti
     if alias == "stark":
         data["name"] = "Stark Analytics — Acme subsidiary"
         parent = (
-            Contract.objects.filter(uniqueness_key="demo-acme").select_related("customer").first()
+            Contract.objects.filter(
+                uniqueness_key="demo-acme", customer__in=customers_demo.customers()
+            )
+            .select_related("customer")
+            .first()
         )
         if parent is not None:
             data["hierarchy_configuration"] = {
@@ -123,9 +129,7 @@ def load(stdout) -> None:
     now = timezone.now()
     start = add_months(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0), -2)
     created = 0
-    for customer in (
-        Customer.objects.filter(archived_at__isnull=True).prefetch_related("aliases").order_by("pk")
-    ):
+    for customer in customers_demo.customers():
         aliases = [a.alias for a in customer.aliases.all()]
         key = f"demo-{aliases[0] if aliases else customer.public_id}"
         if Contract.objects.filter(customer=customer, uniqueness_key=key).exists():

@@ -95,3 +95,41 @@ def embed_grant_from_wire(data: Any) -> EmbedGrant:
         colors=_colors(reader),
         group_keys=_group_keys(reader),
     )
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _is_str_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    )
+
+
+def embed_grant_is_well_formed(grant: EmbedGrant) -> bool:
+    """What embed_grant_from_wire lets through, checked again on a grant read from a token. A
+    token we signed always passes; one signed with a leaked or default key must not reach the
+    templates (the colors go into a <style> block) or the queries unchecked."""
+    if not _is_uuid(grant.customer_id):
+        return False
+    for key, value in grant.options.items():
+        if key not in OPTIONS or not isinstance(value, str):
+            return False
+        allowed = OPTIONS[key]
+        if not (value in allowed if allowed is not None else _is_uuid(value)):
+            return False
+    for name, value in grant.colors.items():
+        if name not in COLOR_NAMES or not isinstance(value, str) or not HEX_COLOR.match(value):
+            return False
+    return all(
+        isinstance(entry, dict)
+        and isinstance(entry.get("group_key_name"), str)
+        and isinstance(entry.get("display_name", ""), str)
+        and _is_str_map(entry.get("value_display_names", {}))
+        for entry in grant.group_keys
+    )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from billing_console.embedding import EmbedGrant, EmbedTokenInvalid, embed_token_read
 from customers.models import Customer
 from embeds import selectors
+from embeds.grants import embed_grant_is_well_formed
 
 # CSS variables of the embed stylesheet, by Metronome's color override names.
 COLOR_VARIABLES = {
@@ -64,6 +65,8 @@ def embed_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             grant = embed_token_read(token)
         except EmbedTokenInvalid:
             return _forbidden(request)
+        if not embed_grant_is_well_formed(grant):
+            return _error(request, 400, "This link is malformed. Ask for a new one.")
         customer = Customer.objects.filter(public_id=grant.customer_id).first()
         if customer is None:
             return _forbidden(request)

@@ -1,11 +1,15 @@
-"""Demo usage: billable metrics of an AI API company and ~30 days of realistic events per demo
-customer, ingested through the real ingest service (idempotent: transaction ids are stable)."""
+"""Demo usage: billable metrics of an AI API company and the last 30 days of realistic events of
+each demo customer (customers.demo: never anyone else's), ingested through the real ingest
+service. Idempotent: a day's events (and their transaction ids) depend only on the alias and
+the date, so a later run adds only what has happened since, bounded to 30 days of 8 customers;
+events later than now wait for a later run."""
 
 import random
 from datetime import timedelta
 
 from django.utils import timezone
 
+from customers import demo as customers_demo
 from customers.models import Customer
 from usage.models import BillableMetric
 from usage.rollups import rollups_advance
@@ -38,9 +42,10 @@ def metrics() -> dict[str, BillableMetric]:
     return out
 
 
-def _events_for(customer: Customer, alias: str, day: int, rng: random.Random, now) -> list[dict]:
+def _events_for(customer: Customer, alias: str, day: int, now) -> list[dict]:
     scale = 1 + (customer.pk % 4)
     base = (now - timedelta(days=DAYS - day)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rng = random.Random(f"{alias}:{base:%Y-%m-%d}")  # the same day, the same events
     events = []
     for i in range(rng.randint(15, 25) * scale):
         model = rng.choices([m for m, _ in MODELS], weights=[w for _, w in MODELS])[0]
@@ -83,8 +88,9 @@ def _events_for(customer: Customer, alias: str, day: int, rng: random.Random, no
     for index, event in enumerate(events):
         event["transaction_id"] = f"demo-{alias}-{base:%Y%m%d}-{index}"
         event["customer_id"] = alias
-        if event["timestamp"] > now:
-            event["timestamp"] = now - timedelta(minutes=1)
+    # Not yet happened: left for a later run (with the same ids, so never twice).
+    events = [event for event in events if event["timestamp"] <= now]
+    for event in events:
         event["timestamp"] = event["timestamp"].isoformat()
     return events  # fmt: skip
 
@@ -93,15 +99,12 @@ def load(stdout) -> None:
     metrics()
     now = timezone.now()
     accepted = 0
-    for customer in (
-        Customer.objects.filter(archived_at__isnull=True).prefetch_related("aliases").order_by("pk")
-    ):
-        aliases = [a.alias for a in customer.aliases.all()]
+    for customer in customers_demo.customers():
+        aliases = [a.alias for a in customer.aliases.all() if a.active]
         if not aliases:
             continue
-        rng = random.Random(customer.name)
         for day in range(1, DAYS + 1):
-            events = _events_for(customer, aliases[0], day, rng, now)
+            events = _events_for(customer, aliases[0], day, now)
             for start in range(0, len(events), 100):
                 accepted += usage_ingest(events=events[start : start + 100], now=now).accepted
     # Roll the demo's usage up now, as the worker's beat would within a minute, so that the

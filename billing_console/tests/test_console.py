@@ -25,6 +25,29 @@ def test_admin_creates_token_shown_once_and_revokes_it(client, alice):
     assert api.get("/v1/customers").status_code == 401
 
 
+def test_admin_creates_a_read_only_token(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("api-token-create"), {"name": "bi", "read_only": "on"}, **HX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    raw = html.split('id="new-token">')[1].split("<")[0]
+    assert '<span class="badge">read-only</span>' in html
+    token = ApiToken.objects.get()
+    assert (token.name, token.read_only, token.created_by) == ("bi", True, alice)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/v1/customers").status_code == 200
+    assert api.post("/v1/customers", {"name": "X"}, format="json").status_code == 403
+    assert not Customer.objects.exists()
+
+
+def test_tokens_are_full_access_unless_asked(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("api-token-create"), {"name": "ingest"})  # no htmx: full page
+    assert response.status_code == 200 and 'name="read_only"' in response.content.decode()
+    assert ApiToken.objects.get().read_only is False
+
+
 def test_token_without_name_is_422(client, alice):
     client.force_login(alice)
     response = client.post(reverse("api-token-create"), {"name": ""}, **HX)
@@ -47,7 +70,8 @@ def test_settings_show_worker_heartbeat(client, alice):
     assert b"running" in client.get(reverse("settings")).content
 
 
-def test_load_demo_is_idempotent_and_logs_in(client, db):
+def test_load_demo_is_idempotent_and_logs_in(client, db, settings):
+    settings.DEBUG = True  # load_demo refuses DEBUG off (billing_console/tests/test_load_demo.py)
     from contracts.models import Contract
     from invoicing.models import Invoice
     from usage.models import UsageEvent

@@ -176,3 +176,31 @@ def test_group_keys_show_their_display_names():
         ("model", "large"),
         ("Region", "Europe"),
     ]
+
+
+@pytest.mark.parametrize(
+    "grant",
+    [
+        {"colors": {"Not_a_color": "#ffffff"}},  # was a 500 (KeyError), with its DEBUG page
+        {"colors": {"Action": "red; } body { display: none"}},
+        {"options": {"no_such_option": "true"}},
+        {"options": {"contract_id": "not-a-uuid"}},
+        {"group_keys": ["region"]},
+        {"customer_id": "not-a-uuid"},
+    ],
+)
+def test_a_token_signed_with_our_key_but_malformed_is_400(client, settings, grant):
+    # Only a leaked (or, before var/secret_key, the public DEBUG) key signs such a token.
+    settings.DEBUG = True
+    world = two_customers()
+    fields = {"customer_id": str(world.a.customer.public_id), "dashboard": "usage", **grant}
+    response = client.get(f"/embed/{embed_token_sign(EmbedGrant(**fields))}/")
+    assert response.status_code == 400
+    assert b"malformed" in response.content and b"Traceback" not in response.content
+    assert "frame-ancestors" in response["Content-Security-Policy"]
+
+
+def test_a_signed_payload_not_shaped_like_a_grant_is_403(client):
+    for payload in ({"c": "x", "d": "usage", "o": "not-a-dict"}, {"d": "usage"}):
+        token = signing.TimestampSigner(salt=SALT).sign_object(payload, compress=True)
+        assert client.get(f"/embed/{token}/").status_code == 403
