@@ -1,6 +1,9 @@
 """Demo alerts and lifecycle notifications: spend, per-model spend, low balance, invoice total
 and usage alerts, evaluated now for every demo customer; renewal and credit-expiry offsets; and
-the contract.create / commit.create system events turned on. Idempotent by uniqueness_key."""
+the contract.create / commit.create system events turned on. Idempotent by uniqueness_key.
+
+The alerts that apply to every customer are scoped to the demo's own by its custom field
+(customers.demo.MARK_FILTER): a user's customers never raise the demo's alerts."""
 
 from typing import Any
 
@@ -8,23 +11,31 @@ from alerts.evaluation import customers_evaluate
 from alerts.lifecycle import offset_notification_create, system_notification_set
 from alerts.models import Alert, OffsetNotification
 from alerts.services import alert_create
-from customers.models import Customer, IngestAlias
+from customers import demo as customers_demo
+from customers.models import IngestAlias
 from usage.models import BillableMetric
 
 
 def _alerts() -> list[dict[str, Any]]:
-    acme = IngestAlias.objects.filter(alias="acme").select_related("customer").first()
+    acme = (
+        IngestAlias.objects.filter(alias="acme", customer__in=customers_demo.customers())
+        .select_related("customer")
+        .first()
+    )
     tokens = BillableMetric.objects.active().filter(name="Input tokens").first()
+    demo = customers_demo.MARK_FILTER
     alerts: list[dict[str, Any]] = [
         {"uniqueness_key": "demo-spend-250", "alert_type": "spend_threshold_reached",
-         "name": "Monthly spend over $250", "threshold": 25_000},
+         "name": "Monthly spend over $250", "threshold": 25_000, "custom_field_filters": [demo]},
         {"uniqueness_key": "demo-spend-per-model", "alert_type": "spend_threshold_reached",
-         "name": "Spend per model over $60", "threshold": 6_000, "group_values": [{"key": "model"}]},
+         "name": "Spend per model over $60", "threshold": 6_000, "group_values": [{"key": "model"}],
+         "custom_field_filters": [demo]},
         {"uniqueness_key": "demo-invoice-200", "alert_type": "invoice_total_reached",
-         "name": "Usage invoice over $200", "threshold": 20_000, "invoice_types_filter": ["USAGE"]},
+         "name": "Usage invoice over $200", "threshold": 20_000, "invoice_types_filter": ["USAGE"],
+         "custom_field_filters": [demo]},
         {"uniqueness_key": "demo-enterprise-spend", "alert_type": "spend_threshold_reached",
          "name": "Enterprise accounts over $220", "threshold": 22_000,
-         "custom_field_filters": [{"entity": "Customer", "key": "tier", "value": "enterprise"}]},
+         "custom_field_filters": [{"entity": "Customer", "key": "tier", "value": "enterprise"}, demo]},
     ]  # fmt: skip
     if acme is not None:
         alerts.append({
@@ -37,7 +48,7 @@ def _alerts() -> list[dict[str, Any]]:
         alerts.append({
             "uniqueness_key": "demo-tokens-50m", "alert_type": "usage_threshold_reached",
             "name": "50M input tokens this period", "threshold": 50_000_000,
-            "billable_metric_id": str(tokens.public_id),
+            "billable_metric_id": str(tokens.public_id), "custom_field_filters": [demo],
         })  # fmt: skip
     return alerts
 
@@ -70,6 +81,6 @@ def load(stdout) -> None:
     for event_type in ("contract.create", "commit.create", "credit.create"):
         system_notification_set(event_type=event_type, is_enabled=True)
     # Evaluate now so the console shows states at once (the worker would within seconds).
-    customers = Customer.objects.active().values_list("pk", flat=True)
+    customers = customers_demo.customers().values_list("pk", flat=True)
     changed = customers_evaluate(customers, triggered_by="create")
     stdout.write(f"Alerts demo: {created} new alerts, {changed} customer states changed.")

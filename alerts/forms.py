@@ -59,7 +59,7 @@ class AlertForm(forms.Form):
         help_text="key=value, e.g. <code>tier=enterprise</code>. Empty: no filter.",
     )  # fmt: skip
     threshold = forms.DecimalField(
-        max_digits=20, decimal_places=6,
+        max_digits=20, decimal_places=6, min_value=0,
         help_text="Money in the credit type's major unit (dollars for USD); usage in the metric's unit.",
     )  # fmt: skip
     # usage_threshold_reached

@@ -4,6 +4,7 @@ Input is Metronome-shaped; every field is validated here with errors naming it, 
 the console report the same messages. Evaluation happens in tasks enqueued on commit.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -126,7 +127,7 @@ def alert_create(*, data: dict[str, Any]) -> Alert:
     alert = Alert(
         name=reader.str("name", required=True, max_length=200).strip(),
         alert_type=alert_type,
-        threshold=reader.decimal("threshold", required=True),
+        threshold=reader.decimal("threshold", required=True, minimum=Decimal(0)),
         credit_type=_credit_type(reader, alert_type),
         group_values=_group_values(reader),
         invoice_types_filter=[t.upper() for t in reader.str_list("invoice_types_filter")],

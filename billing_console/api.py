@@ -16,10 +16,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from billing_console.lib.periods import OUTSIDE_WINDOW, within_window
 
 # Business-rule failures map to HTTP statuses by their code.
 ERROR_STATUS = {
@@ -134,6 +136,17 @@ def param_bool(request: Request, name: str, default: bool = False) -> bool:
     raise exceptions.ValidationError({name: ["Must be a boolean."]})
 
 
+class MomentField(serializers.DateTimeField):
+    """An input DateTimeField within the window every input instant lies in (README, "Input
+    limits"); DRF itself answers "Datetime value out of range." only where UTC overflows."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        moment = super().to_internal_value(value)
+        if not within_window(moment):
+            raise exceptions.ValidationError(OUTSIDE_WINDOW)
+        return moment
+
+
 def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -213,8 +226,11 @@ def _after(position: Any, order_field: str | None, descending: bool, cursor_para
         return Q(**{f"pk__{op}": position})
     if not (isinstance(position, list) and len(position) == 2 and isinstance(position[1], int)):
         raise invalid
-    value = parse_datetime(str(position[0]))
-    if value is None:
+    try:
+        value = parse_datetime(str(position[0]))
+    except ValueError:  # well-formed but no such day (a tampered 2026-02-30)
+        raise invalid from None
+    if value is None or value.tzinfo is None or not within_window(value):
         raise invalid
     return Q(**{f"{order_field}__{op}": value}) | Q(
         **{order_field: value, f"pk__{op}": position[1]}

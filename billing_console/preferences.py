@@ -3,15 +3,19 @@
 from django.http import HttpRequest, QueryDict
 
 from billing_console.models import ConsolePreference
+from billing_console.wire import text_problem
 
 
 def remembered_filters(request: HttpRequest, page: str, keys: tuple[str, ...]) -> QueryDict:
     """Return the filters to apply; save them when the request carries some."""
     given = {k: request.GET[k] for k in keys if k in request.GET}
     if given:
-        ConsolePreference.objects.update_or_create(
-            user=request.user, page=page, defaults={"value": given}
-        )
+        # Text the database cannot store (NUL) is not remembered; the page's filter form
+        # refuses it, so the filter is dropped from that page alone.
+        if not any(text_problem(value) for value in given.values()):
+            ConsolePreference.objects.update_or_create(
+                user=request.user, page=page, defaults={"value": given}
+            )
         return request.GET
     saved = ConsolePreference.objects.filter(user=request.user, page=page).first()
     params = QueryDict(mutable=True)

@@ -13,9 +13,23 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from billing_console.api import ApplicationError
+from billing_console.lib.periods import OUTSIDE_WINDOW, within_window
 
 # Largest magnitude a RateField holds (28 digits, 12 decimal places).
 MAX_NUMBER = Decimal("1e16")
+
+
+def text_problem(value: str) -> str | None:
+    """Why no database can store `value` as text, if none can: PostgreSQL refuses NUL (SQLite
+    would store it), and a lone surrogate (JSON's "\\ud800") has no UTF-8 encoding."""
+    if "\x00" in value:
+        return "must not contain NUL (\\u0000) characters."
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "must not contain unpaired surrogates (such as \\ud800)."
+    return None
 
 
 class Reader:
@@ -37,8 +51,23 @@ class Reader:
         return self.data.get(key) is not None
 
     def raw(self, key: str, default: Any = None) -> Any:
+        """The value as sent (any JSON), its strings and keys checked as str() checks them."""
         value = self.data.get(key)
-        return default if value is None else value
+        if value is None:
+            return default
+        stack = [(self._name(key), value)]
+        while stack:
+            path, item = stack.pop()
+            if isinstance(item, str) and (problem := text_problem(item)):
+                raise ApplicationError(f"{path}: {problem}")
+            if isinstance(item, dict):
+                for name, child in item.items():
+                    if problem := text_problem(name):
+                        raise ApplicationError(f"{path}: keys {problem}")
+                    stack.append((f"{path}.{name}", child))
+            elif isinstance(item, list):
+                stack.extend((f"{path}[{i}]", child) for i, child in enumerate(item))
+        return value
 
     def str(
         self, key: str, *, required: bool = False, default: str = "", max_length: int = 2000
@@ -50,6 +79,8 @@ class Reader:
             return default
         if not isinstance(value, str):
             raise self.fail(key, "must be a string.")
+        if problem := text_problem(value):
+            raise self.fail(key, problem)
         if required and not value.strip():
             raise self.fail(key, "may not be blank.")
         if len(value) > max_length:
@@ -102,6 +133,8 @@ class Reader:
             raise self.fail(key, "must be an RFC 3339 timestamp.")
         if parsed.tzinfo is None:
             raise self.fail(key, "must include a time zone offset (e.g. Z).")
+        if not within_window(parsed):
+            raise self.fail(key, OUTSIDE_WINDOW)
         return parsed
 
     def bool(self, key: str, default: bool | None = None) -> bool | None:
@@ -126,6 +159,9 @@ class Reader:
         items = self.list(key)
         if not all(isinstance(item, str) for item in items):
             raise self.fail(key, "must be a list of strings.")
+        for index, item in enumerate(items):
+            if problem := text_problem(item):
+                raise ApplicationError(f"{self._name(key)}[{index}]: {problem}")
         return items
 
     def str_map(self, key: str) -> dict[str, str]:
@@ -136,6 +172,11 @@ class Reader:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             raise self.fail(key, "must be an object of string values.")
+        for name, item in value.items():
+            if problem := text_problem(name):
+                raise self.fail(key, f"keys {problem}")
+            if problem := text_problem(item):
+                raise ApplicationError(f"{self._name(key)}.{name}: {problem}")
         return value
 
     def child(self, key: str, *, required: bool = False) -> Reader | None:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from billing_console.forms import within_input_window
 from billing_console.lib.money import CURRENCY_EXPONENTS
 from billing_console.lib.periods import add_months
 
@@ -62,14 +63,16 @@ class ContractCreateForm(forms.Form):
     )
     start = forms.ChoiceField(choices=START_PRESETS, label="Starts")
     starting_at = forms.DateField(
-        required=False, label="Start date", widget=forms.DateInput(attrs={"type": "date"})
-    )
+        required=False, label="Start date", widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[within_input_window],  # before add_months: 9999-12-31 + 12 months overflows
+    )  # fmt: skip
     duration = forms.ChoiceField(choices=DURATIONS, required=False, label="Runs")
     ending_before = forms.DateField(
         required=False,
         label="End date",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Exclusive: the first day not covered.",
+        validators=[within_input_window],
     )
     frequency = forms.ChoiceField(
         label="Usage statements",
@@ -345,7 +348,10 @@ class ChargeForm(forms.Form):
     product = forms.ChoiceField()
     name = forms.CharField(max_length=200, required=False)
     amount = forms.DecimalField(min_value=0, max_digits=19, decimal_places=4)
-    first_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    first_date = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[within_input_window],
+    )  # fmt: skip
     months = forms.IntegerField(min_value=1, max_value=120, initial=1, label="Repeat monthly, times",
                                 help_text="1 for a one-off fee.")  # fmt: skip
 

@@ -1,9 +1,9 @@
 """Ledgers and balances of commits and credits.
 
 A ledger is append-only: a segment's balance is the sum of its entries, and a commit's balance
-the sum over its segments. Negative manual entries can take a segment below zero; such a
-segment counts as 0 (it never lowers the balance of another segment), so a balance shown to
-anyone is never negative.
+the sum over its segments. A manual entry may not take a segment below zero (ledger_manual_add);
+a segment below zero all the same (entries written before that rule) counts as 0, never
+lowering the balance of another segment, so a balance shown to anyone is never negative.
 """
 
 from datetime import datetime
@@ -18,6 +18,10 @@ from contracts.models import AccessSegment, Commit, CommitKind, LedgerEntry, Led
 PLACES = Decimal("1e-12")  # a RateField holds 12 decimal places
 MANUAL_KEY_REUSED = (
     "uniqueness_key: '{key}' was already used for another ledger entry of this balance."
+)
+MANUAL_BELOW_ZERO = (
+    "amount: would take the balance of segment {segment} below zero "
+    "(it holds {balance}; the entry is {amount})."
 )
 
 
@@ -57,6 +61,11 @@ def commit_available_balance(
 # --- manual entries ------------------------------------------------------------------------
 
 
+def _plain(amount: Decimal) -> str:
+    """An amount as the wire would write it: no exponent, no trailing zeros (125, not 125.0000)."""
+    return f"{amount.normalize():f}"
+
+
 def _same_manual(entry: LedgerEntry, segment: AccessSegment, amount: Decimal, reason: str) -> bool:
     return entry.segment_id == segment.pk and entry.amount == amount and entry.reason == reason
 
@@ -71,7 +80,8 @@ def ledger_manual_add(
     timestamp: datetime | None = None,
     uniqueness_key: str | None = None,
 ) -> LedgerEntry:
-    """Append a MANUAL entry (positive adds, negative draws) to one segment of a commit.
+    """Append a MANUAL entry (positive adds, negative draws) to one segment of a commit; a draw
+    may not take the segment's balance (the sum of its entries) below zero.
 
     With a uniqueness_key, a retry of the same entry returns the entry already written; the
     key reused for a different entry is a conflict."""
@@ -84,6 +94,14 @@ def ledger_manual_add(
             if _same_manual(existing, segment, amount, reason):
                 return existing
             raise ApplicationError(MANUAL_KEY_REUSED.format(key=uniqueness_key), "conflict")
+    if amount < 0:  # the commit row is locked: no concurrent entry can change the sum now
+        balance = segment_sums(commit)[segment.pk]
+        if balance + amount < 0:
+            raise ApplicationError(
+                MANUAL_BELOW_ZERO.format(
+                    segment=segment.public_id, balance=_plain(balance), amount=_plain(amount)
+                )
+            )
     try:
         with transaction.atomic():
             return LedgerEntry.objects.create(

@@ -5,6 +5,7 @@ Every change goes through contract_edit with a wire-shaped body, as the API's do
 console and the API share validation and the edit history. Per-row edits: views_items.py."""
 
 import re
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,7 +50,12 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         "-created_at"
     )
     if request.GET.get("customer"):
-        contracts = contracts.filter(customer__public_id=request.GET["customer"])
+        try:
+            customer_id = uuid.UUID(request.GET["customer"])
+        except ValueError:  # no customer has that id: an empty list, not a server error
+            contracts = contracts.none()
+        else:
+            contracts = contracts.filter(customer__public_id=customer_id)
     return render(request, "contracts/contract_list.html", {"contracts": contracts[:500]})
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing_console.api import ApplicationError
+from billing_console.forms import within_input_window
 from billing_console.preferences import remembered_filters
 from billing_console.roles import ADMIN, FINANCE, role_required
 from invoicing import services
@@ -24,11 +25,13 @@ class InvoiceFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Customer")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *InvoiceStatus.choices])
     period_from = forms.DateField(
-        required=False, label="Period from", widget=forms.DateInput(attrs={"type": "date"})
-    )
+        required=False, label="Period from", widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[within_input_window],
+    )  # fmt: skip
     period_to = forms.DateField(
-        required=False, label="Period to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+        required=False, label="Period to", widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[within_input_window],
+    )  # fmt: skip
 
 
 def _invoice(invoice_id: str) -> Invoice:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from billing_console.forms import within_input_window
 from pricing import console_queries
 from pricing.models import CreditType, Product, ProductType, RateCard, RateType
 from pricing.rating import ROUNDING
@@ -31,6 +32,7 @@ class UtcDateTimeField(forms.DateTimeField):
     """A date or date-time typed in UTC (the console shows every time in UTC)."""
 
     widget = forms.DateTimeInput(attrs={"placeholder": "YYYY-MM-DD HH:MM"})
+    default_validators = [within_input_window]
 
     def to_python(self, value: Any) -> datetime | None:
         result = super().to_python(value)

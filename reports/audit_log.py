@@ -26,6 +26,8 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from billing_console.api import ApplicationError
+from billing_console.lib.periods import OUTSIDE_WINDOW, within_window
+from billing_console.wire import text_problem
 
 # Registered models without a public id: shown as a change of the row their foreign key names.
 PARENT_FIELDS = {
@@ -125,15 +127,22 @@ def audit_filters_read(data: Any) -> AuditFilters:
 
     def text(key: str) -> str | None:
         value = data.get(key)
+        if value is not None and (problem := text_problem(str(value))):
+            raise ApplicationError(f"{key}: {problem}")
         return str(value).strip() or None if value is not None else None
 
     def moment(key: str) -> datetime | None:
         raw = text(key)
         if raw is None:
             return None
-        parsed = parse_datetime(raw)
+        try:
+            parsed = parse_datetime(raw)
+        except ValueError:  # well-formed but no such day: 2026-02-30
+            parsed = None
         if parsed is None or parsed.tzinfo is None:
             raise ApplicationError(f"{key}: must be an RFC 3339 timestamp with a time zone.")
+        if not within_window(parsed):
+            raise ApplicationError(f"{key}: {OUTSIDE_WINDOW}")
         return parsed
 
     resource_type, resource_id = text("resource_type"), text("resource_id")
@@ -189,7 +198,7 @@ def cursor_after(qs: QuerySet[LogEntry], cursor: str, descending: bool) -> Query
         at, pk = parse_datetime(position[0]), int(position[1])
     except (binascii.Error, ValueError, TypeError, IndexError, KeyError):
         raise invalid from None
-    if at is None:
+    if at is None or at.tzinfo is None or not within_window(at):
         raise invalid
     op = "lt" if descending else "gt"
     return qs.filter(Q(**{f"timestamp__{op}": at}) | Q(timestamp=at, **{f"pk__{op}": pk}))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from billing_console.forms import within_input_window
 from customers.models import Customer
 from reports.audit_log import SORTS, resource_types
 from reports.datasets import DATASET_CHOICES
@@ -28,8 +29,12 @@ class AuditFilterForm(forms.Form):
     resource_type = forms.ChoiceField(required=False, label="Resource type")
     resource_id = forms.CharField(required=False, max_length=100, label="Resource id")
     actor = forms.CharField(required=False, max_length=150, label="Actor (username)")
-    date_from = forms.DateField(required=False, label="From", widget=DATE)
-    date_to = forms.DateField(required=False, label="To", widget=DATE)
+    date_from = forms.DateField(
+        required=False, label="From", widget=DATE, validators=[within_input_window]
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=DATE, validators=[within_input_window]
+    )
     sort = forms.ChoiceField(
         required=False, choices=[("date_desc", "Newest first"), ("date_asc", "Oldest first")]
     )
@@ -46,9 +51,13 @@ class AuditFilterForm(forms.Form):
 class ReportForm(forms.Form):
     dataset = forms.ChoiceField(choices=DATASET_CHOICES)
     date_from = forms.DateField(
-        required=False, label="From", widget=DATE, help_text="Inclusive, UTC."
-    )
-    date_to = forms.DateField(required=False, label="To", widget=DATE, help_text="Inclusive, UTC.")
+        required=False, label="From", widget=DATE, help_text="Inclusive, UTC.",
+        validators=[within_input_window],
+    )  # fmt: skip
+    date_to = forms.DateField(
+        required=False, label="To", widget=DATE, help_text="Inclusive, UTC.",
+        validators=[within_input_window],
+    )  # fmt: skip
     customer_id = forms.ChoiceField(required=False, label="Customer")
     window_size = forms.ChoiceField(
         required=False,

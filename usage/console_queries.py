@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from billing_console.lib.periods import within_window
+from billing_console.wire import text_problem
 from customers.models import Customer, IngestAlias
 from usage.metrics import event_matches
 from usage.models import BillableMetric, UsageEvent
@@ -124,7 +126,7 @@ def metric_preview(
 def customer_lookup(value: str) -> Customer | None:
     """The customer a typed value designates: its id, else a live ingest alias, else any alias."""
     value = value.strip()
-    if not value:
+    if not value or text_problem(value):  # PostgreSQL cannot even compare text with NUL
         return None
     if (public_id := _uuid(value)) is not None:
         customer = Customer.objects.filter(public_id=public_id).first()
@@ -162,9 +164,12 @@ def cursor_encode(event: UsageEvent) -> str:
 def cursor_decode(raw: str) -> tuple[datetime, int] | None:
     at, _, pk = (raw or "").partition("~")
     try:
-        return datetime.fromisoformat(at), int(pk)
+        moment, key = datetime.fromisoformat(at), int(pk)
     except ValueError:
         return None
+    if moment.tzinfo is None or not within_window(moment):  # year 1 would overflow in the query
+        return None
+    return moment, key
 
 
 def event_search(
@@ -200,21 +205,11 @@ def event_search(
 
 
 def matched_metrics(events: list[UsageEvent]) -> dict[int, list[BillableMetric]]:
-    """{event pk: active metrics it matches}; SQL metrics by the WHERE of their query."""
-    matched: dict[int, list[BillableMetric]] = {e.pk: [] for e in events}
-    if not events:
-        return matched
-    for metric in BillableMetric.objects.active().order_by("name", "pk"):
-        if metric.sql:
-            from usage.sql import sql_matching
+    """{event pk: active metrics it matches}; SQL metrics by the WHERE of their query (one
+    that fails on these events is recorded on the metric and left out)."""
+    from usage.selectors import event_matched_metrics
 
-            ids = sql_matching(metric.sql, UsageEvent.objects.filter(pk__in=list(matched)))
-            hits = [e for e in events if e.transaction_id in ids]
-        else:
-            hits = [e for e in events if event_matches(metric, e.event_type, e.properties or {})]
-        for event in hits:
-            matched[event.pk].append(metric)
-    return matched
+    return event_matched_metrics(events)
 
 
 def event_types(limit: int = 200) -> list[str]:

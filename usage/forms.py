@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from billing_console.forms import within_input_window
 from usage.models import AggregationType
 
 LOOKBACKS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -143,9 +144,11 @@ class EventSearchForm(forms.Form):
         required=False,
         label="From (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[within_input_window],
     )
     until = forms.DateTimeField(
         required=False,
         label="Before (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[within_input_window],
     )

@@ -38,7 +38,8 @@ class NotCommonForm(Exception):
 
 
 class TokenNotLive(Exception):
-    """usage_ingest(api_token_hash=...) named no live token: nothing was stored."""
+    """usage_ingest(api_token_hash=...) named no live full-access token (none, revoked, or
+    read-only): nothing was stored."""
 
 
 MAX_PROPERTIES = 256
@@ -67,7 +68,9 @@ def _check_properties(reader: Reader, properties: dict[str, Any]) -> None:
         elif isinstance(value, str) and len(value) > MAX_PROPERTY_TEXT:
             raise reader.fail(path, f"must be at most {MAX_PROPERTY_TEXT} characters.")
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            if not math.isfinite(value) or abs(value) >= MAX_PROPERTY_NUMBER:
+            # isfinite() of a 401-digit int would raise OverflowError (it converts to float)
+            infinite = isinstance(value, float) and not math.isfinite(value)
+            if infinite or abs(value) >= MAX_PROPERTY_NUMBER:
                 raise reader.fail(path, "is out of range (numbers must be below 10^30).")
 
 
@@ -211,8 +214,8 @@ def usage_ingest(
     sent, which saves encoding it again; otherwise the events are encoded as read.
 
     `api_token_hash` (PostgreSQL; the ingest front): store only if the API token with this hash
-    is live, checked in the statement that stores, which saves the front a round trip; raises
-    TokenNotLive, with nothing stored, if it is not."""
+    is live and not read-only, checked in the statement that stores, which saves the front a
+    round trip; raises TokenNotLive, with nothing stored, if it is not."""
     if api_token_hash is not None and connection.vendor != "postgresql":
         raise NotImplementedError("api_token_hash: PostgreSQL only")
     now = now or timezone.now()
@@ -289,7 +292,8 @@ def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
 # BEGIN and COMMIT round trips on the hot path; inside one it is part of the caller's.
 # The first of a batch's events with one transaction id counts; keys are claimed in
 # transaction id order, so concurrent batches sharing ids wait on each other in one order.
-# The guarded form is the ingest front's, which authenticates in the same statement (usage_ingest).
+# The guarded form is the ingest front's, which authenticates in the same statement (usage_ingest):
+# a revoked or read-only token stores nothing, and the front hands the request to the view.
 _INGEST_SQL = """
 WITH {token}input AS (
     SELECT DISTINCT ON (transaction_id) *
@@ -319,7 +323,7 @@ _INGEST_OPEN_SQL = _INGEST_SQL.format(token="", guard="", result="")
 _INGEST_GUARDED_SQL = _INGEST_SQL.format(
     token=f"""token AS (
     SELECT id, last_used_at FROM {ApiToken._meta.db_table}
-    WHERE token_hash = %(token_hash)s AND revoked_at IS NULL
+    WHERE token_hash = %(token_hash)s AND revoked_at IS NULL AND NOT read_only
 ), """,
     guard="WHERE EXISTS (SELECT FROM token)\n    ",
     result=", t.id, t.last_used_at FROM token t",

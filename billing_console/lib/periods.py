@@ -4,9 +4,22 @@ import calendar
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 FREQUENCY_MONTHS = {"MONTHLY": 1, "QUARTERLY": 3, "ANNUAL": 12}
+
+# Every instant read from input (the API, cursors, console filters) lies in this window, both
+# ends included (README, "Input limits"). Statements are generated period by period from a
+# contract's start, so year 1 would mean 24,000 monthly statements, and a date near year 1 or
+# 9999 overflows when shifted to UTC or by a period.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+OUTSIDE_WINDOW = f"must be between {EARLIEST:%Y-%m-%dT%H:%M:%SZ} and {LATEST:%Y-%m-%dT%H:%M:%SZ}."
+
+
+def within_window(moment: datetime) -> bool:
+    """Whether an aware datetime lies in [EARLIEST, LATEST] (comparing never overflows)."""
+    return EARLIEST <= moment <= LATEST
 
 
 @dataclass(frozen=True)

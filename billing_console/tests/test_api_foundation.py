@@ -91,3 +91,14 @@ def test_create_api_token_command_prints_token_once(db, capsys):
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert client.get("/v1/customers").status_code == 200
     assert ApiToken.objects.get().name == "ingest"
+
+
+def test_create_api_token_command_read_only(db, capsys):
+    call_command("create_api_token", "--name", "dashboards", "--read-only")
+    captured = capsys.readouterr()
+    assert "read-only" in captured.err
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {captured.out.strip()}")
+    assert client.get("/v1/customers").status_code == 200
+    assert client.post("/v1/customers", {"name": "X"}, format="json").status_code == 403
+    assert ApiToken.objects.get().read_only is True

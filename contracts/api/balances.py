@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from billing_console.api import (
     ApplicationError,
+    MomentField,
     data_response,
     get_by_public_id,
     paginated_response,
@@ -74,9 +75,9 @@ class BalanceListInput(serializers.Serializer):
     customer_id = serializers.CharField(max_length=64)
     id = serializers.CharField(max_length=64, required=False)
     access_type = serializers.ChoiceField(choices=["SPEND", "QUANTITY"], required=False)
-    covering_date = serializers.DateTimeField(required=False)
-    effective_before = serializers.DateTimeField(required=False)
-    starting_at = serializers.DateTimeField(required=False)
+    covering_date = MomentField(required=False)
+    effective_before = MomentField(required=False)
+    starting_at = MomentField(required=False)
     exclude_zero_balances = serializers.BooleanField(required=False, default=False)
     include_archived = serializers.BooleanField(required=False, default=False)
     include_balance = serializers.BooleanField(required=False, default=False)
@@ -169,14 +170,14 @@ class CustomerCreditListApi(APIView):
 class CommitEndDateInput(serializers.Serializer):
     customer_id = serializers.CharField(max_length=64)
     commit_id = serializers.CharField(max_length=64)
-    access_ending_before = serializers.DateTimeField(required=False)
-    invoices_ending_before = serializers.DateTimeField(required=False)
+    access_ending_before = MomentField(required=False)
+    invoices_ending_before = MomentField(required=False)
 
 
 class CreditEndDateInput(serializers.Serializer):
     customer_id = serializers.CharField(max_length=64)
     credit_id = serializers.CharField(max_length=64)
-    access_ending_before = serializers.DateTimeField()
+    access_ending_before = MomentField()
 
 
 class CustomerCommitEndDateApi(APIView):
@@ -237,7 +238,7 @@ class ManualEntryInput(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=28, decimal_places=12, coerce_to_string=False)
     reason = serializers.CharField(max_length=2000)
     contract_id = serializers.CharField(max_length=64, required=False)
-    timestamp = serializers.DateTimeField(required=False)
+    timestamp = MomentField(required=False)
     uniqueness_key = serializers.CharField(max_length=128, required=False)
     per_group_amounts = serializers.DictField(required=False)
 

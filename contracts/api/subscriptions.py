@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing_console.api import ApplicationError, data_response, validated
+from billing_console.api import ApplicationError, MomentField, data_response, validated
 from contracts.api.views import _contract
 from contracts.balances import contract_credit_type_id
 from contracts.ledger import commit_available_balance
@@ -74,9 +74,9 @@ class QuantityHistoryApi(APIView):
 
 
 class SeatsHistoryInput(SubscriptionRefInput):
-    covering_date = serializers.DateTimeField(required=False, allow_null=True)
-    starting_at = serializers.DateTimeField(required=False, allow_null=True)
-    ending_before = serializers.DateTimeField(required=False, allow_null=True)
+    covering_date = MomentField(required=False, allow_null=True)
+    starting_at = MomentField(required=False, allow_null=True)
+    ending_before = MomentField(required=False, allow_null=True)
     cursor = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     limit = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=10)
 
@@ -106,9 +106,9 @@ class SeatsHistoryApi(APIView):
 class SeatBalancesInput(serializers.Serializer):
     customer_id = serializers.CharField(max_length=64)
     contract_id = serializers.CharField(max_length=64)
-    covering_date = serializers.DateTimeField(required=False, allow_null=True)
-    starting_at = serializers.DateTimeField(required=False, allow_null=True)
-    effective_before = serializers.DateTimeField(required=False, allow_null=True)
+    covering_date = MomentField(required=False, allow_null=True)
+    starting_at = MomentField(required=False, allow_null=True)
+    effective_before = MomentField(required=False, allow_null=True)
     include_credits_and_commits = serializers.BooleanField(required=False, default=False)
     include_ledgers = serializers.BooleanField(required=False, default=False)
     limit = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=100)

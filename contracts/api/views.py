@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing_console.api import ApplicationError, data_response, validated
+from billing_console.api import ApplicationError, MomentField, data_response, validated
 from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import request_object
 from contracts import edits, lifecycle, selectors, services
@@ -45,7 +45,7 @@ class ContractGetInput(serializers.Serializer):
     contract_id = serializers.CharField(max_length=64)
     include_balance = serializers.BooleanField(required=False, default=False)
     include_ledgers = serializers.BooleanField(required=False, default=False)
-    as_of_date = serializers.DateTimeField(required=False)
+    as_of_date = MomentField(required=False)
 
 
 class ContractGetV2Api(APIView):
@@ -102,8 +102,8 @@ class ContractListInput(serializers.Serializer):
     include_archived = serializers.BooleanField(required=False, default=False)
     include_balance = serializers.BooleanField(required=False, default=False)
     include_ledgers = serializers.BooleanField(required=False, default=False)
-    covering_date = serializers.DateTimeField(required=False)
-    starting_at = serializers.DateTimeField(required=False)
+    covering_date = MomentField(required=False)
+    starting_at = MomentField(required=False)
 
 
 def _list(request: Request, wire: Any) -> Response:
@@ -162,7 +162,7 @@ class ContractArchiveApi(APIView):
 
 class ContractUpdateEndDateInput(ContractRefInput):
     allow_ending_before_finalized_invoice = serializers.BooleanField(required=False, default=True)
-    ending_before = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    ending_before = MomentField(required=False, allow_null=True, default=None)
 
 
 class ContractUpdateEndDateApi(APIView):

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 from billing_console.api import ApplicationError
 from billing_console.lib.periods import Period, add_months
 from billing_console.wire import Reader
-from contracts.ledger import commit_available_balance, ledger_manual_add, segments_expire
+from contracts.ledger import (
+    MANUAL_BELOW_ZERO,
+    commit_available_balance,
+    ledger_manual_add,
+    segments_expire,
+)
 from contracts.models import Commit, LedgerEntry
 from contracts.selectors import commit_balance
 from contracts.services import commit_create_from_wire, contract_create
@@ -169,15 +174,21 @@ def test_rollover_into_the_renewal_contract():
     assert out["new_contract_id"] == str(renewal.public_id)
 
 
-def test_manual_entries_add_draw_and_never_show_below_zero():
+def test_manual_entries_add_draw_and_never_take_a_segment_below_zero():
     world = priced_world(price=5)
     commit = _commit(world, (100, JAN, FEB), (60, FEB, MAR))
     first, second = commit.segments.all()
     ledger_manual_add(commit=commit, segment=first, amount=Decimal(25), reason="Goodwill")
     assert commit_balance(commit) == _entries(commit) == 185
-    ledger_manual_add(commit=commit, segment=first, amount=Decimal(-200), reason="Correction")
-    assert _entries(commit) == -15
-    assert commit_balance(commit) == 60  # the overdrawn segment counts 0, the other stays
+    with pytest.raises(ApplicationError) as err:
+        ledger_manual_add(commit=commit, segment=first, amount=Decimal(-200), reason="Correction")
+    assert (err.value.code, err.value.message) == ("invalid", MANUAL_BELOW_ZERO.format(
+        segment=first.public_id, balance=125, amount=-200
+    ))  # fmt: skip
+    assert _entries(commit) == 185  # nothing written
+    ledger_manual_add(commit=commit, segment=first, amount=Decimal(-125), reason="Correction")
+    assert _entries(commit) == 60
+    assert commit_balance(commit) == 60  # the emptied segment counts 0, the other stays
     assert commit_available_balance(commit, at=JAN) == 0
     assert commit_available_balance(commit, at=FEB) == 60
     entry = ledger_manual_add(
@@ -222,10 +233,16 @@ def _check(amount: int, steps: list) -> None:
     for month, (calls, manuals) in zip(MONTHS, steps, strict=False):
         for value, day in manuals:
             target = credit if value % 2 else commit
-            ledger_manual_add(
-                commit=target, segment=target.segments.get(), amount=Decimal(value),
-                reason="prop", timestamp=month + timedelta(days=day),
-            )  # fmt: skip
+            before = _entries(target)
+            try:
+                ledger_manual_add(
+                    commit=target, segment=target.segments.get(), amount=Decimal(value),
+                    reason="prop", timestamp=month + timedelta(days=day),
+                )  # fmt: skip
+            except ApplicationError:  # a draw beyond the balance: refused, nothing written
+                assert before + value < 0 and _entries(target) == before
+            else:
+                assert before + value >= 0
         send_calls(calls, month + timedelta(days=3), prefix=f"p{month.month}")
         invoice = _month(world, month)
         assert invoice.total >= 0

@@ -22,6 +22,7 @@ from billing_console.api import (
     sequence_response,
     validated,
 )
+from billing_console.lib.periods import OUTSIDE_WINDOW, within_window
 from billing_console.schema import IdSerializer, envelope
 from customers.selectors import customer_get
 from invoicing import selectors, services
@@ -39,11 +40,16 @@ def _time_param(request: Request, name: str):
     raw = param(request, name)
     if raw in (None, ""):
         return None
-    parsed = parse_datetime(str(raw))
+    try:
+        parsed = parse_datetime(str(raw))
+    except ValueError:  # well-formed but no such day: 2026-02-30
+        parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise serializers.ValidationError(
             {name: ["Must be an RFC 3339 timestamp with a time zone."]}
         )
+    if not within_window(parsed):
+        raise ApplicationError(f"{name}: {OUTSIDE_WINDOW}")
     return parsed
 
 

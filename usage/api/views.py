@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from billing_console.api import (
     ApplicationError,
+    MomentField,
     _decode_cursor,
     _encode_cursor,
     data_response,
@@ -285,8 +286,8 @@ class UsageListApi(APIView):
             id = serializers.CharField(max_length=100)
             group_by = GroupBySerializer(required=False)
 
-        starting_on = serializers.DateTimeField()
-        ending_before = serializers.DateTimeField()
+        starting_on = MomentField()
+        ending_before = MomentField()
         window_size = WindowSizeField()
         customer_ids = serializers.ListField(
             child=serializers.CharField(max_length=100), required=False, max_length=100
@@ -387,8 +388,8 @@ class UsageListWithGroupsApi(APIView):
         billable_metric_id = serializers.CharField(max_length=100)
         customer_id = serializers.CharField(max_length=100)
         window_size = WindowSizeField()
-        starting_on = serializers.DateTimeField(required=False)
-        ending_before = serializers.DateTimeField(required=False)
+        starting_on = MomentField(required=False)
+        ending_before = MomentField(required=False)
         current_period = serializers.BooleanField(required=False)
         group_key = serializers.ListField(
             child=serializers.CharField(max_length=200), required=False, allow_empty=False
