@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from alerts.models import Alert, AlertType
-from alerts.snapshot import CustomerSnapshot, _has_group_key
+from alerts.snapshot import CustomerSnapshot, metric_has_group_key
 from contracts.balances import commit_credit_type_id
 from contracts.ledger import segment_sums
 from contracts.models import Commit, CommitKind, Contract
@@ -88,7 +88,7 @@ def _scoped_usage(wanted: dict[str, str]) -> Callable[..., dict]:
     each of those keys among its group keys contributes nothing (Metronome's rule)."""
 
     def usage(*, metric: Any, group_by: list[str] | None = None, **window: Any) -> dict:
-        if not all(_has_group_key(metric, key) for key in wanted):
+        if not all(metric_has_group_key(metric, key) for key in wanted):
             return {}
         keys = list(group_by or [])
         extra = [key for key in wanted if key not in keys]

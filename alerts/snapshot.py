@@ -31,7 +31,7 @@ class Statement:
     draws: list[Any] = field(default_factory=list)
 
 
-def _has_group_key(metric: Any, key: str) -> bool:
+def metric_has_group_key(metric: Any, key: str) -> bool:
     return any(key in keys for keys in metric.group_keys or [])
 
 
@@ -82,7 +82,7 @@ class CustomerSnapshot:
     def _recording_usage(self, **kwargs: Any) -> dict[tuple, Decimal]:
         metric = kwargs["metric"]
         for key in self.group_keys:
-            if _has_group_key(metric, key):
+            if metric_has_group_key(metric, key):
                 by_value = metric_usage(
                     metric=metric, customer=kwargs["customer"], starting_at=kwargs["starting_at"],
                     ending_before=kwargs["ending_before"], group_by=[key],

@@ -13,7 +13,7 @@ import psycopg
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
 django.setup()
 
-from usage.services import _INGEST_OPEN_SQL  # noqa: E402 -- needs the settings
+from usage.services import INGEST_OPEN_SQL  # noqa: E402 -- needs the settings
 
 _local = threading.local()
 
@@ -30,7 +30,7 @@ def application(environ, start_response):
     body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
     with connection.cursor() as cursor:
         cursor.execute(
-            _INGEST_OPEN_SQL, {"events": body.decode(), "now": datetime.now(UTC)}, prepare=True
+            INGEST_OPEN_SQL, {"events": body.decode(), "now": datetime.now(UTC)}, prepare=True
         )
     start_response("200 OK", [("Content-Length", "0")])
     return [b""]

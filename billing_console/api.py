@@ -156,12 +156,12 @@ def validated(serializer_class: type, data: Any, **kwargs: Any) -> dict[str, Any
 # --- cursor pagination --------------------------------------------------------------------
 
 
-def _encode_cursor(position: Any) -> str:
+def encode_cursor(position: Any) -> str:
     raw = json.dumps({"after": position}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> Any:
+def decode_cursor(cursor: str) -> Any:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
@@ -204,7 +204,7 @@ def paginated_response(
     queryset = queryset.order_by(*ordering)
     if cursor:
         queryset = queryset.filter(
-            _after(_decode_cursor(str(cursor)), order_field, descending, cursor_param)
+            _after(decode_cursor(str(cursor)), order_field, descending, cursor_param)
         )
     rows = list(queryset[: limit + 1])
     has_more = len(rows) > limit
@@ -213,7 +213,7 @@ def paginated_response(
     if has_more:
         last = rows[-1]
         position = [getattr(last, order_field).isoformat(), last.pk] if order_field else last.pk
-        next_page = _encode_cursor(position)
+        next_page = encode_cursor(position)
     return Response({"data": [serialize(row) for row in rows], "next_page": next_page})
 
 
@@ -248,7 +248,7 @@ def sequence_response(
     cursor is the offset of the next item."""
     limit = page_limit(request)
     cursor = param(request, cursor_param)
-    offset = _decode_cursor(str(cursor)) if cursor else 0
+    offset = decode_cursor(str(cursor)) if cursor else 0
     if not isinstance(offset, int) or offset < 0:
         raise ApplicationError(f"{cursor_param}: invalid cursor.")
     page = items[offset : offset + limit]
@@ -256,7 +256,7 @@ def sequence_response(
     return Response(
         {
             "data": [serialize(item) for item in page],
-            "next_page": _encode_cursor(offset + limit) if more else None,
+            "next_page": encode_cursor(offset + limit) if more else None,
         }
     )
 

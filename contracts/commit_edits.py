@@ -26,9 +26,9 @@ from contracts.models import (
 
 
 def _segment(commit: Commit, reader: Reader) -> AccessSegment:
-    from contracts.services import _uuid
+    from contracts.wire_read import uuid_from_wire
 
-    public_id = _uuid(reader, "id", reader.str("id", required=True))
+    public_id = uuid_from_wire(reader, "id", reader.str("id", required=True))
     segment = commit.segments.filter(public_id=public_id).first()
     if segment is None:
         raise reader.fail("id", f"no schedule item {public_id} on this commit.")
@@ -121,9 +121,9 @@ def _billed(commit: Commit, item: CommitInvoiceItem) -> bool:
 
 
 def _invoice_item(commit: Commit, reader: Reader) -> CommitInvoiceItem:
-    from contracts.services import _uuid
+    from contracts.wire_read import uuid_from_wire
 
-    public_id = _uuid(reader, "id", reader.str("id", required=True))
+    public_id = uuid_from_wire(reader, "id", reader.str("id", required=True))
     item = commit.invoice_items.filter(public_id=public_id).first()
     if item is None:
         raise reader.fail("id", f"no invoice schedule item {public_id} on this commit.")
@@ -133,7 +133,7 @@ def _invoice_item(commit: Commit, reader: Reader) -> CommitInvoiceItem:
 
 
 def _invoice_schedule(commit: Commit, schedule: Reader) -> None:
-    from contracts.services import _invoice_items
+    from contracts.terms import invoice_items_create
 
     if commit.kind == CommitKind.CREDIT:
         raise schedule.fail("add_schedule_items", "a credit has no invoice schedule.")
@@ -153,16 +153,16 @@ def _invoice_schedule(commit: Commit, schedule: Reader) -> None:
             row.amount = row.quantity * row.unit_price
         row.save()
     if schedule.has("add_schedule_items"):
-        _invoice_items(
+        invoice_items_create(
             commit, Reader({"schedule_items": schedule.raw("add_schedule_items")}, schedule.path)
         )
 
 
 def _contract_ids(commit: Commit, reader: Reader) -> list[str]:
-    from contracts.services import _uuid
+    from contracts.wire_read import uuid_from_wire
 
     ids = [
-        _uuid(reader, "applicable_contract_ids", c)
+        uuid_from_wire(reader, "applicable_contract_ids", c)
         for c in reader.str_list("applicable_contract_ids")
     ]
     known = set(
@@ -176,7 +176,7 @@ def _contract_ids(commit: Commit, reader: Reader) -> list[str]:
 
 
 def _fields(commit: Commit, reader: Reader) -> None:
-    from contracts.services import _product, _specifiers, _uuid
+    from contracts.wire_read import product_from_wire, specifiers_from_wire, uuid_from_wire
 
     data = reader.data
     if reader.has("name"):
@@ -186,18 +186,18 @@ def _fields(commit: Commit, reader: Reader) -> None:
     if "priority" in data:
         commit.priority = reader.decimal("priority")
     if reader.has("product_id"):
-        commit.product = _product(reader, "product_id")  # type: ignore[assignment]
+        commit.product = product_from_wire(reader, "product_id")  # type: ignore[assignment]
     if reader.has("rate_type"):
         commit.rate_type = reader.choice("rate_type", ("COMMIT_RATE", "LIST_RATE"))
     if "applicable_product_ids" in data:
         commit.applicable_product_ids = [
-            _uuid(reader, "applicable_product_ids", p)
+            uuid_from_wire(reader, "applicable_product_ids", p)
             for p in reader.str_list("applicable_product_ids")
         ]
     if "applicable_product_tags" in data:
         commit.applicable_product_tags = reader.str_list("applicable_product_tags")
     if "specifiers" in data:
-        commit.specifiers = _specifiers(reader, "specifiers")
+        commit.specifiers = specifiers_from_wire(reader, "specifiers")
     if commit.specifiers and (commit.applicable_product_ids or commit.applicable_product_tags):
         raise reader.fail(
             "specifiers", "cannot be used with applicable_product_ids or applicable_product_tags."
@@ -213,9 +213,11 @@ def _fields(commit: Commit, reader: Reader) -> None:
 
 
 def invoice_contract(commit: Commit, reader: Reader) -> Contract:
-    from contracts.services import _uuid
+    from contracts.wire_read import uuid_from_wire
 
-    value = _uuid(reader, "invoice_contract_id", reader.str("invoice_contract_id", required=True))
+    value = uuid_from_wire(
+        reader, "invoice_contract_id", reader.str("invoice_contract_id", required=True)
+    )
     contract = Contract.objects.filter(customer_id=commit.customer_id, public_id=value).first()
     if contract is None:
         raise reader.fail("invoice_contract_id", f"no contract {value} for this customer.")

@@ -9,7 +9,8 @@ from django.db import transaction
 from billing_console.wire import Reader
 from contracts.commit_edits import invoice_contract
 from contracts.models import Commit, CommitKind, Contract
-from contracts.services import _uuid, commit_create_from_wire
+from contracts.terms import commit_create_from_wire
+from contracts.wire_read import uuid_from_wire
 from customers.models import Customer
 
 
@@ -17,7 +18,7 @@ def _applicable_contract_ids(customer: Customer, reader: Reader) -> list[str]:
     ids = []
     for index, value in enumerate(reader.str_list("applicable_contract_ids")):
         key = f"applicable_contract_ids[{index}]"
-        public_id = _uuid(reader, key, value)
+        public_id = uuid_from_wire(reader, key, value)
         if not Contract.objects.filter(customer=customer, public_id=public_id).exists():
             raise reader.fail(key, f"no contract {public_id} for this customer.")
         ids.append(public_id)

@@ -18,14 +18,13 @@ from contracts.commit_edits import commit_edit
 from contracts.lifecycle import end_date_check
 from contracts.models import Commit, CommitKind, Contract, ContractEdit, Override, ScheduledCharge
 from contracts.recurring import recurring_create_from_wire, recurring_update_from_wire
-from contracts.services import (
-    _override_create,
-    _scheduled_charge_create,
-    _uuid,
+from contracts.services import remember_temporary_id, subscriptions_create_from_wire
+from contracts.terms import (
     commit_create_from_wire,
-    remember_temporary_id,
-    subscriptions_create_from_wire,
+    override_create_from_wire,
+    scheduled_charge_create_from_wire,
 )
+from contracts.wire_read import uuid_from_wire
 
 EDIT_KEY_REUSED = "uniqueness_key: '{key}' was already used for a different edit of this contract."
 NOT_SUPPORTED = (
@@ -51,7 +50,7 @@ def _archive(
 ) -> list[str]:
     archived = []
     for item in reader.children(key):
-        public_id = _uuid(item, "id", item.str("id", required=True))
+        public_id = uuid_from_wire(item, "id", item.str("id", required=True))
         row = model.objects.filter(contract=contract, public_id=public_id, **filters).first()
         if row is None:
             raise item.fail("id", f"no such item on this contract: {public_id}.")
@@ -79,7 +78,7 @@ def _end_date(contract: Contract, reader: Reader) -> dict[str, Any]:
 def _updates(contract: Contract, reader: Reader, key: str, id_key: str, kinds: tuple) -> list:
     updated = []
     for index, item in enumerate(reader.children(key)):
-        public_id = _uuid(item, id_key, item.str(id_key, required=True))
+        public_id = uuid_from_wire(item, id_key, item.str(id_key, required=True))
         commit = Commit.objects.filter(
             contract=contract, public_id=public_id, kind__in=kinds
         ).first()
@@ -108,7 +107,8 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
             changes[key] = [str(c.public_id) for c in rows]
             wire[key] = [commit_to_wire(c) for c in rows]
     charges = [
-        _scheduled_charge_create(i, contract) for i in reader.children("add_scheduled_charges")
+        scheduled_charge_create_from_wire(i, contract)
+        for i in reader.children("add_scheduled_charges")
     ]
     if charges:
         changes["add_scheduled_charges"] = [str(c.public_id) for c in charges]
@@ -137,7 +137,7 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
             changes[key] = [str(r.public_id) for r in rows]
             wire[key] = [recurring_to_wire(r, default_credit_type_id=credit_type_id) for r in rows]
     overrides = [
-        _override_create(i, contract, commit_ids) for i in reader.children("add_overrides")
+        override_create_from_wire(i, contract, commit_ids) for i in reader.children("add_overrides")
     ]
     if overrides:
         changes["add_overrides"] = [str(o.public_id) for o in overrides]

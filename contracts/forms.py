@@ -26,15 +26,15 @@ DURATIONS = [
 PACKAGE_DEFAULT = object()  # the end date is left to the package (open-ended for a rate card)
 
 
-def _midnight(day) -> datetime:
+def midnight_utc(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def preset_start(preset: str, today: date) -> datetime:
     """The start presets deal desk uses most: contracts start on a boundary (UTC midnight)."""
-    first = _midnight(today.replace(day=1))
+    first = midnight_utc(today.replace(day=1))
     if preset == "today":
-        return _midnight(today)
+        return midnight_utc(today)
     if preset == "this_month":
         return first
     if preset == "next_quarter":
@@ -109,7 +109,7 @@ class ContractCreateForm(forms.Form):
             if not data.get("starting_at"):
                 self.add_error("starting_at", "Pick a start date (or a start preset).")
                 return data
-            data["start_dt"] = _midnight(data["starting_at"])
+            data["start_dt"] = midnight_utc(data["starting_at"])
         elif preset:
             data["start_dt"] = preset_start(preset, datetime.now(UTC).date())
         else:
@@ -123,7 +123,7 @@ class ContractCreateForm(forms.Form):
             if not data.get("ending_before"):
                 self.add_error("ending_before", "Pick an end date (or a duration).")
                 return data
-            data["end_dt"] = _midnight(data["ending_before"])
+            data["end_dt"] = midnight_utc(data["ending_before"])
             if data["end_dt"] <= start:
                 self.add_error("ending_before", "Must be after the start date.")
         else:
@@ -205,7 +205,7 @@ class CommitForm(forms.Form):
 
     def to_wire(self) -> dict:
         data = self.cleaned_data
-        start, end = _midnight(data["starting_at"]), _midnight(data["ending_before"])
+        start, end = midnight_utc(data["starting_at"]), midnight_utc(data["ending_before"])
         wire = {
             "product_id": data["product"],
             "name": data["name"],
@@ -321,10 +321,10 @@ class OverrideForm(forms.Form):
         data = self.cleaned_data
         wire: dict = {
             "type": data["type"],
-            "starting_at": _midnight(data["starting_at"]).isoformat(),
+            "starting_at": midnight_utc(data["starting_at"]).isoformat(),
         }
         if data.get("ending_before"):
-            wire["ending_before"] = _midnight(data["ending_before"]).isoformat()
+            wire["ending_before"] = midnight_utc(data["ending_before"]).isoformat()
         tags = [t.strip() for t in (data.get("tags") or "").split(",") if t.strip()]
         specifier: dict = {}
         if data.get("product"):
@@ -363,7 +363,7 @@ class ChargeForm(forms.Form):
 
     def to_wire(self) -> dict:
         data = self.cleaned_data
-        start = _midnight(data["first_date"])
+        start = midnight_utc(data["first_date"])
         amount = to_credit_units(data["amount"], self.credit_type)
         items = [
             {"timestamp": add_months(start, m).isoformat(), "amount": str(amount)}
@@ -390,7 +390,7 @@ class TermsForm(forms.Form):
         wire: dict = {}
         if (data.get("name") or "") != (contract.name or ""):
             wire["update_contract_name"] = data.get("name") or None
-        end = _midnight(data["ending_before"]) if data.get("ending_before") else None
+        end = midnight_utc(data["ending_before"]) if data.get("ending_before") else None
         if end != contract.ending_before:
             wire["update_contract_end_date"] = end.isoformat() if end else None
             wire["allow_contract_ending_before_finalized_invoice"] = bool(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
-from contracts.forms import _midnight, from_credit_units, to_credit_units, unit_label
+from contracts.forms import from_credit_units, midnight_utc, to_credit_units, unit_label
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
 FREQUENCIES = [
@@ -25,15 +25,15 @@ PRORATIONS = [
 ]
 
 
-def _iso(day) -> str | None:
-    return _midnight(day).isoformat() if day else None
+def iso_day(day) -> str | None:
+    return midnight_utc(day).isoformat() if day else None
 
 
-def _same_day(moment, day) -> bool:
+def same_day(moment, day) -> bool:
     return (moment.date() if moment else None) == day
 
 
-def _item_id(prefix: str, item) -> str:
+def item_field_id(prefix: str, item) -> str:
     """Each row's form gets its own element ids (several forms of one kind on the page)."""
     return f"{prefix}-{item.public_id}-%s"
 
@@ -66,7 +66,7 @@ class CommitEditForm(forms.Form):
             "priority": commit.priority.normalize() if commit.priority is not None else None,
             "ending_before": self.segment.ending_before.date() if self.segment else None,
         }
-        super().__init__(data, initial=initial, auto_id=_item_id("commit", commit), **kwargs)
+        super().__init__(data, initial=initial, auto_id=item_field_id("commit", commit), **kwargs)
         if self.segment is None:
             del self.fields["ending_before"]
 
@@ -79,9 +79,9 @@ class CommitEditForm(forms.Form):
         if data["priority"] != commit.priority:
             item["priority"] = str(data["priority"]) if data["priority"] is not None else None
         end = data.get("ending_before")
-        if self.segment is not None and end and not _same_day(self.segment.ending_before, end):
+        if self.segment is not None and end and not same_day(self.segment.ending_before, end):
             item["access_schedule"] = {
-                "update_schedule_items": [{"id": str(self.segment.public_id), "ending_before": _iso(end)}]
+                "update_schedule_items": [{"id": str(self.segment.public_id), "ending_before": iso_day(end)}]
             }  # fmt: skip
         if not item:
             return {}
@@ -162,13 +162,13 @@ class RecurringForm(forms.Form):
             "access_amount": {"unit_price": str(access), "quantity": "1"},
             "commit_duration": {"value": data["periods"], "unit": "PERIODS"},
             "proration": data["proration"],
-            "starting_at": _iso(data["starting_at"]),
+            "starting_at": iso_day(data["starting_at"]),
         }
         for key in ("name", "frequency"):
             if data.get(key):
                 item["recurrence_frequency" if key == "frequency" else key] = data[key]
         if data.get("ending_before"):
-            item["ending_before"] = _iso(data["ending_before"])
+            item["ending_before"] = iso_day(data["ending_before"])
         if data.get("subscription"):
             del item["access_amount"]["quantity"]  # per seat: the seats are the quantity
             item["subscription_config"] = {
@@ -211,7 +211,7 @@ class RecurringEditForm(forms.Form):
             if invoice
             else None,
         }
-        super().__init__(data, initial=initial, auto_id=_item_id("recurring", item), **kwargs)
+        super().__init__(data, initial=initial, auto_id=item_field_id("recurring", item), **kwargs)
         unit = unit_label(credit_type)
         quantity = item.access_amount.get("quantity")
         per = f" × quantity {quantity}" if quantity not in (None, 1) else ""  # noqa: RUF001
@@ -224,8 +224,8 @@ class RecurringEditForm(forms.Form):
     def to_wire(self) -> dict:
         data, item = self.cleaned_data, self.item
         update: dict = {}
-        if not _same_day(item.ending_before, data.get("ending_before")):
-            update["ending_before"] = _iso(data.get("ending_before"))
+        if not same_day(item.ending_before, data.get("ending_before")):
+            update["ending_before"] = iso_day(data.get("ending_before"))
         access = to_credit_units(data["access_amount"], self.credit_type)
         if access != _amount(item.access_amount["unit_price"]):
             update["access_amount"] = {"unit_price": str(access)}

@@ -3,7 +3,7 @@ quantity or seats from a date, end it. Wire-shaped data only; contract_edit vali
 
 from django import forms
 
-from contracts.forms_items import DATE, FREQUENCIES, _iso, _item_id, _same_day
+from contracts.forms_items import DATE, FREQUENCIES, iso_day, item_field_id, same_day
 
 SEAT_ACTIONS = [
     ("add_seat_ids", "Assign seats (ids)"),
@@ -82,7 +82,7 @@ class SubscriptionForm(forms.Form):
             item["name"] = data["name"]
         for key in ("starting_at", "ending_before"):
             if data.get(key):
-                item[key] = _iso(data[key])
+                item[key] = iso_day(data[key])
         if data["mode"] == "QUANTITY_ONLY":
             item["initial_quantity"] = str(data["quantity"])
         else:
@@ -104,11 +104,11 @@ class QuantityForm(forms.Form):
 
     def __init__(self, data=None, *, subscription, **kwargs):
         self.subscription = subscription
-        super().__init__(data, auto_id=_item_id("quantity", subscription), **kwargs)
+        super().__init__(data, auto_id=item_field_id("quantity", subscription), **kwargs)
 
     def to_wire(self) -> dict:
         data = self.cleaned_data
-        change = {"quantity": str(data["quantity"]), "starting_at": _iso(data["starting_at"])}
+        change = {"quantity": str(data["quantity"]), "starting_at": iso_day(data["starting_at"])}
         return {"update_subscriptions": [
             {"subscription_id": str(self.subscription.public_id), "quantity_updates": [change]}
         ]}  # fmt: skip
@@ -128,7 +128,7 @@ class SeatsForm(forms.Form):
 
     def __init__(self, data=None, *, subscription, **kwargs):
         self.subscription = subscription
-        super().__init__(data, auto_id=_item_id("seats", subscription), **kwargs)
+        super().__init__(data, auto_id=item_field_id("seats", subscription), **kwargs)
 
     def clean(self):
         data = super().clean()
@@ -141,7 +141,7 @@ class SeatsForm(forms.Form):
 
     def to_wire(self) -> dict:
         data = self.cleaned_data
-        change: dict = {"starting_at": _iso(data["starting_at"])}
+        change: dict = {"starting_at": iso_day(data["starting_at"])}
         if data["action"].endswith("_seat_ids"):
             change["seat_ids"] = _ids(data["seat_ids"])
         else:
@@ -165,14 +165,14 @@ class SubscriptionEndForm(forms.Form):
         super().__init__(
             data,
             initial={"ending_before": end.date() if end else None},
-            auto_id=_item_id("sub-end", subscription),
+            auto_id=item_field_id("sub-end", subscription),
             **kwargs,
         )
 
     def to_wire(self) -> dict:
         end = self.cleaned_data.get("ending_before")
-        if _same_day(self.subscription.ending_before, end):
+        if same_day(self.subscription.ending_before, end):
             return {}
         return {"update_subscriptions": [
-            {"subscription_id": str(self.subscription.public_id), "ending_before": _iso(end)}
+            {"subscription_id": str(self.subscription.public_id), "ending_before": iso_day(end)}
         ]}  # fmt: skip

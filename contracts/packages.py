@@ -120,7 +120,7 @@ def package_terms_to_contract(package: Package, start: datetime) -> dict[str, An
 
 
 def _package(reader: Reader) -> Package | None:
-    from contracts.services import _uuid
+    from contracts.wire_read import uuid_from_wire
 
     if reader.has("package_id") and reader.has("package_alias"):
         raise reader.fail("package_alias", "give package_id or package_alias, not both.")
@@ -132,7 +132,7 @@ def _package(reader: Reader) -> Package | None:
         raise reader.fail("package_alias", f"no active package has the alias '{alias}'.")
     if not reader.has("package_id"):
         return None
-    value = _uuid(reader, "package_id", reader.str("package_id"))
+    value = uuid_from_wire(reader, "package_id", reader.str("package_id"))
     package = Package.objects.filter(public_id=value, archived_at__isnull=True).first()
     if package is None:
         raise reader.fail("package_id", f"no active package with id {value}.")

@@ -37,7 +37,7 @@ def _rounding(reader: Reader, key: str) -> dict[str, Any] | None:
 def _access_amount(
     reader: Reader, *, contract: Contract, quantity_required: bool
 ) -> dict[str, Any]:
-    from contracts.services import _uuid, access_credit_type
+    from contracts.wire_read import access_credit_type, uuid_from_wire
 
     access = reader.child("access_amount", required=True)
     assert access is not None
@@ -51,17 +51,19 @@ def _access_amount(
     if quantity is not None:
         out["quantity"] = _json_number(quantity)
     if access.has("credit_type_id"):
-        out["credit_type_id"] = _uuid(access, "credit_type_id", access.str("credit_type_id"))
+        out["credit_type_id"] = uuid_from_wire(
+            access, "credit_type_id", access.str("credit_type_id")
+        )
     if access.has("access_type"):
         out["access_type"] = "SPEND"
     return out
 
 
-def _credit_type_id(reader: Reader, key: str) -> str:
-    from contracts.services import _uuid
+def credit_type_id_from_wire(reader: Reader, key: str) -> str:
+    from contracts.wire_read import uuid_from_wire
     from pricing.models import CreditType
 
-    value = _uuid(reader, key, reader.str(key, required=True))
+    value = uuid_from_wire(reader, key, reader.str(key, required=True))
     if not CreditType.objects.filter(public_id=value).exists():
         raise reader.fail(key, f"no credit type with id {value}.")
     return value
@@ -72,7 +74,7 @@ def _invoice_amount(reader: Reader) -> dict[str, Any] | None:
     if invoice is None:
         return None
     return {
-        "credit_type_id": _credit_type_id(invoice, "credit_type_id"),
+        "credit_type_id": credit_type_id_from_wire(invoice, "credit_type_id"),
         "quantity": _json_number(invoice.decimal("quantity", required=True, minimum=Decimal(0))),
         "unit_price": _json_number(
             invoice.decimal("unit_price", required=True, minimum=Decimal(0))
@@ -132,9 +134,14 @@ def recurring_create_from_wire(
     """One recurring commit (kind PREPAID: the wire has no type for them) or recurring credit
     (kind CREDIT), validated with errors naming the field path. `temporary_ids` maps the
     temporary_id of subscriptions created in the same payload to their ids."""
-    from contracts.services import _product, _specifiers, _uuid, _window
+    from contracts.wire_read import (
+        product_from_wire,
+        specifiers_from_wire,
+        uuid_from_wire,
+        window_from_wire,
+    )
 
-    start, end = _window(reader)
+    start, end = window_from_wire(reader)
     duration = reader.child("commit_duration", required=True)
     assert duration is not None
     rollover = reader.decimal("rollover_fraction", minimum=Decimal(0))
@@ -151,7 +158,7 @@ def recurring_create_from_wire(
     return RecurringCommit.objects.create(
         contract=contract,
         kind=kind,
-        product=_product(reader, "product_id"),
+        product=product_from_wire(reader, "product_id"),
         name=reader.str("name", max_length=200),
         description=reader.str("description"),
         priority=reader.decimal("priority", required=True),
@@ -171,11 +178,11 @@ def recurring_create_from_wire(
         starting_at=start,
         ending_before=end,
         applicable_product_ids=[
-            _uuid(reader, "applicable_product_ids", p)
+            uuid_from_wire(reader, "applicable_product_ids", p)
             for p in reader.str_list("applicable_product_ids")
         ],
         applicable_product_tags=reader.str_list("applicable_product_tags"),
-        specifiers=_specifiers(reader, "specifiers"),
+        specifiers=specifiers_from_wire(reader, "specifiers"),
         subscription_config=subscription,
     )
 
@@ -183,10 +190,10 @@ def recurring_create_from_wire(
 def recurring_update_from_wire(reader: Reader, *, contract: Contract, kind: str) -> RecurringCommit:
     """One update_recurring_commits / update_recurring_credits item: ending_before, amounts,
     proration_rounding, rate_type. Applies to periods not issued yet."""
-    from contracts.services import _uuid
+    from contracts.wire_read import uuid_from_wire
 
     id_key = "recurring_credit_id" if kind == CommitKind.CREDIT else "recurring_commit_id"
-    public_id = _uuid(reader, id_key, reader.str(id_key, required=True))
+    public_id = uuid_from_wire(reader, id_key, reader.str(id_key, required=True))
     kinds = (
         (CommitKind.CREDIT,)
         if kind == CommitKind.CREDIT

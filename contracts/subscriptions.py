@@ -202,7 +202,7 @@ def _rate_check(reader: Reader, contract: Contract, sub: Subscription) -> None:
 
 
 def _product(reader: Reader) -> Any:
-    from contracts.services import _product as product_get
+    from contracts.wire_read import product_from_wire as product_get
 
     product = product_get(reader, "product_id")
     if product.type != "SUBSCRIPTION":
@@ -238,7 +238,7 @@ def _check_timeline(sub: Subscription, paths: dict[int, str]) -> None:
 
 def subscription_create_from_wire(reader: Reader, *, contract: Contract) -> Subscription:
     """One subscription of a contract create or an add_subscriptions edit."""
-    from contracts.services import _window
+    from contracts.wire_read import window_from_wire
 
     collection = reader.choice("collection_schedule", COLLECTION_SCHEDULES, required=True)
     proration = reader.child("proration", required=True)
@@ -252,7 +252,7 @@ def subscription_create_from_wire(reader: Reader, *, contract: Contract) -> Subs
     if behavior == "BILL_IMMEDIATELY" and collection != "ADVANCE":
         raise proration.fail("invoice_behavior", "BILL_IMMEDIATELY needs an ADVANCE subscription.")
     if reader.has("starting_at"):
-        start, end = _window(reader)
+        start, end = window_from_wire(reader)
     else:
         start, end = contract.starting_at, reader.datetime("ending_before")
         if end is not None and end <= start:
@@ -364,9 +364,11 @@ def _change_start(update: Reader, sub: Subscription) -> datetime:
 
 def subscription_update_from_wire(reader: Reader, *, contract: Contract) -> Subscription:
     """One update_subscriptions item: end date, name, rounding, mode, quantity or seats."""
-    from contracts.services import _uuid
+    from contracts.wire_read import uuid_from_wire
 
-    public_id = _uuid(reader, "subscription_id", reader.str("subscription_id", required=True))
+    public_id = uuid_from_wire(
+        reader, "subscription_id", reader.str("subscription_id", required=True)
+    )
     sub = Subscription.objects.filter(
         contract=contract, public_id=public_id, archived_at__isnull=True
     ).first()

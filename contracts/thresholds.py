@@ -61,9 +61,9 @@ def _payment_gate(reader: Reader) -> dict[str, Any]:
 
 
 def _commit(reader: Reader, *, prepaid: bool) -> dict[str, Any]:
-    from contracts.services import _product, _specifiers, _uuid
+    from contracts.wire_read import product_from_wire, specifiers_from_wire, uuid_from_wire
 
-    product = _product(reader, "product_id")
+    product = product_from_wire(reader, "product_id")
     out: dict[str, Any] = {"product_id": str(product.public_id)}  # type: ignore[union-attr]
     _put(out, "name", reader.str("name", max_length=200))
     _put(out, "description", reader.str("description"))
@@ -71,7 +71,7 @@ def _commit(reader: Reader, *, prepaid: bool) -> dict[str, Any]:
     if not prepaid:
         return out
     ids = [
-        _uuid(reader, "applicable_product_ids", p)
+        uuid_from_wire(reader, "applicable_product_ids", p)
         for p in reader.str_list("applicable_product_ids")
     ]
     _put(out, "applicable_product_ids", ids)
@@ -82,7 +82,7 @@ def _commit(reader: Reader, *, prepaid: bool) -> dict[str, Any]:
                 "specifiers",
                 "cannot be used with applicable_product_ids or applicable_product_tags.",
             )
-        _put(out, "specifiers", _specifiers(reader, "specifiers"))
+        _put(out, "specifiers", specifiers_from_wire(reader, "specifiers"))
     duration = reader.child("duration")
     if duration is not None:
         value = duration.decimal("value", required=True, positive=True)
@@ -159,7 +159,7 @@ def spend_threshold_from_wire(reader: Reader) -> dict[str, Any]:
 
 def prepaid_threshold_from_wire(reader: Reader) -> dict[str, Any]:
     """A whole prepaid_balance_threshold_configuration, validated; the value to store."""
-    from contracts.recurring import _credit_type_id
+    from contracts.recurring import credit_type_id_from_wire
 
     commit = reader.child("commit", required=True)
     gate = reader.child("payment_gate_config", required=True)
@@ -175,7 +175,7 @@ def prepaid_threshold_from_wire(reader: Reader) -> dict[str, Any]:
     if out["recharge_to_amount"] <= out["threshold_amount"]:
         raise reader.fail("recharge_to_amount", "must be greater than threshold_amount.")
     if reader.has("custom_credit_type_id"):
-        out["custom_credit_type_id"] = _credit_type_id(reader, "custom_credit_type_id")
+        out["custom_credit_type_id"] = credit_type_id_from_wire(reader, "custom_credit_type_id")
     _put(out, "discount_configuration", _discount(reader))
     _put(out, "threshold_balance_specifiers", _balance_specifiers(reader))
     return out

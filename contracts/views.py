@@ -32,7 +32,7 @@ DEAL_ROLES = (ADMIN, DEAL_DESK, FINANCE)
 DETAIL = "contracts/contract_detail.html"
 
 
-def _contract(contract_id: str) -> Contract:
+def contract_for_page(contract_id: str) -> Contract:
     contract = (
         Contract.objects.select_related("customer", "rate_card__fiat_credit_type", "package")
         .filter(public_id=contract_id)
@@ -112,7 +112,7 @@ def contract_create_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def contract_detail(request: HttpRequest, contract_id: str) -> HttpResponse:
-    contract = _contract(contract_id)
+    contract = contract_for_page(contract_id)
     show_expired = request.GET.get("expired") == "1"
     template = DETAIL
     if request.htmx and request.htmx.target == "commits":
@@ -124,7 +124,7 @@ def contract_detail(request: HttpRequest, contract_id: str) -> HttpResponse:
 @login_required
 def contract_history(request: HttpRequest, contract_id: str) -> HttpResponse:
     """Every edit of the contract, newest first: when, who, and what it changed."""
-    contract = _contract(contract_id)
+    contract = contract_for_page(contract_id)
     edits = list(contract.edits.order_by("-created_at", "-pk"))
     return render(
         request,
@@ -175,7 +175,7 @@ def _page_wire(name: str, form, contract: Contract) -> dict:
 def _page_form_view(request: HttpRequest, contract_id: str, name: str) -> HttpResponse:
     """POST of one of the contract page's add forms: valid → edit applied and back to the page;
     invalid (by the form or by the service) → the form again with the error inline (422)."""
-    contract = _contract(contract_id)
+    contract = contract_for_page(contract_id)
     form = page_forms(contract)[name](request.POST)
     if form.is_valid():
         wire = _page_wire(name, form, contract)
@@ -247,7 +247,7 @@ ARCHIVE_KEYS = {
 def contract_archive_item(
     request: HttpRequest, contract_id: str, kind: str, item_id: str
 ) -> HttpResponse:
-    contract = _contract(contract_id)
+    contract = contract_for_page(contract_id)
     if kind not in ARCHIVE_KEYS:
         raise Http404("Unknown item kind.")
     try:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from billing_console.api import ApplicationError
 from billing_console.roles import role_required
 from contracts.models import Contract
-from contracts.views import DEAL_ROLES, DETAIL, _contract, apply_edit, back, form_field
+from contracts.views import DEAL_ROLES, DETAIL, apply_edit, back, contract_for_page, form_field
 from contracts.views_history import credit_type
 from contracts.views_page import detail_context, item_form
 
@@ -49,7 +49,7 @@ def _wire(kind: str, form, item) -> dict:
 
 
 def _item_view(request: HttpRequest, contract_id: str, item_id: str, kind: str) -> HttpResponse:
-    contract = _contract(contract_id)
+    contract = contract_for_page(contract_id)
     item = _item(contract, kind, item_id)
     form = item_form(kind, contract, item, request.POST)
     if form is None:  # e.g. a tiered override: the API edits it, the console cannot

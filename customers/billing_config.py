@@ -10,9 +10,9 @@ from billing_console.wire import Reader
 from customers.billing_providers import (
     PROVIDERS,
     WIRE_ONLY_PROVIDERS,
-    _same,
     customer_billing_configuration_set,
     customer_billing_configurations_archive,
+    same_configuration,
 )
 from customers.models import (
     BillingProvider,
@@ -81,7 +81,7 @@ def customer_billing_config_replace(
     current = list(customer.billing_configurations.active().filter(billing_provider=provider_type))
     for row in current:
         if (
-            _same(row.configuration, candidate.configuration)
+            same_configuration(row.configuration, candidate.configuration)
             and row.delivery_method == DeliveryMethod.DIRECT
         ):
             return row

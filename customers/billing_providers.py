@@ -42,7 +42,7 @@ DIFFERENT_SETTINGS = (
 PROVIDER_IN_USE = "delivery_method_id: {count} live customer configuration(s) use this provider."
 
 
-def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def same_configuration(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
@@ -71,7 +71,7 @@ def billing_provider_set_up(*, data: dict[str, Any]) -> ConfiguredBillingProvide
         billing_provider=provider, delivery_method=method
     ):
         if (
-            _same(existing.configuration, config.configuration)
+            same_configuration(existing.configuration, config.configuration)
             and existing.name == config.name
             and existing.secret_key == config.secret_key
             and existing.webhook_secret == config.webhook_secret
@@ -204,7 +204,7 @@ def customer_billing_configuration_set(
     existing = live.filter(customer=customer, uniqueness_key=config.uniqueness_key).first()
     if existing is not None:
         if (
-            _same(existing.configuration, config.configuration)
+            same_configuration(existing.configuration, config.configuration)
             and existing.tax_provider == tax_provider
         ):
             return existing  # identical: not an error, the same configuration
@@ -228,7 +228,9 @@ def customer_billing_configuration_set(
             )
     except IntegrityError:
         existing = live.filter(customer=customer, uniqueness_key=config.uniqueness_key).first()
-        if existing is not None and _same(existing.configuration, config.configuration):
+        if existing is not None and same_configuration(
+            existing.configuration, config.configuration
+        ):
             return existing
         raise ApplicationError(
             IN_USE_ELSEWHERE.format(

@@ -119,12 +119,12 @@ def _customer(customer_id: str) -> Customer:
 def _customer_section(
     request: HttpRequest, customer: Customer, status: int = 200, **forms: object
 ) -> HttpResponse:
-    from customers.views import _detail_context
+    from customers.views import customer_detail_context
 
     if not request.htmx and status == 200:
         return redirect("customers:customer-detail", customer.public_id)
     template = "customers/customer_detail.html#customer-billing"
-    return render(request, template, _detail_context(customer, **forms), status=status)
+    return render(request, template, customer_detail_context(customer, **forms), status=status)
 
 
 @require_POST

@@ -87,10 +87,10 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def customer_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
     customer = _get_customer(customer_id)
-    return render(request, "customers/customer_detail.html", _detail_context(customer))
+    return render(request, "customers/customer_detail.html", customer_detail_context(customer))
 
 
-def _detail_context(customer: Customer, **forms: object) -> dict:
+def customer_detail_context(customer: Customer, **forms: object) -> dict:
     keys = CustomFieldKey.objects.filter(entity="customer").values_list("key", flat=True)
     aliases = selectors.customer_aliases(customer)
     return {
@@ -128,7 +128,7 @@ def _section(
     if not request.htmx and status == 200:
         return redirect("customers:customer-detail", customer.public_id)
     template = f"customers/customer_detail.html#{partial}"
-    return render(request, template, _detail_context(customer, **forms), status=status)
+    return render(request, template, customer_detail_context(customer, **forms), status=status)
 
 
 @require_http_methods(["POST"])

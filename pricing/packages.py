@@ -11,7 +11,13 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
 from pricing.models import Package, Product, RateCard, RateType
-from pricing.services import BILLING_FREQUENCIES, _credit_type_ref, _find, _product_ref, clean_tiers
+from pricing.services import (
+    BILLING_FREQUENCIES,
+    clean_tiers,
+    credit_type_ref,
+    find_by_public_id,
+    product_ref,
+)
 from pricing.wire import json_number
 
 UNIQUENESS_KEY_REUSED = "uniqueness_key: '{key}' was already used for another package."
@@ -66,7 +72,7 @@ def _package_rate_card(reader: Reader) -> RateCard | None:
     value = reader.str("rate_card_id")
     if not value:
         raise reader.fail("rate_card_id", "a package needs rate_card_id or rate_card_alias.")
-    card = _find(RateCard.objects.all(), value)
+    card = find_by_public_id(RateCard.objects.all(), value)
     if card is None:
         raise reader.fail("rate_card_id", f"no rate card with id '{value}'.")
     if card.archived_at is not None:
@@ -145,12 +151,12 @@ def _offset(
 
 
 def _product_id(reader: Reader, key: str, *, required: bool = True) -> str | None:
-    product = _product_ref(reader, key, required=required)
+    product = product_ref(reader, key, required=required)
     return str(product.public_id) if product else None
 
 
 def _credit_type_id(reader: Reader, key: str, *, required: bool = False) -> str | None:
-    credit_type = _credit_type_ref(reader, key, required=required)
+    credit_type = credit_type_ref(reader, key, required=required)
     return str(credit_type.public_id) if credit_type else None
 
 
@@ -303,7 +309,7 @@ class _TermsReader:
         rate = reader.child("subscription_rate", required=True)
         assert rate is not None
         frequency = rate.choice("billing_frequency", BILLING_FREQUENCIES, required=True)
-        product = _product_ref(rate, "product_id")
+        product = product_ref(rate, "product_id")
         if (
             self.rate_card is not None
             and not self.rate_card.rates.filter(
@@ -523,7 +529,7 @@ class _TermsReader:
 def _product_id_list(reader: Reader, key: str) -> list[str]:
     ids = reader.str_list(key)
     for index, value in enumerate(ids):
-        if _find(Product.objects.all(), value) is None:
+        if find_by_public_id(Product.objects.all(), value) is None:
             raise ApplicationError(
                 f"{reader.path + '.' if reader.path else ''}{key}[{index}]: no product with id '{value}'."
             )
@@ -587,14 +593,14 @@ def _threshold_configuration(reader: Reader, key: str) -> dict[str, Any] | None:
         return None
     commit = child.child("commit", required=True)
     assert commit is not None
-    _product_ref(commit, "product_id")
+    product_ref(commit, "product_id")
     _product_id_list(commit, "applicable_product_ids")
     if child.bool("is_enabled") is None:
         raise child.fail("is_enabled", "is required.")
     child.decimal("threshold_amount", required=True, minimum=Decimal(0))
     if key == "prepaid_balance_threshold_configuration":
         child.decimal("recharge_to_amount", required=True, minimum=Decimal(0))
-        _credit_type_ref(child, "custom_credit_type_id")
+        credit_type_ref(child, "custom_credit_type_id")
     child.child("payment_gate_config", required=True)
     return child.data
 

@@ -595,7 +595,7 @@ def rates_add_many(*, rate_card: RateCard, rates: list[dict[str, Any]]) -> list[
 BILLING_FREQUENCIES = ("MONTHLY", "QUARTERLY", "ANNUAL", "WEEKLY")
 
 
-def _find(queryset: Any, value: Any) -> Any:
+def find_by_public_id(queryset: Any, value: Any) -> Any:
     try:
         key = uuid.UUID(str(value))
     except (TypeError, ValueError):
@@ -603,12 +603,12 @@ def _find(queryset: Any, value: Any) -> Any:
     return queryset.filter(public_id=key).first()
 
 
-def _product_ref(reader: Reader, key: str, *, required: bool = True) -> Product | None:
+def product_ref(reader: Reader, key: str, *, required: bool = True) -> Product | None:
     """A product named by a field of the body: unknown or archived ids are bad input (400)."""
     value = reader.str(key, required=required)
     if not value:
         return None
-    product = _find(Product.objects.all(), value)
+    product = find_by_public_id(Product.objects.all(), value)
     if product is None:
         raise reader.fail(key, f"no product with id '{value}'.")
     if product.archived_at is not None:
@@ -616,11 +616,11 @@ def _product_ref(reader: Reader, key: str, *, required: bool = True) -> Product 
     return product
 
 
-def _credit_type_ref(reader: Reader, key: str, *, required: bool = False) -> CreditType | None:
+def credit_type_ref(reader: Reader, key: str, *, required: bool = False) -> CreditType | None:
     value = reader.str(key, required=required)
     if not value:
         return None
-    credit_type = _find(CreditType.objects.all(), value)
+    credit_type = find_by_public_id(CreditType.objects.all(), value)
     if credit_type is None:
         raise reader.fail(key, f"no credit type with id '{value}'.")
     if credit_type.archived_at is not None:
@@ -640,7 +640,7 @@ def rate_input_from_wire(reader: Reader) -> dict[str, Any]:
     if commit_rate is not None and not isinstance(commit_rate, dict):
         raise reader.fail("commit_rate", "must be an object.")
     return {
-        "product": _product_ref(reader, "product_id"),
+        "product": product_ref(reader, "product_id"),
         "rate_type": reader.choice("rate_type", tuple(RateType.values), required=True),
         "starting_at": reader.datetime("starting_at", required=True),
         "ending_before": reader.datetime("ending_before"),
@@ -648,7 +648,7 @@ def rate_input_from_wire(reader: Reader) -> dict[str, Any]:
         "price": reader.raw("price"),
         "tiers": reader.raw("tiers"),
         "pricing_group_values": reader.raw("pricing_group_values"),
-        "credit_type": _credit_type_ref(reader, "credit_type_id"),
+        "credit_type": credit_type_ref(reader, "credit_type_id"),
         "is_prorated": bool(reader.bool("is_prorated", default=False)),
         "quantity": reader.raw("quantity"),
         "commit_rate": commit_rate,

@@ -93,7 +93,7 @@ def _sql_definition(sql: Any, **others: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _text(value: Any) -> str | None:
+def property_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -113,7 +113,7 @@ def only_rows(rows: Iterable[tuple], only: Only | None) -> Iterable[tuple]:
     if only is None:
         return rows
     key, values = only[0], set(only[1])
-    return (row for row in rows if _text(row[3].get(key)) in values)
+    return (row for row in rows if property_text(row[3].get(key)) in values)
 
 
 def event_matches(definition: Any, event_type: str, properties: dict[str, Any]) -> bool:
@@ -128,7 +128,7 @@ def event_matches(definition: Any, event_type: str, properties: dict[str, Any]) 
             return False
         if flt.get("exists") is False and present:
             return False
-        value = _text(properties.get(flt["name"]))
+        value = property_text(properties.get(flt["name"]))
         if "in_values" in flt and value not in flt["in_values"]:
             return False
         if "not_in_values" in flt and value in flt["not_in_values"]:
@@ -166,7 +166,7 @@ class Accumulator:
         if self.kind == "COUNT":
             self.total += 1
         elif self.kind == "UNIQUE":
-            self.seen.add(_text(value))
+            self.seen.add(property_text(value))
         else:
             amount = number(value)
             if amount is None:
@@ -198,7 +198,7 @@ def aggregate(
     for order, at, event_type, properties in rows:
         if not event_matches(definition, event_type, properties):
             continue
-        key = tuple(_text(properties.get(k)) for k in group_by or [])
+        key = tuple(property_text(properties.get(k)) for k in group_by or [])
         if bucket is not None:
             key = (bucket(at), *key)
         acc = groups.get(key)

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from usage.metrics import Only, _text, event_matches, number, only_rows
+from usage.metrics import Only, event_matches, number, only_rows, property_text
 from usage.models import (
     BillableMetric,
     MetricRollup,
@@ -55,7 +55,7 @@ def rollup_keys(metric: BillableMetric) -> list[str]:
 
 
 def _group(keys: list[str], properties: dict[str, Any]) -> tuple[dict[str, str | None], str]:
-    values = {k: _text(properties.get(k)) for k in keys}
+    values = {k: property_text(properties.get(k)) for k in keys}
     digest = hashlib.sha1(
         json.dumps(values, sort_keys=True).encode(), usedforsecurity=False
     ).hexdigest()
@@ -382,7 +382,7 @@ def _raw_cells(
     for event_id, at, event_type, properties in rows:
         if not event_matches(metric, event_type, properties):
             continue
-        key = tuple(_text(properties.get(k)) for k in group_by)
+        key = tuple(property_text(properties.get(k)) for k in group_by)
         if bucket is not None:
             key = (bucket(at), *key)
         cell = out.get(key)

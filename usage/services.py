@@ -319,7 +319,7 @@ WITH {token}input AS (
 )
 SELECT coalesce((SELECT accepted FROM pending), 0){result}
 """
-_INGEST_OPEN_SQL = _INGEST_SQL.format(token="", guard="", result="")
+INGEST_OPEN_SQL = _INGEST_SQL.format(token="", guard="", result="")
 _INGEST_GUARDED_SQL = _INGEST_SQL.format(
     token=f"""token AS (
     SELECT id, last_used_at FROM {ApiToken._meta.db_table}
@@ -345,7 +345,7 @@ def _store_postgresql(
         params["token_hash"] = token_hash
     try:
         with server_bound_cursor() as cursor:  # prepared once per connection
-            sql = _INGEST_OPEN_SQL if token_hash is None else _INGEST_GUARDED_SQL
+            sql = INGEST_OPEN_SQL if token_hash is None else _INGEST_GUARDED_SQL
             cursor.execute(sql, params, prepare=True)
             row = cursor.fetchone()
     except DataError as error:  # anything else jsonb or timestamptz would refuse

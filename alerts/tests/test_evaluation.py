@@ -12,7 +12,7 @@ from alerts.tests.factories import MID_JAN, published, send_calls, spend_world
 from billing_console.wire import Reader
 from contracts.ledger import ledger_manual_add
 from contracts.models import Commit
-from contracts.services import commit_create_from_wire
+from contracts.terms import commit_create_from_wire
 from customers.services import customer_create
 
 

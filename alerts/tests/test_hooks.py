@@ -15,7 +15,7 @@ from alerts.tests.factories import MID_JAN, published, send_calls, spend_world
 from billing_console.lib.periods import Period
 from billing_console.wire import Reader
 from contracts.ledger import ledger_manual_add
-from contracts.services import commit_create_from_wire
+from contracts.terms import commit_create_from_wire
 from invoicing.services import invoice_compute_usage
 from invoicing.tests.factories import FEB, JAN
 from usage.services import usage_ingest

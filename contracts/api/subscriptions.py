@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing_console.api import ApplicationError, MomentField, data_response, validated
-from contracts.api.views import _contract
+from contracts.api.views import api_contract_get
 from contracts.balances import contract_credit_type_id
 from contracts.ledger import commit_available_balance
 from contracts.models import Commit, CommitKind, Contract, Subscription
@@ -62,7 +62,7 @@ class QuantityHistoryApi(APIView):
     @extend_schema(request=SubscriptionRefInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = validated(SubscriptionRefInput, request.data)
-        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
         sub = _subscription(contract, data["subscription_id"])
         return data_response(
             {
@@ -89,7 +89,7 @@ class SeatsHistoryApi(APIView):
             raise ApplicationError(
                 "covering_date: cannot be used with starting_at or ending_before."
             )
-        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
         sub = _subscription(contract, data["subscription_id"])
         rows = seats_history(
             sub,
@@ -161,7 +161,7 @@ class SeatBalancesApi(APIView):
             raise ApplicationError(
                 "covering_date: cannot be used with starting_at or effective_before."
             )
-        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
         at = data.get("covering_date") or timezone.now()
         credit_type_id = contract_credit_type_id(contract)
         commits = (

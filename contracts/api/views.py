@@ -21,7 +21,7 @@ from customers.selectors import customer_get
 _body = request_object
 
 
-def _contract(customer: Any, contract_id: str) -> Contract:
+def api_contract_get(customer: Any, contract_id: str) -> Contract:
     return selectors.contract_get(customer=customer, contract_id=contract_id)
 
 
@@ -52,7 +52,7 @@ class ContractGetV2Api(APIView):
     @extend_schema(request=ContractGetInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = validated(ContractGetInput, request.data)
-        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
         return data_response(
             contract_to_wire(
                 contract,
@@ -87,7 +87,7 @@ class ContractGetV1Api(APIView):
     @extend_schema(request=ContractGetInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = validated(ContractGetInput, request.data)
-        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
         return data_response(
             _v1(
                 contract,
@@ -155,7 +155,7 @@ class ContractArchiveApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(ContractArchiveInput, request.data)
-        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
         lifecycle.contract_archive(contract=contract, void_invoices=data["void_invoices"])
         return data_response({"id": str(contract.public_id)})
 
@@ -171,7 +171,7 @@ class ContractUpdateEndDateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = validated(ContractUpdateEndDateInput, request.data)
-        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
         lifecycle.contract_update_end_date(
             contract=contract,
             ending_before=data["ending_before"],
@@ -190,7 +190,7 @@ class ContractEditApi(APIView):
     def post(self, request: Request) -> Response:
         body = _body(request)
         ref = validated(ContractRefInput, {k: body.get(k) for k in ("customer_id", "contract_id")})
-        contract = _contract(customer_get(ref["customer_id"]), ref["contract_id"])
+        contract = api_contract_get(customer_get(ref["customer_id"]), ref["contract_id"])
         edit = edits.contract_edit(contract=contract, data=body, actor=_actor(request))
         return data_response({"id": str(edit.public_id), "edit": edits.edit_to_wire(edit)})
 
@@ -199,7 +199,7 @@ class ContractEditHistoryApi(APIView):
     @extend_schema(request=ContractRefInput, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = validated(ContractRefInput, request.data)
-        contract = _contract(customer_get(data["customer_id"]), data["contract_id"])
+        contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
         return data_response([edits.edit_to_wire(e) for e in contract.edits.all()])
 
 
@@ -208,7 +208,7 @@ class ContractSetUsageFilterApi(APIView):
     def post(self, request: Request) -> Response:
         body = _body(request)
         ref = validated(ContractRefInput, {k: body.get(k) for k in ("customer_id", "contract_id")})
-        contract = _contract(customer_get(ref["customer_id"]), ref["contract_id"])
+        contract = api_contract_get(customer_get(ref["customer_id"]), ref["contract_id"])
         data = {k: v for k, v in body.items() if k not in ("customer_id", "contract_id")}
         contract_usage_filter_set(contract=contract, data=data)
         return Response(status=200)

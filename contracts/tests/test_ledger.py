@@ -20,7 +20,8 @@ from contracts.ledger import (
 )
 from contracts.models import Commit, LedgerEntry
 from contracts.selectors import commit_balance
-from contracts.services import commit_create_from_wire, contract_create
+from contracts.services import contract_create
+from contracts.terms import commit_create_from_wire
 from contracts.wire import commit_to_wire
 from invoicing.services import invoice_compute_usage, invoice_finalize, invoice_void
 from invoicing.tests.factories import FEB, JAN, MAR, priced_world, send_calls

@@ -67,7 +67,7 @@ def test_void_then_regenerate_after_a_late_event_and_a_rate_edit():
 def test_void_gives_drawn_commit_back_through_the_ledger():
     world = priced_world(price=10, contract_extra={})
     from billing_console.wire import Reader
-    from contracts.services import commit_create_from_wire
+    from contracts.terms import commit_create_from_wire
 
     commit = commit_create_from_wire(
         Reader({"type": "PREPAID", "product_id": str(world.product.public_id), "priority": 1,

@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 from billing_console.api import (
     ApplicationError,
     MomentField,
-    _decode_cursor,
-    _encode_cursor,
     data_response,
+    decode_cursor,
+    encode_cursor,
     paginated_response,
     param,
     param_bool,
@@ -308,7 +308,7 @@ class UsageListApi(APIView):
         windows = _windows(data)
         pairs = [(c, m, g) for c in self._customers(data) for m, g in self._metrics(data)]
         cursor = param(request, "next_page")
-        offset = _decode_cursor(str(cursor)) if cursor else 0
+        offset = decode_cursor(str(cursor)) if cursor else 0
         if not isinstance(offset, int) or not 0 <= offset <= len(pairs):
             raise ApplicationError("next_page: invalid cursor.")
         per_page = max(1, ROWS_PER_PAGE // windows.count())
@@ -317,7 +317,7 @@ class UsageListApi(APIView):
             rows.extend(_series(customer, metric, group_by, windows))
         more = offset + per_page < len(pairs)
         return Response(
-            {"data": rows, "next_page": _encode_cursor(offset + per_page) if more else None}
+            {"data": rows, "next_page": encode_cursor(offset + per_page) if more else None}
         )
 
     @staticmethod

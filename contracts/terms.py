@@ -1,0 +1,246 @@
+"""A contract's terms from the wire: commits and credits (access and invoice schedules),
+overrides and scheduled charges, each validated with errors naming its field path."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from billing_console.api import ApplicationError
+from billing_console.custom_fields import custom_fields_validate
+from billing_console.wire import Reader
+from contracts.models import (
+    AccessSegment,
+    Commit,
+    CommitInvoiceItem,
+    CommitKind,
+    Contract,
+    LedgerEntry,
+    LedgerEntryType,
+    Override,
+    OverrideType,
+    ScheduledCharge,
+    ScheduledChargeItem,
+)
+from contracts.wire_read import (
+    CommitRefs,
+    access_credit_type,
+    product_from_wire,
+    specifiers_from_wire,
+    uuid_from_wire,
+    window_from_wire,
+)
+from customers.models import Customer
+
+UNIQUENESS_KEY_REUSED = (
+    "uniqueness_key: '{key}' was already used for another {what} of this customer."
+)
+
+
+def _segments(commit: Commit, schedule: Reader) -> None:
+    for item in schedule.children("schedule_items", required=True):
+        start, end = window_from_wire(item, end_required=True)
+        amount = item.decimal("amount", required=True, minimum=Decimal(0))
+        segment = AccessSegment.objects.create(
+            commit=commit, amount=amount, starting_at=start, ending_before=end
+        )
+        LedgerEntry.objects.create(
+            commit=commit,
+            segment=segment,
+            type=LedgerEntryType.SEGMENT_START,
+            amount=amount,
+            timestamp=start,
+        )
+    if not commit.segments.exists():
+        raise schedule.fail("schedule_items", "needs at least one item.")
+
+
+def invoice_items_create(commit: Commit, schedule: Reader) -> None:
+    for item in schedule.children("schedule_items"):
+        timestamp = item.datetime("timestamp", required=True)
+        unit_price = item.decimal("unit_price", minimum=Decimal(0))
+        quantity = item.decimal("quantity", minimum=Decimal(0))
+        amount = item.decimal("amount", minimum=Decimal(0))
+        if amount is None:
+            if unit_price is None:
+                raise item.fail("amount", "is required (or unit_price and quantity).")
+            amount = unit_price * (quantity if quantity is not None else Decimal(1))
+        CommitInvoiceItem.objects.create(
+            commit=commit,
+            timestamp=timestamp,
+            amount=amount,
+            quantity=quantity if quantity is not None else Decimal(1),
+            unit_price=unit_price if unit_price is not None else amount,
+        )
+
+
+def commit_create_from_wire(
+    reader: Reader, *, customer: Customer, contract: Contract | None, kind: str | None = None
+) -> Commit:
+    """Create one commit (kind from `type`) or credit (kind=CREDIT) from its wire dict."""
+    if kind is None:
+        kind = reader.choice("type", (CommitKind.PREPAID, CommitKind.POSTPAID), required=True)
+    commit = Commit(
+        customer=customer,
+        contract=contract,
+        kind=kind,
+        product=product_from_wire(reader, "product_id"),
+        name=reader.str("name", max_length=200),
+        description=reader.str("description"),
+        priority=reader.decimal("priority"),
+        applicable_product_ids=[
+            uuid_from_wire(reader, "applicable_product_ids", p)
+            for p in reader.str_list("applicable_product_ids")
+        ],
+        applicable_product_tags=reader.str_list("applicable_product_tags"),
+        specifiers=specifiers_from_wire(reader, "specifiers"),
+        rate_type=reader.choice("rate_type", ("COMMIT_RATE", "LIST_RATE"), default="LIST_RATE"),
+        rollover_fraction=reader.decimal("rollover_fraction", minimum=Decimal(0)),
+        custom_fields=reader.str_map("custom_fields"),
+        uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
+    )
+    if commit.rollover_fraction is not None and commit.rollover_fraction > 1:
+        raise reader.fail("rollover_fraction", "must be between 0 and 1.")
+    invoice_schedule = reader.child("invoice_schedule")
+    if invoice_schedule is not None:
+        commit.invoice_schedule = invoice_schedule.data
+        commit.do_not_invoice = bool(invoice_schedule.bool("do_not_invoice", False))
+    custom_fields_validate(
+        entity="contract_credit" if kind == CommitKind.CREDIT else "commit",
+        values=commit.custom_fields,
+    ) if commit.custom_fields else None
+    try:
+        with transaction.atomic():
+            commit.save()
+    except IntegrityError:
+        raise ApplicationError(
+            UNIQUENESS_KEY_REUSED.format(key=commit.uniqueness_key, what="commit"), "conflict"
+        ) from None
+    access = reader.child(
+        "access_schedule", required=kind != CommitKind.POSTPAID or not reader.has("amount")
+    )
+    if access is not None:
+        commit.access_credit_type = access_credit_type(access, contract)
+        if commit.access_credit_type is not None:
+            commit.save(update_fields=["access_credit_type"])
+        _segments(commit, access)
+    elif kind == CommitKind.POSTPAID and reader.has("amount"):
+        raise reader.fail("access_schedule", "is required.")
+    if invoice_schedule is not None:
+        invoice_items_create(commit, invoice_schedule)
+    return commit
+
+
+def override_create_from_wire(
+    reader: Reader, contract: Contract, temporary_ids: dict[str, str] | None = None
+) -> Override:
+    """One override; `temporary_ids` maps the temporary_id of commits, credits and recurring
+    ones created in the same payload to their ids (for commit-specific specifiers)."""
+    start, end = window_from_wire(reader)
+    kind = reader.choice("type", tuple(OverrideType.values), default="")
+    commit_specific = bool(reader.bool("is_commit_specific", False))
+    refs = CommitRefs(contract, temporary_ids or {}) if commit_specific else None
+    override = Override(
+        contract=contract,
+        starting_at=start,
+        ending_before=end,
+        product=product_from_wire(reader, "product_id", required=False),
+        applicable_product_tags=reader.str_list("applicable_product_tags"),
+        override_specifiers=specifiers_from_wire(reader, "override_specifiers", commits=refs),
+        multiplier=reader.decimal("multiplier", minimum=Decimal(0)),
+        priority=reader.decimal("priority"),
+        entitled=reader.bool("entitled"),
+        is_commit_specific=commit_specific,
+        target=reader.choice("target", ("COMMIT_RATE", "LIST_RATE")),
+    )
+    if override.target and not override.is_commit_specific:
+        raise reader.fail(
+            "target", "only a commit-specific override (is_commit_specific) has a target."
+        )
+    overwrite = reader.child("overwrite_rate")
+    if overwrite is not None:
+        override.overwrite_rate = _overwrite_rate(overwrite)
+    tiers = reader.children("tiers")
+    if tiers:
+        override.tiers = [
+            {
+                "multiplier": str(t.decimal("multiplier", required=True, minimum=Decimal(0))),
+                **({"size": str(t.decimal("size", positive=True))} if t.has("size") else {}),
+            }
+            for t in tiers
+        ]
+    override.type = kind or (
+        OverrideType.OVERWRITE
+        if overwrite is not None
+        else OverrideType.TIERED
+        if tiers
+        else OverrideType.MULTIPLIER
+    )
+    if override.type == OverrideType.MULTIPLIER and override.multiplier is None:
+        raise reader.fail("multiplier", "is required for a MULTIPLIER override.")
+    if override.type == OverrideType.OVERWRITE and overwrite is None:
+        raise reader.fail("overwrite_rate", "is required for an OVERWRITE override.")
+    if override.type == OverrideType.TIERED and not tiers:
+        raise reader.fail("tiers", "are required for a TIERED override.")
+    if not (override.product or override.applicable_product_tags or override.override_specifiers):
+        raise reader.fail(
+            "override_specifiers",
+            "an override needs a product_id, applicable_product_tags or override_specifiers.",
+        )
+    override.save()
+    return override
+
+
+def _overwrite_rate(reader: Reader) -> dict[str, Any]:
+    rate_type = reader.choice(
+        "rate_type", ("FLAT", "PERCENTAGE", "SUBSCRIPTION", "TIERED", "CUSTOM"), required=True
+    )
+    rate: dict[str, Any] = {"rate_type": rate_type}
+    if rate_type == "TIERED":
+        tiers = reader.children("tiers", required=True)
+        rate["tiers"] = [
+            {
+                "price": str(t.decimal("price", required=True, minimum=Decimal(0))),
+                **({"size": str(t.decimal("size", positive=True))} if t.has("size") else {}),
+            }
+            for t in tiers
+        ]
+    elif rate_type != "CUSTOM":
+        rate["price"] = str(reader.decimal("price", required=True, minimum=Decimal(0)))
+    if reader.has("credit_type_id"):
+        raise reader.fail("credit_type_id", "an overwrite keeps the rate's credit type.")
+    for key in ("quantity", "is_prorated", "custom_rate"):
+        if reader.has(key):
+            rate[key] = reader.raw(key)
+    return rate
+
+
+def scheduled_charge_create_from_wire(reader: Reader, contract: Contract) -> ScheduledCharge:
+    charge = ScheduledCharge.objects.create(
+        contract=contract,
+        product=product_from_wire(reader, "product_id"),
+        name=reader.str("name", max_length=200),
+        description=reader.str("description"),
+        custom_fields=reader.str_map("custom_fields"),
+    )
+    schedule = reader.child("schedule", required=True)
+    items = schedule.children("schedule_items", required=True)  # type: ignore[union-attr]
+    for item in items:
+        unit_price = item.decimal("unit_price", minimum=Decimal(0))
+        quantity = item.decimal("quantity", minimum=Decimal(0))
+        amount = item.decimal("amount", minimum=Decimal(0))
+        if amount is None:
+            if unit_price is None:
+                raise item.fail("amount", "is required (or unit_price and quantity).")
+            amount = unit_price * (quantity if quantity is not None else Decimal(1))
+        ScheduledChargeItem.objects.create(
+            charge=charge,
+            timestamp=item.datetime("timestamp", required=True),
+            amount=amount,
+            quantity=quantity if quantity is not None else Decimal(1),
+            unit_price=unit_price if unit_price is not None else amount,
+        )
+    return charge
+
+
+# --- contracts -------------------------------------------------------------------------
