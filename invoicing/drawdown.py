@@ -240,6 +240,7 @@ def _priced_part(
         explanation["custom_amount"] = str(native)
     if commit is not None:
         explanation["paid_by_commit_id"] = str(commit.public_id)
+        explanation["paid_by_commit"] = commit.name or commit.product.name
     unit = price.unit_price(quantity, native)
     return replace(
         line,
