@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.urls import reverse
 
 from billing_console.lib.periods import Period
 from contracts.services import contract_create
@@ -115,7 +116,7 @@ def test_finalizing_a_failing_draft_by_hand_is_a_conflict_naming_the_error():
 
 
 @postgres_only
-def test_a_poisoning_event_on_postgresql(api):
+def test_a_poisoning_event_on_postgresql(api, client, fiona):
     contracts = _world(POISON, {"good": [1, 2], "bad": [5, "lots"]})
     assert _close(contracts) == 1
     bad = _october(contracts["bad"])
@@ -126,6 +127,11 @@ def test_a_poisoning_event_on_postgresql(api):
     assert api.get(f"/v1/customers/{customer_id}/invoices").status_code == 200
     found = api.post("/v1/events/search", {"transactionIds": ["bad-1"]}, format="json")
     assert found.status_code == 200
+    client.force_login(fiona)
+    assert client.get(reverse("usage:event-list")).status_code == 200  # the console page too
+    metric = BillableMetric.objects.get(name="units")
+    metric_page = client.get(reverse("usage:metric-detail", args=[metric.public_id]))
+    assert "failed on a customer" in metric_page.content.decode()
 
 
 def test_division_by_zero_and_big_integer_casts_bill_alike_on_both_databases():
@@ -164,6 +170,21 @@ def test_a_metric_over_its_time_budget_fails_alone():
     assert draft.status == InvoiceStatus.DRAFT
     assert "failed on its events" in draft.error
     assert all(i.period_start <= OCT for i in invoices if i.type == "USAGE")
+
+
+def test_a_page_of_breakdowns_computes_only_its_own_windows(api):
+    contracts = _world("SELECT SUM(properties.units) FROM events", {"acme": [1, 2, 3]})
+    contract_invoices_refresh(contract=contracts["acme"], through=CLOSE_AT)
+    customer_id = contracts["acme"].customer.public_id
+    from invoicing import breakdowns
+
+    with mock.patch.object(breakdowns, "_cumulative", wraps=breakdowns._cumulative) as computed:
+        response = api.get(f"/v1/customers/{customer_id}/invoices/breakdowns", {
+            "starting_on": "2026-10-01T00:00:00Z", "ending_before": "2026-10-31T00:00:00Z",
+            "window_size": "HOUR", "limit": 1,
+        })  # fmt: skip
+    assert response.status_code == 200 and len(response.json()["data"]) == 1
+    assert computed.call_count <= 2  # the window's start and end, not 720 hours
 
 
 def test_a_read_creates_a_bounded_number_of_statements():
