@@ -235,3 +235,20 @@ def test_override_on_presentation_group_values_prices_only_that_line():
         ({"user": "u1"}, Decimal(10)),
         ({"user": "u2"}, Decimal(20)),
     ]
+
+
+def test_a_credit_scoped_by_a_pricing_group_value_matches_a_presentation_key_of_that_name():
+    # A per-seat credit names its seat as pricing_group_values {"user": "u1"}; the product has
+    # "user" as a presentation key: u1's 10 calls x 2 = 20 draw the credit, u2's do not.
+    _api, card = _catalog(presentation=["user"])
+    contract = _contract(card, credits=[{
+        "name": "Seat u1", "priority": 1,
+        "product_id": str(Product.objects.get(name="Commit").public_id),
+        "specifiers": [{"pricing_group_values": {"user": "u1"}}],
+        "access_schedule": {"schedule_items": [{"amount": 100, **YEAR}]},
+    }])  # fmt: skip
+    _calls(10, user="u1")
+    _calls(10, user="u2")
+    invoice = _statement(contract)
+    assert invoice.total == Decimal(20)  # u2's 20 is owed
+    assert _balance("Seat u1") == Decimal(80)
