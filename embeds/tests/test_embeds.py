@@ -204,3 +204,22 @@ def test_a_signed_payload_not_shaped_like_a_grant_is_403(client):
     for payload in ({"c": "x", "d": "usage", "o": "not-a-dict"}, {"d": "usage"}):
         token = signing.TimestampSigner(salt=SALT).sign_object(payload, compress=True)
         assert client.get(f"/embed/{token}/").status_code == 403
+
+
+def test_credits_dashboard_shows_a_custom_unit_commit_in_its_unit(api, client):
+    from contracts.edits import contract_edit
+    from pricing.services import credit_type_create, product_create
+
+    world = two_customers()
+    credits = credit_type_create(name="GPU credits")
+    fixed = product_create(name="GPU pack", type="FIXED")
+    contract_edit(contract=world.a.contract, data={"add_commits": [{
+        "type": "PREPAID", "name": "GPU pack", "priority": 2, "product_id": str(fixed.public_id),
+        "access_schedule": {"credit_type_id": str(credits.public_id), "schedule_items": [{
+            "amount": 250, "starting_at": "2026-02-01T00:00:00Z",
+            "ending_before": "2027-06-01T00:00:00Z"}]},
+    }]})  # fmt: skip
+    with time_machine.travel(datetime(2026, 2, 10, 12, tzinfo=UTC), tick=False):
+        path = _path(_url(api, world.a.customer, "commits_and_credits"))
+        html = client.get(path).content.decode()
+    assert "250.00 GPU credits" in html and "USD 2.50" not in html
