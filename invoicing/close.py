@@ -196,7 +196,9 @@ def _attach(invoices: list[Invoice]) -> None:
             Q(customer_id__in={c.customer_id for c in contracts.values()})
             | Q(contract_id__in=list(contracts)),
             archived_at__isnull=True,
-        ).prefetch_related("segments")
+        )
+        .select_related("access_credit_type", "recurring_commit", "product")
+        .prefetch_related("segments")
     )
     for contract in contracts.values():
         if contract.rate_card is not None:

@@ -80,6 +80,7 @@ def _candidate_segments(invoice: Invoice) -> list[tuple[Commit, AccessSegment]]:
         if prefetched is not None
         else Commit.objects.filter(customer=invoice.customer, archived_at__isnull=True)
         .filter(Q(contract=invoice.contract) | Q(contract__isnull=True))
+        .select_related("access_credit_type", "recurring_commit", "product")
         .prefetch_related("segments")
     )
     contract_id = str(invoice.contract.public_id)
@@ -105,19 +106,23 @@ def _candidate_segments(invoice: Invoice) -> list[tuple[Commit, AccessSegment]]:
     return pairs
 
 
-def segment_available(segment: AccessSegment, invoice: Invoice) -> Decimal:
-    entries = LedgerEntry.objects.filter(segment=segment).exclude(
-        invoice_public_id=invoice.public_id
+def segments_available(segments: list[AccessSegment], invoice: Invoice) -> dict[int, Decimal]:
+    """What each segment can give `invoice`, by segment pk, in one query: its balance from
+    earlier invoices (entries dated before the period; grants before its end), capped by what
+    remains overall, never below zero."""
+    earlier = Q(type=LedgerEntryType.USAGE_DEDUCTION, timestamp__lt=invoice.period_start) | (
+        ~Q(type__in=[LedgerEntryType.USAGE_DEDUCTION, LedgerEntryType.EXPIRATION])
+        & Q(timestamp__lt=invoice.period_end)
     )
-    earlier = entries.filter(
-        Q(type=LedgerEntryType.USAGE_DEDUCTION, timestamp__lt=invoice.period_start)
-        | (
-            ~Q(type__in=[LedgerEntryType.USAGE_DEDUCTION, LedgerEntryType.EXPIRATION])
-            & Q(timestamp__lt=invoice.period_end)
-        )
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    overall = entries.aggregate(total=Sum("amount"))["total"] or Decimal(0)
-    return max(Decimal(0), min(earlier, overall))
+    rows = (
+        LedgerEntry.objects.filter(segment_id__in=[s.pk for s in segments])
+        .exclude(invoice_public_id=invoice.public_id)
+        .values("segment_id")
+        .annotate(earlier=Sum("amount", filter=earlier), overall=Sum("amount"))
+    )
+    zero = Decimal(0)
+    sums = {r["segment_id"]: (r["earlier"] or zero, r["overall"] or zero) for r in rows}
+    return {s.pk: max(zero, min(*sums.get(s.pk, (zero, zero)))) for s in segments}
 
 
 def plan_drawdown(invoice: Invoice, lines: list[DraftLine]) -> tuple[list[DraftLine], list[Draw]]:
@@ -125,6 +130,7 @@ def plan_drawdown(invoice: Invoice, lines: list[DraftLine]) -> tuple[list[DraftL
     whose units a segment pays for at another price is split) and the draws. Reads the ledger;
     writes nothing."""
     candidates = _candidate_segments(invoice)
+    available = segments_available([segment for _commit, segment in candidates], invoice)
     fiat_places = 0 if invoice.credit_type.is_fiat else invoice.credit_type.decimal_places
     inputs, offers = [], []
     segments: dict[int, tuple[Commit, AccessSegment]] = {}
@@ -141,7 +147,10 @@ def plan_drawdown(invoice: Invoice, lines: list[DraftLine]) -> tuple[list[DraftL
                 continue
             segments[segment.pk] = (commit, segment)
             line_offers.append(
-                (_segment_in(invoice, commit, segment), _pricer(invoice, line, commit))
+                (
+                    _segment_in(commit, segment, available[segment.pk]),
+                    _pricer(invoice, line, commit),
+                )
             )
         offers.append(line_offers)
     outs, planned = draw_plan.plan(inputs, offers)
@@ -172,12 +181,12 @@ def _line_in(line: DraftLine, fiat_places: int) -> draw_plan.LineIn:
     )
 
 
-def _segment_in(invoice: Invoice, commit: Commit, segment: AccessSegment) -> draw_plan.SegmentIn:
+def _segment_in(commit: Commit, segment: AccessSegment, available: Decimal) -> draw_plan.SegmentIn:
     unit = commit.access_credit_type
     return draw_plan.SegmentIn(
         key=segment.pk,
         unit=commit.access_credit_type_id,
-        available=segment_available(segment, invoice),
+        available=available,
         pays=commit.kind != CommitKind.POSTPAID,
         unit_places=unit.decimal_places if unit is not None else 0,
     )

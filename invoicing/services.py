@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
@@ -24,6 +24,7 @@ from invoicing.subscriptions import subscription_scheduled_lines, subscription_u
 from invoicing.trueups import postpaid_true_up_lines
 from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
 from pricing import selectors as pricing_selectors
+from usage.selectors import event_ids_held
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,9 @@ def draft_usage_statement(
     """The lines and commit draws of a usage statement, computed without writing anything.
     `usage` replaces the stored events as the source of quantities (cost preview)."""
     places = line_places(invoice.credit_type)
-    with pricing_selectors.rates_snapshot(contract.rate_card):
+    if "overrides" not in getattr(contract, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([contract], "overrides")  # read for every line and commit
+    with pricing_selectors.rates_snapshot(contract.rate_card), event_ids_held(contract.customer):
         lines = usage_lines(contract, period, places, usage=usage)
         lines += composite_lines(contract, period, lines, places)
     lines += postpaid_true_up_lines(contract, period, places)

@@ -62,6 +62,22 @@ def product_versions(product: Product) -> list[ProductVersion]:
     return cached
 
 
+def _versions_prefetch(products: list[Product]) -> None:
+    """Read the versions of all these products in one query (product_versions' cache)."""
+    missing = [p for p in products if getattr(p, "_versions_cache", None) is None]
+    if not missing:
+        return
+    by_product: dict[int, list[ProductVersion]] = {p.pk: [] for p in missing}
+    for version in (
+        ProductVersion.objects.filter(product_id__in=list(by_product))
+        .select_related("billable_metric")
+        .order_by("starting_at")
+    ):
+        by_product[version.product_id].append(version)
+    for product in missing:
+        product._versions_cache = by_product[product.pk]
+
+
 def product_state_at(product: Product, at: datetime) -> ProductVersion:
     """The version of `product` in force at `at` (the first version before any starts)."""
     versions = product_versions(product)
@@ -124,6 +140,7 @@ def rates_snapshot(rate_card: RateCard | None) -> Iterator[None]:
             "product__name", "product_id", "starting_at", "pk"
         )
     )
+    _versions_prefetch([rate.product for rate in rate_card._rates_snapshot])
     try:
         yield
     finally:

@@ -1,7 +1,8 @@
 """Usage reads: metric values per customer, period and group; event search."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,9 +19,27 @@ from usage.rollups import rollup_usage
 
 
 def customer_event_ids(customer: Customer) -> list[str]:
-    """Every customer_id an event may carry for this customer: its id and its ingest aliases."""
+    """Every customer_id an event may carry for this customer: its id and its ingest aliases
+    (read once within `event_ids_held`)."""
+    held = getattr(customer, "_event_ids_held", None)
+    if held is not None:
+        return held
     aliases = list(IngestAlias.objects.filter(customer=customer).values_list("alias", flat=True))
     return [str(customer.public_id), *aliases]
+
+
+@contextmanager
+def event_ids_held(customer: Customer) -> Iterator[None]:
+    """Within the block, the customer's event ids are read once (a statement asks for them once
+    per usage product)."""
+    if getattr(customer, "_event_ids_held", None) is not None:
+        yield
+        return
+    customer._event_ids_held = customer_event_ids(customer)
+    try:
+        yield
+    finally:
+        customer._event_ids_held = None
 
 
 def metric_get(public_id: Any, field: str = "billable_metric_id") -> BillableMetric:
