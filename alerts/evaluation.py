@@ -6,6 +6,7 @@ Each state change bumps the state's version, and the version is part of the even
 evaluation that runs twice (a redelivered task, two workers) publishes once.
 """
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -188,18 +189,41 @@ def customer_alerts_evaluate(
     for alert in alerts:
         try:  # one alert that cannot be measured (a failing SQL metric) leaves the others
             measurements = measure(alert, snapshot)
-        except SqlMetricFailed as failed:
-            metric_failure_record(failed)
-            continue
-        except Exception:
-            logger.exception(
-                "alert evaluation failed: alert %s, customer %s",
-                alert.public_id,
-                customer.public_id,
-            )
+        except Exception as error:
+            _evaluation_failed(alert, customer, error, now)
             continue
         changed += _alert_apply(alert, customer, measurements, now=now, triggered_by=triggered_by)
+        CustomerAlert.objects.filter(alert=alert, customer=customer).exclude(error="").update(
+            error="", error_at=None
+        )
     return changed
+
+
+def _evaluation_failed(alert: Alert, customer: Customer, error: Exception, now: datetime) -> None:
+    """Recorded on the customer's state of the alert (shown in the console), on the SQL metric
+    that failed, and published once per distinct failure (`alerts.evaluation_failed`)."""
+    from webhooks.services import event_publish
+
+    if isinstance(error, SqlMetricFailed):
+        metric_failure_record(error)
+        message = error.message
+    else:
+        logger.exception(
+            "alert evaluation failed: alert %s, customer %s", alert.public_id, customer.public_id
+        )
+        message = f"internal error ({type(error).__name__}); details are in the server log."
+    digest = hashlib.sha256(message.encode()).hexdigest()[:16]
+    with transaction.atomic():
+        state, _ = CustomerAlert.objects.get_or_create(alert=alert, customer=customer, scope="")
+        if state.error == message:
+            return
+        CustomerAlert.objects.filter(pk=state.pk).update(error=message, error_at=now)
+        event_publish(
+            "alerts.evaluation_failed",
+            {"alert_id": str(alert.public_id), "customer_id": str(customer.public_id),
+             "error": message, "failed_at": now.isoformat()},
+            key=f"alerts.evaluation_failed:{state.public_id}:{digest}",
+        )  # fmt: skip
 
 
 def customers_evaluate(

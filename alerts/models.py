@@ -143,6 +143,10 @@ class CustomerAlert(models.Model):
     value = RateField(null=True, blank=True)
     evaluated_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Why the last evaluation of this alert for this customer failed (a SQL metric failing on
+    # the customer's events, ...), shown in the console; cleared by the next one that succeeds.
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

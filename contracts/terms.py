@@ -103,7 +103,7 @@ def commit_create_from_wire(
         raise reader.fail("rollover_fraction", "must be between 0 and 1.")
     invoice_schedule = reader.child("invoice_schedule")
     if invoice_schedule is not None:
-        commit.invoice_schedule = invoice_schedule.data
+        commit.invoice_schedule = reader.raw("invoice_schedule")  # its text checked
         commit.do_not_invoice = bool(invoice_schedule.bool("do_not_invoice", False))
     custom_fields_validate(
         entity="contract_credit" if kind == CommitKind.CREDIT else "commit",

@@ -602,7 +602,7 @@ def _threshold_configuration(reader: Reader, key: str) -> dict[str, Any] | None:
         child.decimal("recharge_to_amount", required=True, minimum=Decimal(0))
         credit_type_ref(child, "custom_credit_type_id")
     child.child("payment_gate_config", required=True)
-    return child.data
+    return reader.raw(key)  # as sent, its text checked
 
 
 def package_terms_clean(reader: Reader, rate_card: RateCard | None) -> dict[str, Any]:

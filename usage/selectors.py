@@ -285,6 +285,8 @@ def metric_failure_record(failed: Any) -> None:
     from django.utils import timezone
 
     logging.getLogger(__name__).warning("%s", failed.message)
+    if failed.metric is None:
+        return
     BillableMetric.objects.filter(pk=failed.metric.pk).update(
         error=failed.message, error_at=timezone.now()
     )

@@ -261,3 +261,39 @@ def test_spend_in_a_custom_pricing_unit_counts_the_usage_priced_in_it():
     assert (_state(in_dollars, world.customer).status, _state(in_dollars, world.customer).value) == (
         "ok", Decimal(1800),
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_an_alert_that_cannot_be_measured_records_its_error_and_the_others_go_on():
+    from unittest import mock
+
+    from usage.sql import SqlMetricFailed
+
+    world = spend_world(price=100)
+    failing = _spend_alert(world, 1000)
+    other = alert_create(data={"alert_type": "spend_threshold_reached", "name": "Other",
+                               "threshold": 500, "customer_id": str(world.customer.public_id)})  # fmt: skip
+    send_calls(6, MID_JAN)
+    real = __import__("alerts.evaluation", fromlist=["measure"]).measure
+
+    def measure(alert, snapshot):
+        if alert.pk == failing.pk:
+            raise SqlMetricFailed("numeric field overflow")
+        return real(alert, snapshot)
+
+    with mock.patch("alerts.evaluation.measure", side_effect=measure):
+        for minute in (1, 2):  # a second failing evaluation publishes nothing new
+            customer_alerts_evaluate(
+                customer=world.customer,
+                triggered_by="usage",
+                now=MID_JAN + timedelta(minutes=minute),
+            )
+    assert _state(failing, world.customer).error.endswith("numeric field overflow")
+    assert _state(other, world.customer).status == "in_alarm"  # 600 > 500: still evaluated
+    assert [e.type for e in published() if e.type == "alerts.evaluation_failed"] == [
+        "alerts.evaluation_failed"
+    ]
+    customer_alerts_evaluate(
+        customer=world.customer, triggered_by="usage", now=MID_JAN + timedelta(minutes=3)
+    )
+    assert _state(failing, world.customer).error == ""  # measured again: the error is over
