@@ -221,7 +221,13 @@ def contract_thresholds_evaluate(
     period = current_period(contract, now)
     charges = []
     if period is not None:
-        statement = invoice_compute_usage(contract=contract, period=period)
+        try:
+            statement = invoice_compute_usage(contract=contract, period=period)
+        except Exception as error:  # recorded on the draft; no threshold moves on bad data
+            from invoicing.failures import statement_failed
+
+            statement_failed(contract=contract, period=period, error=error)
+            return []
         spend = _evaluate_spend(contract, statement, now)
         if spend is not None:
             charges.append(spend)
