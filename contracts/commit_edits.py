@@ -14,6 +14,7 @@ from django.db import transaction
 
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
+from contracts import ledger
 from contracts.models import (
     AccessSegment,
     Commit,
@@ -38,22 +39,6 @@ def _segment(commit: Commit, reader: Reader) -> AccessSegment:
 def _window_check(reader: Reader, start: datetime, end: datetime) -> None:
     if end <= start:
         raise reader.fail("ending_before", "must be after starting_at.")
-
-
-def segment_add(
-    commit: Commit, *, amount: Decimal, start: datetime, end: datetime
-) -> AccessSegment:
-    segment = AccessSegment.objects.create(
-        commit=commit, amount=amount, starting_at=start, ending_before=end
-    )
-    LedgerEntry.objects.create(
-        commit=commit,
-        segment=segment,
-        type=LedgerEntryType.SEGMENT_START,
-        amount=amount,
-        timestamp=start,
-    )
-    return segment
 
 
 def segment_remove(segment: AccessSegment, reader: Reader, key: str = "id") -> None:
@@ -102,7 +87,7 @@ def _access_schedule(commit: Commit, schedule: Reader) -> None:
         end = item.datetime("ending_before", required=True)
         _window_check(item, start, end)  # type: ignore[arg-type]
         amount = item.decimal("amount", required=True, minimum=Decimal(0))
-        segment_add(commit, amount=amount, start=start, end=end)  # type: ignore[arg-type]
+        ledger.segment_add(commit, amount=amount, start=start, end=end)  # type: ignore[arg-type]
     if not commit.segments.exists():
         raise schedule.fail("remove_schedule_items", "a commit keeps at least one schedule item.")
 

@@ -243,3 +243,20 @@ def segments_expire(*, now: datetime) -> int:
         if LedgerEntry.objects.filter(segment=segment).count() > before:
             closed += 1
     return closed
+
+
+def segment_add(
+    commit: Commit, *, amount: Decimal, start: datetime, end: datetime
+) -> AccessSegment:
+    """A new access segment of `amount`, and the ledger entry that opens it."""
+    segment = AccessSegment.objects.create(
+        commit=commit, amount=amount, starting_at=start, ending_before=end
+    )
+    LedgerEntry.objects.create(
+        commit=commit,
+        segment=segment,
+        type=LedgerEntryType.SEGMENT_START,
+        amount=amount,
+        timestamp=start,
+    )
+    return segment

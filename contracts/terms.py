@@ -9,14 +9,12 @@ from django.db import IntegrityError, transaction
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
 from billing_console.wire import Reader
+from contracts import ledger
 from contracts.models import (
-    AccessSegment,
     Commit,
     CommitInvoiceItem,
     CommitKind,
     Contract,
-    LedgerEntry,
-    LedgerEntryType,
     Override,
     OverrideType,
     ScheduledCharge,
@@ -41,30 +39,28 @@ def _segments(commit: Commit, schedule: Reader) -> None:
     for item in schedule.children("schedule_items", required=True):
         start, end = window_from_wire(item, end_required=True)
         amount = item.decimal("amount", required=True, minimum=Decimal(0))
-        segment = AccessSegment.objects.create(
-            commit=commit, amount=amount, starting_at=start, ending_before=end
-        )
-        LedgerEntry.objects.create(
-            commit=commit,
-            segment=segment,
-            type=LedgerEntryType.SEGMENT_START,
-            amount=amount,
-            timestamp=start,
-        )
+        ledger.segment_add(commit, amount=amount, start=start, end=end)
     if not commit.segments.exists():
         raise schedule.fail("schedule_items", "needs at least one item.")
+
+
+def priced_item(item: Reader) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """(amount, quantity, unit_price) of a schedule item: `amount`, or unit_price x quantity
+    (quantity 1 when not given)."""
+    unit_price = item.decimal("unit_price", minimum=Decimal(0))
+    quantity = item.decimal("quantity", minimum=Decimal(0))
+    amount = item.decimal("amount", minimum=Decimal(0))
+    if amount is None:
+        if unit_price is None:
+            raise item.fail("amount", "is required (or unit_price and quantity).")
+        amount = unit_price * (quantity if quantity is not None else Decimal(1))
+    return amount, quantity, unit_price
 
 
 def invoice_items_create(commit: Commit, schedule: Reader) -> None:
     for item in schedule.children("schedule_items"):
         timestamp = item.datetime("timestamp", required=True)
-        unit_price = item.decimal("unit_price", minimum=Decimal(0))
-        quantity = item.decimal("quantity", minimum=Decimal(0))
-        amount = item.decimal("amount", minimum=Decimal(0))
-        if amount is None:
-            if unit_price is None:
-                raise item.fail("amount", "is required (or unit_price and quantity).")
-            amount = unit_price * (quantity if quantity is not None else Decimal(1))
+        amount, quantity, unit_price = priced_item(item)
         CommitInvoiceItem.objects.create(
             commit=commit,
             timestamp=timestamp,
@@ -226,13 +222,7 @@ def scheduled_charge_create_from_wire(reader: Reader, contract: Contract) -> Sch
     schedule = reader.child("schedule", required=True)
     items = schedule.children("schedule_items", required=True)  # type: ignore[union-attr]
     for item in items:
-        unit_price = item.decimal("unit_price", minimum=Decimal(0))
-        quantity = item.decimal("quantity", minimum=Decimal(0))
-        amount = item.decimal("amount", minimum=Decimal(0))
-        if amount is None:
-            if unit_price is None:
-                raise item.fail("amount", "is required (or unit_price and quantity).")
-            amount = unit_price * (quantity if quantity is not None else Decimal(1))
+        amount, quantity, unit_price = priced_item(item)
         ScheduledChargeItem.objects.create(
             charge=charge,
             timestamp=item.datetime("timestamp", required=True),
