@@ -64,12 +64,18 @@ def _flatten(detail: Any, prefix: str = "") -> list[str]:
 
 
 def error_message(detail: Any) -> str:
-    return "; ".join(_flatten(detail)) or "Invalid request."
+    return _wire_text("; ".join(_flatten(detail)) or "Invalid request.")
+
+
+def _wire_text(message: str) -> str:
+    """`message` with any lone surrogate it echoes from the input (DRF's '"\\ud800" is not a valid
+    choice.') as its escape: it has no UTF-8 form, so rendering the error would be a 500."""
+    return message.encode("utf-8", "backslashreplace").decode()
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        body = {"message": exc.message, **exc.extra}
+        body = {"message": _wire_text(exc.message), **exc.extra}
         return Response(body, status=ERROR_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages

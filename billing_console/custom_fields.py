@@ -11,6 +11,7 @@ from django.db import models, transaction
 
 from billing_console.api import ApplicationError
 from billing_console.models import CustomFieldKey
+from billing_console.wire import text_problem
 
 ENTITIES = (
     "alert", "billable_metric", "charge", "commit", "contract_credit", "contract_product",
@@ -70,6 +71,9 @@ def custom_fields_validate(
     """Every key must be on the allowlist; unique keys must not repeat on another entity."""
     if not values:
         return
+    for key in values:  # before the query, which fails on these (NUL: PostgreSQL; surrogates: both)
+        if problem := text_problem(key):
+            raise ApplicationError(f"custom_fields: keys {problem}")
     keys = {k.key: k for k in CustomFieldKey.objects.filter(entity=entity, key__in=list(values))}
     model = entity_model(entity)
     for key, value in values.items():

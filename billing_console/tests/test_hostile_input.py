@@ -19,6 +19,7 @@ from billing_console.lib.periods import EARLIEST, LATEST, within_window
 from billing_console.models import ConsolePreference
 from billing_console.wire import Reader
 from contracts.models import Contract
+from customers.models import Customer
 from invoicing.tests.factories import priced_world
 from usage.models import UsageEvent
 
@@ -72,6 +73,23 @@ def test_the_reader_checks_lists_keys_and_raw_values():
             call()
         assert err.value.message == message
     assert Reader({"name": "Zoë 🚀"}).str("name") == "Zoë 🚀"  # paired surrogates are text
+
+
+@pytest.mark.parametrize(
+    "key, why", [("\ud800", SURROGATE_MESSAGE), ("a\x00b", NUL_MESSAGE)], ids=["surrogate", "nul"]
+)
+def test_a_custom_field_key_no_database_stores_is_a_400(api, key, why):
+    body = {"name": "Mine", "custom_fields": {key: "v"}}  # found by test_api_fuzz.py
+    assert _post(api, "/v1/customers", body) == (400, f"custom_fields: keys {why}")
+    assert not Customer.objects.exists()
+
+
+def test_a_lone_surrogate_echoed_in_an_error_goes_out_escaped(api):
+    world = priced_world()  # found by test_api_fuzz.py: rendering the error was a 500
+    body = {"customer_id": str(world.customer.public_id), "access_type": "\ud800"}
+    assert _post(api, "/v1/contracts/customerCredits/list", body) == (
+        400, 'access_type: "\\ud800" is not a valid choice.'
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
