@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from billing_console.api import ApplicationError
 from billing_console.lib.periods import OUTSIDE_WINDOW, within_window
+from billing_console.wire_fields import Fields, refuse_unsupported
 
 # Largest magnitude a RateField holds (28 digits, 12 decimal places).
 MAX_NUMBER = Decimal("1e16")
@@ -214,5 +215,9 @@ def request_object(request: Any) -> dict[str, Any]:
     return request.data
 
 
-def request_reader(request: Any) -> Reader:
-    return Reader(request_object(request))
+def request_reader(request: Any, fields: Fields | None = None) -> Reader:
+    """The body's reader; with `fields`, the endpoint's refused fields are a 400 first."""
+    data = request_object(request)
+    if fields is not None:
+        refuse_unsupported(data, fields)
+    return Reader(data)

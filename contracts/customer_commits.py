@@ -7,9 +7,11 @@ from typing import Any
 from django.db import transaction
 
 from billing_console.wire import Reader
+from billing_console.wire_fields import refuse_unsupported
 from contracts.commit_edits import invoice_contract
 from contracts.models import Commit, CommitKind, Contract
 from contracts.terms import commit_create_from_wire
+from contracts.wire_fields import CUSTOMER_COMMIT_CREATE, CUSTOMER_CREDIT_CREATE
 from contracts.wire_read import uuid_from_wire
 from customers.models import Customer
 
@@ -30,6 +32,7 @@ def customer_commit_create(
     *, customer: Customer, data: dict[str, Any], credit: bool = False
 ) -> Commit:
     """A customer-level commit (/customerCommits/create) or credit (/customerCredits/create)."""
+    refuse_unsupported(data, CUSTOMER_CREDIT_CREATE if credit else CUSTOMER_COMMIT_CREATE)
     reader = Reader(data)
     contract_ids = _applicable_contract_ids(customer, reader)
     kind = CommitKind.CREDIT if credit else None

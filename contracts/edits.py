@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
+from billing_console.wire_fields import refuse_unsupported
 from contracts.billing_provider import billing_configuration_edit
 from contracts.commit_edits import commit_edit
 from contracts.lifecycle import end_date_check
@@ -24,13 +25,10 @@ from contracts.terms import (
     override_create_from_wire,
     scheduled_charge_create_from_wire,
 )
+from contracts.wire_fields import CONTRACT_EDIT
 from contracts.wire_read import uuid_from_wire
 
 EDIT_KEY_REUSED = "uniqueness_key: '{key}' was already used for a different edit of this contract."
-NOT_SUPPORTED = (
-    "add_discounts", "add_professional_services", "add_reseller_royalties",
-    "add_spend_trackers", "update_scheduled_charges", "archive_spend_trackers",
-)  # fmt: skip
 THRESHOLD_KEYS = {
     "spend_threshold_configuration": "spend_threshold_configuration",
     "prepaid_balance_threshold_configuration": "prepaid_balance_threshold_configuration",
@@ -244,9 +242,6 @@ def _terms(contract: Contract, reader: Reader, data: dict, changes: dict[str, An
 
 
 def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
-    for key in NOT_SUPPORTED:
-        if reader.has(key) and data[key] not in ([], {}):
-            raise reader.fail(key, "is not supported by this server yet.")
     changes: dict[str, Any] = {}
     wire: dict[str, Any] = {}
     _adds(contract, reader, changes, wire)
@@ -300,6 +295,7 @@ def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
 @transaction.atomic
 def contract_edit(*, contract: Contract, data: dict[str, Any], actor: str = "") -> ContractEdit:
     """Apply one /v2/contracts/edit body; returns the recorded edit."""
+    refuse_unsupported(data, CONTRACT_EDIT)
     reader = Reader(data)
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     key = reader.str("uniqueness_key", max_length=128) or None

@@ -13,6 +13,7 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
 from billing_console.wire import Reader
+from billing_console.wire_fields import refuse_unsupported
 from contracts import ledger
 from contracts.billing_provider import contract_billing_configuration_from_wire
 from contracts.models import (
@@ -26,6 +27,7 @@ from contracts.terms import (
     override_create_from_wire,
     scheduled_charge_create_from_wire,
 )
+from contracts.wire_fields import CONTRACT_CREATE
 from contracts.wire_read import uuid_from_wire, window_from_wire
 from customers.models import Customer
 from pricing.models import RateCard
@@ -40,6 +42,7 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
     from contracts.recurring import recurring_create_from_wire
     from contracts.usage_filters import usage_filter_from_wire
 
+    refuse_unsupported(data, CONTRACT_CREATE)  # before the package's terms are merged in
     data, package = with_package(data)
     reader = Reader(data)
     start, end = window_from_wire(reader)

@@ -99,12 +99,12 @@ def test_child_contract_names_its_parent_and_the_parent_lists_it(sdk, world):
     parent_id = str(world.contract.public_id)
     child = _create(sdk, world, customer_id=child_id, hierarchy_configuration={
         "parent": {"customer_id": str(world.customer.public_id), "contract_id": parent_id},
-        "payer": "PARENT", "usage_statement_behavior": "CONSOLIDATE",
+        "payer": "SELF", "usage_statement_behavior": "SEPARATE",
     })  # fmt: skip
     got = _get(sdk, world, child, customer_id=child_id).hierarchy_configuration
     assert got.to_dict() == {
         "parent": {"customer_id": str(world.customer.public_id), "contract_id": parent_id},
-        "payer": "PARENT", "usage_statement_behavior": "CONSOLIDATE",
+        "payer": "SELF", "usage_statement_behavior": "SEPARATE",
     }  # fmt: skip
     parent = _get(sdk, world, parent_id).hierarchy_configuration
     assert parent.to_dict() == {"children": [{"contract_id": child, "customer_id": child_id}]}
@@ -114,7 +114,7 @@ def test_child_contract_names_its_parent_and_the_parent_lists_it(sdk, world):
     "config, message",
     [
         ({"parent": {"customer_id": "SELF", "contract_id": "PARENT"}}, "hierarchy_configuration.parent.contract_id:"),
-        ({"payer": "PARENT"}, "hierarchy_configuration.parent:"),
+        ({"payer": "SELF"}, "hierarchy_configuration.parent:"),
         ({"parent": {"customer_id": "SELF", "contract_id": "OWN"}, "payer": "BOTH"}, "hierarchy_configuration.payer:"),
     ],
 )  # fmt: skip
@@ -142,3 +142,26 @@ def test_a_parent_must_belong_to_another_customer(sdk, world):
     with pytest.raises(metronome.BadRequestError) as err:
         _create(sdk, world, hierarchy_configuration={"parent": own})
     assert "another customer" in err.value.body["message"]
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"payer": "PARENT"}, "hierarchy_configuration.payer"),
+        ({"usage_statement_behavior": "CONSOLIDATE"}, "hierarchy_configuration.usage_statement_behavior"),
+        ({"parent_behavior": {"invoice_consolidation_type": "CONCATENATE"}}, "hierarchy_configuration.parent_behavior"),
+    ],
+)  # fmt: skip
+def test_a_parent_paying_or_consolidating_is_refused_not_dropped(sdk, world, config, field):
+    # Not built yet: a child billed to its parent, statements consolidated on the parent's
+    # invoice. A 400 naming the field, rather than a contract that says so and bills otherwise.
+    child_customer = customer_create(name="Acme EU", ingest_aliases=["acme-eu"])
+    parent = {
+        "customer_id": str(world.customer.public_id),
+        "contract_id": str(world.contract.public_id),
+    }
+    with pytest.raises(metronome.BadRequestError) as err:
+        _create(sdk, world, customer_id=str(child_customer.public_id),
+                hierarchy_configuration={"parent": parent, **config})  # fmt: skip
+    assert err.value.body["message"].startswith(f"{field}: ")
+    assert Contract.objects.count() == 1

@@ -17,8 +17,10 @@ from billing_console.api import (
     validated,
 )
 from billing_console.schema import IdSerializer, envelope, page_envelope
+from billing_console.wire_fields import refuse_unsupported
 from customers import selectors, services
 from customers.models import Customer
+from customers.wire_fields import CUSTOMER_CREATE
 
 MAX_FILTER_IDS = 100
 
@@ -85,6 +87,7 @@ class CustomerCreateApi(APIView):
         request=InputSerializer, responses=CUSTOMER_RESPONSE, operation_id="customers_create"
     )
     def post(self, request: Request) -> Response:
+        refuse_unsupported(request.data, CUSTOMER_CREATE)  # the serializer would drop them
         data = validated(self.InputSerializer, request.data)
         customer = services.customer_create(**data)
         return data_response(customer_to_wire(customer, detail=True))

@@ -23,7 +23,7 @@ from billing_console.api import (
 )
 from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import Reader, request_reader
-from pricing import packages, selectors, services, wire
+from pricing import packages, selectors, services, wire, wire_fields
 from pricing.models import Package, Product, ProductVersion, RateCard
 from usage.selectors import metric_get
 
@@ -160,7 +160,7 @@ def _product_wire(product: Product) -> dict[str, Any]:
 class ProductCreateApi(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=ID_RESPONSE)
     def post(self, request: Request) -> Response:
-        reader = _body(request)
+        reader = _body(request, wire_fields.PRODUCT_CREATE)
         product_type = reader.choice("type", PRODUCT_TYPES, required=True)
         product = services.product_create(
             name=reader.str("name", required=True, max_length=200),
@@ -252,7 +252,7 @@ def _rate_card(reader: Reader, key: str) -> RateCard:
 class RateCardCreateApi(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=ID_RESPONSE)
     def post(self, request: Request) -> Response:
-        reader = _body(request)
+        reader = _body(request, wire_fields.RATE_CARD_CREATE)
         fiat = None
         if reader.has("fiat_credit_type_id"):
             value = reader.str("fiat_credit_type_id")
@@ -318,7 +318,7 @@ class RateCardArchiveApi(APIView):
 class RateAddApi(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OBJECT_RESPONSE)
     def post(self, request: Request) -> Response:
-        reader = _body(request)
+        reader = _body(request, wire_fields.RATE_ADD)
         card = _rate_card(reader, "rate_card_id")
         rate = services.rate_add(rate_card=card, **services.rate_input_from_wire(reader))
         return data_response(wire.rate_added_to_wire(rate))
