@@ -68,7 +68,9 @@ print("METRIC_ERROR=" + json.dumps(BillableMetric.objects.get(name="units").erro
 
 
 def _value(out: str, key: str):
-    return json.loads(next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith(key + "=")))
+    return json.loads(
+        next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith(key + "="))
+    )
 
 
 def main() -> int:

@@ -17,8 +17,8 @@ MAX_LINES = 400
 # Modules over the limit when the rule was written, to be split by the layout issue; none may
 # grow, and none may join the list.
 TO_SPLIT = {
-    "contracts/models.py": 576, "contracts/subscriptions.py": 556, "pricing/packages.py": 696,
-    "pricing/services.py": 680, "pricing/views.py": 522, "pricing/wire.py": 466,
+    "contracts/models.py": 576, "contracts/subscriptions.py": 556, "pricing/views.py": 522,
+    "pricing/wire.py": 466,
     "pricing/api/views.py": 440, "pricing/forms.py": 433, "usage/api/views.py": 503,
     "usage/rollups.py": 524, "usage/services.py": 455,
 }  # fmt: skip
