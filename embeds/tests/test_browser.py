@@ -109,7 +109,18 @@ def test_an_origin_not_listed_cannot_frame_the_dashboard(
     path = _embed_url(api_token, world.a.customer).split("testserver", 1)[1]
     host.frames(dashboard=f"{live_server.url}{path}")
     page.goto(f"{host.origin}/")  # waits for the frames' load events
-    frame = page.frame(name="dashboard")
+    frame = _blocked_frame(page, "dashboard")
     assert frame is not None
     assert frame.url.startswith("chrome-error://")  # frame-ancestors refused this origin
     assert world.a_invoice.number not in frame.content()
+
+
+def _blocked_frame(page, name: str):
+    """The frame once Chromium has replaced a refused document with its error page (for a
+    moment after the load event the frame may be between the two documents)."""
+    for _ in range(50):
+        frame = page.frame(name=name)
+        if frame is not None and frame.url.startswith("chrome-error://"):
+            return frame
+        page.wait_for_timeout(100)
+    return page.frame(name=name)
