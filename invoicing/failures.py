@@ -60,7 +60,7 @@ def statement_failed(
         repeated = invoice.error == message
         Invoice.objects.filter(pk=invoice.pk).update(error=message, error_at=now)
         invoice.error, invoice.error_at = message, now
-        _metric_failed(error, now)
+        _metric_failed(error)
         if not repeated:
             _publish(invoice, message, now)
     return invoice
@@ -74,7 +74,7 @@ def _live(contract: Contract, start: datetime) -> Invoice | None:
     )
 
 
-def _metric_failed(error: BaseException, now: datetime) -> None:
+def _metric_failed(error: BaseException) -> None:
     if isinstance(error, SqlMetricFailed) and error.metric is not None:
         metric_failure_record(error)
 

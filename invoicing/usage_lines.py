@@ -113,16 +113,24 @@ class CustomUnit:
 
 def card_custom_units(contract: Contract) -> dict[int, CustomUnit]:
     """The custom credit types of the contract's rate card, by pk, with their conversions."""
-    if contract.rate_card is None:
+    card = contract.rate_card
+    if card is None:
         return {}
-    return {
+    held = getattr(card, "_custom_units", None)  # a batch's statements share the card
+    if held is not None and getattr(card, "_rates_snapshot", None) is held[0]:
+        return held[1]
+    units = {
         c.custom_credit_type_id: CustomUnit(
             c.custom_credit_type.public_id, c.custom_credit_type.name,
             c.custom_credit_type.decimal_places,
             c.fiat_per_custom_credit,
         )
-        for c in contract.rate_card.conversions.select_related("custom_credit_type")
+        for c in card.conversions.select_related("custom_credit_type")
     }  # fmt: skip
+    snapshot = getattr(card, "_rates_snapshot", None)
+    if snapshot is not None:  # kept as long as the card's rates snapshot (one computation)
+        card._custom_units = (snapshot, units)
+    return units
 
 
 def usage_lines(

@@ -19,29 +19,26 @@ def find_by_public_id(queryset: Any, value: Any) -> Any:
     return queryset.filter(public_id=key).first()
 
 
-def product_ref(reader: Reader, key: str, *, required: bool = True) -> Product | None:
-    """A product named by a field of the body: unknown or archived ids are bad input (400)."""
+def _live_ref(reader: Reader, key: str, queryset: Any, what: str, required: bool) -> Any:
+    """The object of `queryset` a field of the body names: unknown or archived ids are bad
+    input (400)."""
     value = reader.str(key, required=required)
     if not value:
         return None
-    product = find_by_public_id(Product.objects.all(), value)
-    if product is None:
-        raise reader.fail(key, f"no product with id '{value}'.")
-    if product.archived_at is not None:
-        raise reader.fail(key, "the product is archived.")
-    return product
+    found = find_by_public_id(queryset, value)
+    if found is None:
+        raise reader.fail(key, f"no {what} with id '{value}'.")
+    if found.archived_at is not None:
+        raise reader.fail(key, f"the {what} is archived.")
+    return found
+
+
+def product_ref(reader: Reader, key: str, *, required: bool = True) -> Product | None:
+    return _live_ref(reader, key, Product.objects.all(), "product", required)
 
 
 def credit_type_ref(reader: Reader, key: str, *, required: bool = False) -> CreditType | None:
-    value = reader.str(key, required=required)
-    if not value:
-        return None
-    credit_type = find_by_public_id(CreditType.objects.all(), value)
-    if credit_type is None:
-        raise reader.fail(key, f"no credit type with id '{value}'.")
-    if credit_type.archived_at is not None:
-        raise reader.fail(key, "the credit type is archived.")
-    return credit_type
+    return _live_ref(reader, key, CreditType.objects.all(), "credit type", required)
 
 
 def rate_input_from_wire(reader: Reader) -> dict[str, Any]:
