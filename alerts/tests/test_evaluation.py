@@ -297,3 +297,40 @@ def test_an_alert_that_cannot_be_measured_records_its_error_and_the_others_go_on
         customer=world.customer, triggered_by="usage", now=MID_JAN + timedelta(minutes=3)
     )
     assert _state(failing, world.customer).error == ""  # measured again: the error is over
+
+
+@pytest.mark.django_db
+def test_low_balance_in_a_custom_pricing_unit_counts_the_commits_in_that_unit():
+    # A 100 GPU-credit pack and a 2,000 cent credit; calls cost 2 credits each (1 credit = 30
+    # cents). 30 calls draw 60 credits: 40 left, under an alert at 50 credits; a USD alert at
+    # 500 cents sees only the untouched 2,000.
+    from pricing.models import RateCard
+    from pricing.services import credit_type_create, rate_card_update
+
+    world = spend_world(price=100)
+    credits = credit_type_create(name="GPU credits")
+    card = RateCard.objects.get(pk=world.rate_card.pk)
+    rate_card_update(rate_card=card, add_credit_type_conversions=[(credits, Decimal(30))])
+    rate = card.rates.get()
+    rate.price, rate.credit_type = Decimal(2), credits
+    rate.save()
+    for name, amount, unit in (("GPU pack", 100, credits), ("Dollar credit", 2000, None)):
+        access = {"schedule_items": [{"amount": amount, "starting_at": "2026-01-01T00:00:00Z",
+                                      "ending_before": "2027-01-01T00:00:00Z"}]}  # fmt: skip
+        if unit is not None:
+            access["credit_type_id"] = str(unit.public_id)
+        commit_create_from_wire(
+            Reader({"product_id": str(world.product.public_id), "name": name, "priority": 1,
+                    "access_schedule": access}),
+            customer=world.customer, contract=world.contract, kind="CREDIT",
+        )  # fmt: skip
+    low = {"alert_type": "low_remaining_contract_credit_and_commit_balance_reached",
+           "customer_id": str(world.customer.public_id)}  # fmt: skip
+    in_credits = alert_create(data={**low, "name": "GPU low", "threshold": 50,
+                                    "credit_type_id": str(credits.public_id)})  # fmt: skip
+    in_dollars = alert_create(data={**low, "name": "USD low", "threshold": 500})
+    send_calls(30, MID_JAN)
+    customer_alerts_evaluate(customer=world.customer, triggered_by="usage", now=MID_JAN)
+    gpu, usd = _state(in_credits, world.customer), _state(in_dollars, world.customer)
+    assert (gpu.status, gpu.value) == ("in_alarm", Decimal(40))
+    assert (usd.status, usd.value) == ("ok", Decimal(2000))
