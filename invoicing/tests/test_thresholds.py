@@ -374,3 +374,20 @@ def test_concurrent_evaluations_charge_a_crossing_once():
     [charge] = ThresholdCharge.objects.all()
     assert charge.amount == Decimal(4200)
     assert len(_threshold_invoices(world.contract)) == 1
+
+
+def test_a_statement_that_cannot_be_computed_charges_nothing_and_is_recorded(
+    django_capture_on_commit_callbacks,
+):
+    from unittest import mock
+
+    from usage.sql import SqlMetricFailed
+
+    with time_machine.travel(NOW, tick=False):
+        world = _spend_world()
+        failure = SqlMetricFailed("numeric field overflow")
+        with mock.patch("invoicing.thresholds.invoice_compute_usage", side_effect=failure):
+            _ingest(django_capture_on_commit_callbacks, 210, "a")  # 1,050 cents, unreadable
+        assert ThresholdCharge.objects.count() == 0
+        draft = Invoice.objects.get(contract=world.contract, type=InvoiceType.USAGE)
+        assert draft.status == InvoiceStatus.DRAFT and "numeric field overflow" in draft.error
