@@ -99,7 +99,22 @@ def test_a_draft_that_could_not_be_computed_says_why(page, login, fiona, failed_
     login("fiona")
     page.goto("/invoices/")
     assert "error" in page.inner_text("table")
+    _shots(page, "invoice-list-error")
     page.goto(f"/invoices/{failed_draft.public_id}/")
     alert = page.inner_text("[role=alert]")
     assert "could not be computed" in alert and "lots" in alert
     _shots(page, "invoice-failed-draft")
+
+
+def test_a_failing_sql_metric_says_so_on_its_page(page, login, fiona, failed_draft):
+    from usage.models import BillableMetric
+
+    BillableMetric.objects.filter(name="units").update(
+        error="sql: billable metric 'units' failed on its events: numeric field overflow",
+        error_at=FEB,
+    )
+    metric = BillableMetric.objects.get(name="units")
+    login("fiona")
+    page.goto(f"/billable-metrics/{metric.public_id}/")
+    assert "failed on a customer" in page.inner_text("[role=alert]")
+    _shots(page, "metric-error")
