@@ -8,7 +8,7 @@ from django import forms
 
 from alerts.lifecycle import SYSTEM_TYPES
 from alerts.models import BALANCE_TYPES, AlertStatus, AlertType
-from contracts.forms import to_credit_units
+from contracts.console.forms import to_credit_units
 from customers.models import Customer
 from pricing.models import CreditType
 from usage.models import BillableMetric

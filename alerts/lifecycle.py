@@ -19,6 +19,7 @@ from django.utils import timezone
 from alerts.durations import Duration, parse_duration
 from alerts.models import OffsetNotification, SystemNotification
 from billing_console.api import ApplicationError
+from billing_console.lib.wire_values import iso
 from billing_console.wire import Reader
 from contracts.models import AccessSegment, Commit, CommitKind, Contract, ContractEdit
 
@@ -44,10 +45,6 @@ ZERO = Duration(1, 0, 0, 0)
 KEY_REUSED = "uniqueness_key: '{key}' was already used for another notification."
 TYPE_UNKNOWN = "policy.type: '{value}' is not a lifecycle event type; use one of {choices}."
 TYPE_MISMATCH = "policy.type: must stay '{current}' (the notification's event type)."
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 # --- payloads -------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from typing import Any
 
 from alerts.models import Alert, AlertType
 from alerts.snapshot import CustomerSnapshot, metric_has_group_key
-from contracts.balances import commit_credit_type_id
-from contracts.ledger import segment_sums
 from contracts.models import Commit, CommitKind, Contract
+from contracts.terms.balances import commit_credit_type_id
+from contracts.terms.ledger import segment_sums
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType
 from usage.selectors import metric_usage
 

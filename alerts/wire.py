@@ -1,19 +1,12 @@
 """Alerts and notification configurations on the wire, in the SDK's shapes
 (metronome.types.v1.customers.CustomerAlert, types.v2 lifecycle notification configs)."""
 
-from decimal import Decimal
 from typing import Any
 
 from alerts.lifecycle import iso
 from alerts.models import Alert, OffsetNotification
 from alerts.selectors import CustomerAlertView
-
-
-def number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    normalized = value.normalize()
-    return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
+from billing_console.lib.wire_values import number
 
 
 def alert_to_wire(alert: Alert, view: CustomerAlertView | None = None) -> dict[str, Any]:

@@ -33,7 +33,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("", include("pricing.urls")),  # products/, rate-cards/, packages/
     path("", include("usage.urls")),  # billable-metrics/, events/
-    path("contracts/", include("contracts.urls")),
+    path("contracts/", include("contracts.console.urls")),
     path("invoices/", include("invoicing.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("alerts/", include("alerts.urls")),

@@ -14,19 +14,19 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
 from billing_console.wire_fields import refuse_unsupported
-from contracts.billing_provider import billing_configuration_edit
-from contracts.commit_edits import commit_edit
 from contracts.lifecycle import end_date_check
 from contracts.models import Commit, CommitKind, Contract, ContractEdit, Override, ScheduledCharge
-from contracts.recurring import recurring_create_from_wire, recurring_update_from_wire
 from contracts.services import remember_temporary_id, subscriptions_create_from_wire
-from contracts.terms import (
+from contracts.terms.billing_provider import billing_configuration_edit
+from contracts.terms.commit_edits import commit_edit
+from contracts.terms.create import (
     commit_create_from_wire,
     override_create_from_wire,
     scheduled_charge_create_from_wire,
 )
-from contracts.wire_fields import CONTRACT_EDIT
-from contracts.wire_read import uuid_from_wire
+from contracts.terms.recurring import recurring_create_from_wire, recurring_update_from_wire
+from contracts.wire.fields import CONTRACT_EDIT
+from contracts.wire.read import uuid_from_wire
 
 EDIT_KEY_REUSED = "uniqueness_key: '{key}' was already used for a different edit of this contract."
 THRESHOLD_KEYS = {
@@ -89,8 +89,8 @@ def _updates(contract: Contract, reader: Reader, key: str, id_key: str, kinds: t
 
 
 def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dict) -> None:
-    from contracts.recurring import recurring_to_wire
-    from contracts.wire import commit_to_wire, override_to_wire, scheduled_charge_to_wire
+    from contracts.terms.recurring import recurring_to_wire
+    from contracts.wire.write import commit_to_wire, override_to_wire, scheduled_charge_to_wire
 
     customer = contract.customer
     commit_ids: dict[str, str] = {}  # temporary_id -> id, for commit-specific overrides
@@ -125,8 +125,8 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
             )
             remember_temporary_id(commit_ids, item, rows[-1])
         if rows:
-            from contracts.balances import contract_credit_type_id
-            from contracts.issuance import recurring_item_issue
+            from contracts.terms.balances import contract_credit_type_id
+            from contracts.terms.issuance import recurring_item_issue
 
             for row in rows:  # every period already begun is issued with the edit
                 recurring_item_issue(item=row, now=timezone.now())
@@ -145,8 +145,8 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
 def _add_subscriptions(
     contract: Contract, reader: Reader, changes: dict[str, Any], wire: dict
 ) -> dict[str, str]:
-    from contracts.balances import contract_credit_type_id
-    from contracts.subscriptions import subscription_to_wire
+    from contracts.terms.balances import contract_credit_type_id
+    from contracts.terms.subscription_read import subscription_to_wire
 
     before = set(contract.subscriptions.values_list("pk", flat=True))
     temporary_ids = subscriptions_create_from_wire(reader, contract, "add_subscriptions")
@@ -163,7 +163,7 @@ def _add_subscriptions(
 
 def _thresholds(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
     """add_/update_ spend and prepaid balance threshold configurations (stored, validated)."""
-    from contracts.thresholds import (
+    from contracts.terms.thresholds import (
         prepaid_threshold_from_wire,
         spend_threshold_from_wire,
         threshold_update,
@@ -193,7 +193,7 @@ def _thresholds(contract: Contract, reader: Reader, changes: dict[str, Any]) -> 
 
 def _item_updates(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
     """update_subscriptions, update_recurring_commits, update_recurring_credits."""
-    from contracts.subscriptions import subscription_update_from_wire
+    from contracts.terms.subscription_input import subscription_update_from_wire
 
     if reader.has("update_subscriptions"):
         changes["update_subscriptions"] = [
@@ -327,7 +327,7 @@ def contract_edit(*, contract: Contract, data: dict[str, Any], actor: str = "") 
 
 def edit_to_wire(edit: ContractEdit) -> dict[str, Any]:
     """One edit as /v2/contracts/edit returns it and getEditHistory lists it."""
-    from contracts.wire import iso
+    from contracts.wire.write import iso
 
     data = {"id": str(edit.public_id), "timestamp": iso(edit.created_at), **edit.wire}
     if edit.uniqueness_key:

@@ -1,14 +1,13 @@
-"""Ending contracts: archive (with its terms and, if asked, its finalized invoices) and
-changing the end date."""
+"""Ending contracts: archiving its terms (invoicing.contract_archive voids its invoices first)
+and changing the end date."""
 
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from billing_console.api import ApplicationError
-from contracts.ledger import segment_close
 from contracts.models import CommitKind, Contract
+from contracts.terms.ledger import segment_close
 
 END_BEFORE_FINALIZED = (
     "{field}: the contract has a finalized invoice through {end}; set {flag} to end it earlier."
@@ -62,28 +61,9 @@ def contract_update_end_date(
     return contract
 
 
-def _void_invoices(contract: Contract, *, finalized_too: bool) -> int:
-    """Void the contract's drafts (always) and finalized invoices (when asked), giving back
-    what they drew from commits. Invoicing sits above contracts: imported here, at run time."""
-    from invoicing.models import Invoice
-    from invoicing.services import invoice_void
-
-    statuses = ["DRAFT", "FINALIZED"] if finalized_too else ["DRAFT"]
-    invoices = Invoice.objects.filter(contract=contract, status__in=statuses)
-    for invoice in invoices:
-        invoice_void(invoice=invoice)
-    return len(invoices)
-
-
-@transaction.atomic
-def contract_archive(*, contract: Contract, void_invoices: bool) -> Contract:
-    """Archive a contract and its terms. Draft invoices are voided, finalized ones too when
-    `void_invoices`; what remains on prepaid commits and credits expires now. Idempotent."""
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    if contract.archived_at is not None:
-        return contract
-    now = timezone.now()
-    _void_invoices(contract, finalized_too=void_invoices)
+def contract_terms_archive(*, contract: Contract, now: datetime) -> None:
+    """Archive a locked contract and its terms (its invoices are invoicing's: see
+    invoicing.contract_archive): what remains on prepaid commits and credits expires now."""
     for commit in contract.commits.filter(archived_at__isnull=True).prefetch_related("segments"):
         if commit.kind != CommitKind.POSTPAID:
             for segment in commit.segments.all():
@@ -94,4 +74,3 @@ def contract_archive(*, contract: Contract, void_invoices: bool) -> Contract:
         related.filter(archived_at__isnull=True).update(archived_at=now)
     contract.archived_at = now
     contract.save(update_fields=["archived_at", "updated_at"])
-    return contract

@@ -14,21 +14,21 @@ from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
 from billing_console.wire import Reader
 from billing_console.wire_fields import refuse_unsupported
-from contracts import ledger
-from contracts.billing_provider import contract_billing_configuration_from_wire
 from contracts.models import (
     CommitKind,
     Contract,
     Frequency,
 )
-from contracts.terms import (
+from contracts.terms import ledger
+from contracts.terms.billing_provider import contract_billing_configuration_from_wire
+from contracts.terms.create import (
     UNIQUENESS_KEY_REUSED,
     commit_create_from_wire,
     override_create_from_wire,
     scheduled_charge_create_from_wire,
 )
-from contracts.wire_fields import CONTRACT_CREATE
-from contracts.wire_read import uuid_from_wire, window_from_wire
+from contracts.wire.fields import CONTRACT_CREATE
+from contracts.wire.read import uuid_from_wire, window_from_wire
 from customers.models import Customer
 from pricing.models import RateCard
 
@@ -37,10 +37,10 @@ from pricing.models import RateCard
 def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
     """Create a contract and everything on it from a /v1/contracts/create body (with a
     package's terms first when it names a package_id or package_alias)."""
-    from contracts.hierarchy import hierarchy_check, hierarchy_from_wire, transition_from_wire
-    from contracts.packages import with_package
-    from contracts.recurring import recurring_create_from_wire
-    from contracts.usage_filters import usage_filter_from_wire
+    from contracts.terms.hierarchy import hierarchy_check, hierarchy_from_wire, transition_from_wire
+    from contracts.terms.packages import with_package
+    from contracts.terms.recurring import recurring_create_from_wire
+    from contracts.terms.usage_filters import usage_filter_from_wire
 
     refuse_unsupported(data, CONTRACT_CREATE)  # before the package's terms are merged in
     data, package = with_package(data)
@@ -138,7 +138,7 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
     for item in reader.children("overrides"):
         override_create_from_wire(item, contract, commit_ids)
     if reader.children("recurring_commits") or reader.children("recurring_credits"):
-        from contracts.issuance import contract_recurring_issue
+        from contracts.terms.issuance import contract_recurring_issue
 
         # Every period already begun has its commit or credit on the create's response.
         contract_recurring_issue(contract=contract, now=timezone.now())
@@ -155,7 +155,7 @@ def remember_temporary_id(temporary_ids: dict[str, str], item: Reader, row: Any)
 def subscriptions_create_from_wire(reader: Reader, contract: Contract, key: str) -> dict[str, str]:
     """The subscriptions of a create (or an add_subscriptions edit); returns their
     temporary_id -> id map, for recurring items of the same payload to refer to them."""
-    from contracts.subscriptions import subscription_create_from_wire
+    from contracts.terms.subscription_input import subscription_create_from_wire
 
     temporary_ids: dict[str, str] = {}
     for item in reader.children(key):
@@ -166,7 +166,7 @@ def subscriptions_create_from_wire(reader: Reader, contract: Contract, key: str)
 
 
 def _threshold(reader: Reader, key: str) -> dict[str, Any] | None:
-    from contracts.thresholds import prepaid_threshold_from_wire, spend_threshold_from_wire
+    from contracts.terms.thresholds import prepaid_threshold_from_wire, spend_threshold_from_wire
 
     child = reader.child(key)
     if child is None:

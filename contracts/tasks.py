@@ -3,8 +3,8 @@
 from celery import shared_task
 from django.utils import timezone
 
-from contracts.issuance import contract_recurring_issue, contracts_with_recurring
 from contracts.models import Contract
+from contracts.terms.issuance import contract_recurring_issue, contracts_with_recurring
 
 
 @shared_task

@@ -9,9 +9,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from billing_console.lib.periods import Period
-from contracts.balances import BalanceFilters, balances_list, commit_credit_type_id
-from contracts.ledger import commit_available_balance
 from contracts.models import AccessSegment, Commit, CommitKind, Contract, LedgerEntry
+from contracts.terms.balances import BalanceFilters, balances_list, commit_credit_type_id
+from contracts.terms.ledger import commit_available_balance
 from customers.models import Customer
 from invoicing.models import Invoice, InvoiceStatus, LineItem
 from invoicing.services import current_statements

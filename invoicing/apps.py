@@ -8,8 +8,13 @@ class InvoicingConfig(AppConfig):
     def ready(self) -> None:
         from contracts.models import Contract, LedgerEntry
         from invoicing import receivers
+        from invoicing.providers.sync import invoices_sync_enqueue
+        from invoicing.signals import invoices_finalized
         from usage.signals import events_ingested
 
+        invoices_finalized.connect(
+            invoices_sync_enqueue, dispatch_uid="invoicing.providers.invoices_sync_enqueue"
+        )
         events_ingested.connect(
             receivers.thresholds_on_events_ingested,
             dispatch_uid="invoicing.thresholds_on_events_ingested",

@@ -35,7 +35,6 @@ from invoicing import drawdown
 from invoicing.close_usage import BatchUsage
 from invoicing.failures import statement_failed
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
-from invoicing.providers.sync import invoices_sync_enqueue
 from invoicing.services import (
     draft_usage_statement,
     line_items,
@@ -43,6 +42,7 @@ from invoicing.services import (
     recurring_issue_due,
     set_totals,
 )
+from invoicing.signals import invoices_finalized
 from pricing import selectors as pricing_selectors
 from pricing.models import CreditType
 
@@ -126,7 +126,7 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
     for invoice in invoices:  # what two saves would have sent (alerts: balances changed)
         post_save.send(Invoice, instance=invoice, created=False, update_fields=None, raw=False,
                        using=invoice._state.db)  # fmt: skip
-    invoices_sync_enqueue(invoices)  # to their billing providers, on commit
+    invoices_finalized.send(Invoice, invoices=invoices)  # providers sync them, on commit
     return invoices
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from billing_console.lib.periods import Period
 from contracts.models import Contract
-from contracts.usage_filters import usage_filter_segments
+from contracts.terms.usage_filters import usage_filter_segments
 from customers.models import IngestAlias
 from invoicing.usage_lines import usage_group_key
 from pricing import selectors as pricing_selectors

@@ -4,8 +4,8 @@ of the demo's own customers (customers.demo); anyone else's are the worker's to 
 
 from django.utils import timezone
 
-from contracts.issuance import contract_recurring_issue
 from contracts.models import Contract
+from contracts.terms.issuance import contract_recurring_issue
 from customers import demo as customers_demo
 from invoicing.models import Invoice, InvoiceStatus
 from invoicing.services import contract_invoices_refresh, invoice_finalize

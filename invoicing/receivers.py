@@ -54,7 +54,7 @@ def _contract_on_commit(contract_id: int) -> None:
 def thresholds_on_contract_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A contract created or edited with threshold billing enabled is evaluated at once (as
     Metronome does on every configuration change)."""
-    from contracts.threshold_billing import ThresholdKind, threshold_config
+    from contracts.terms.threshold_billing import ThresholdKind, threshold_config
 
     if threshold_config(instance, ThresholdKind.SPEND) or threshold_config(
         instance, ThresholdKind.PREPAID_BALANCE

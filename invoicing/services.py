@@ -290,8 +290,8 @@ def contract_invoices_refresh(
 def recurring_issue_due(*, contract_ids: list[int], now: datetime) -> None:
     """Issue the recurring commits and credits of these contracts for every period begun by
     `now` that lacks them, before statements draw on them (the sweep may not have run yet)."""
-    from contracts.issuance import recurring_item_issue
     from contracts.models import RecurringCommit
+    from contracts.terms.issuance import recurring_item_issue
 
     for item in RecurringCommit.objects.filter(
         contract_id__in=contract_ids, archived_at__isnull=True, starting_at__lte=now

@@ -38,11 +38,11 @@ from django.utils import timezone
 from billing_console.lib.money import quantize, round_line
 from billing_console.lib.periods import Period
 from contracts.models import Contract, OverrideType, Subscription
-from contracts.subscriptions import (
+from contracts.terms.subscription_read import subscription_unit_price
+from contracts.terms.subscriptions import (
     quantity_steps,
     subscription_periods,
     subscription_timeline,
-    subscription_unit_price,
 )
 from invoicing.overrides import NO_PRIORITY, override_active, override_matches
 from invoicing.usage_lines import DraftLine

@@ -3,7 +3,6 @@
 import logging
 from datetime import timedelta
 
-import stripe
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
@@ -11,7 +10,14 @@ from django.utils import timezone
 from contracts.models import Contract
 from contracts.services import segments_expire
 from invoicing import services
-from invoicing.marketplaces import UnprocessedRecordError
+
+# The providers' tasks, imported so that Celery (which reads this module) registers them.
+from invoicing.providers.tasks import (  # noqa: F401
+    billing_providers_sweep,
+    invoice_provider_sync_task,
+    stripe_event_process_task,
+    stripe_payment_attempt_task,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,48 +88,3 @@ def thresholds_sweep() -> int:
     for contract_id in contract_ids:
         contract_thresholds_evaluate_task.delay(contract_id)
     return len(contract_ids)
-
-
-# --- billing providers (Stripe, marketplaces) ---------------------------------------------
-# Network faults and Stripe's 5xx/429 are retried with backoff; every Stripe call carries an
-# idempotency key from our rows and every step is recorded, so a retry resumes the sync.
-_STRIPE_TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
-_PROVIDER_TRANSIENT = (*_STRIPE_TRANSIENT, UnprocessedRecordError)
-
-
-@shared_task(autoretry_for=_PROVIDER_TRANSIENT, retry_backoff=30, max_retries=8)
-def invoice_provider_sync_task(invoice_id: int) -> None:
-    """After finalization: create the invoice at its billing provider, once."""
-    from invoicing.providers.sync import invoice_provider_sync
-
-    invoice_provider_sync(invoice_id=invoice_id)
-
-
-@shared_task
-def stripe_event_process_task(event_id: int) -> None:
-    from invoicing.providers.stripe_webhooks import stripe_event_process
-
-    stripe_event_process(event_id=event_id)
-
-
-@shared_task(autoretry_for=_STRIPE_TRANSIENT, retry_backoff=30, max_retries=8)
-def stripe_payment_attempt_task(external_invoice_id: int) -> None:
-    from invoicing.providers.stripe_payments import stripe_payment_attempt
-
-    stripe_payment_attempt(external_id=external_invoice_id)
-
-
-@shared_task
-def billing_providers_sweep() -> int:
-    """Beat: card payments whose scheduled retry is due (STRIPE_PAYMENT_RETRY_HOURS), and
-    provider syncs left unfinished (a task that ran out of retries) sent again."""
-    from invoicing.providers.stripe_payments import stripe_payments_due
-    from invoicing.providers.sync import syncs_unfinished
-
-    now = timezone.now()
-    due = stripe_payments_due(now=now)
-    for external_id in due:
-        stripe_payment_attempt_task.delay(external_id)
-    for invoice_id in syncs_unfinished(now=now):
-        invoice_provider_sync_task.delay(invoice_id)
-    return len(due)

@@ -27,7 +27,7 @@ from billing_console.api import ApplicationError
 from billing_console.lib.money import round_line
 from billing_console.lib.periods import Period
 from contracts.models import Contract, ThresholdCharge, ThresholdChargeStatus, ThresholdKind
-from contracts.threshold_billing import (
+from contracts.terms.threshold_billing import (
     contracts_with_thresholds,
     next_sequence,
     pending_charge,
@@ -37,7 +37,7 @@ from contracts.threshold_billing import (
     threshold_commit_create,
     threshold_config,
 )
-from contracts.wire import number
+from contracts.wire.write import number
 from customers.models import Customer
 from invoicing.models import Invoice, InvoiceType, LineItem, LineType
 from invoicing.services import (

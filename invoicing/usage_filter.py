@@ -16,7 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from contracts.models import Contract
-from contracts.usage_filters import FilterSegment, usage_filter_segments
+from contracts.terms.usage_filters import FilterSegment, usage_filter_segments
 
 UsageSource = Callable[..., dict[tuple, Decimal]]  # as in invoicing.usage_lines
 

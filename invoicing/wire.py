@@ -3,19 +3,8 @@
 from decimal import Decimal
 from typing import Any
 
+from billing_console.lib.wire_values import iso, number
 from invoicing.models import Invoice, LineItem, LineType
-
-
-def iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def number(value: Decimal | None) -> int | float | None:
-    """A Decimal as a JSON number: integral values as ints (225, not 225.0)."""
-    if value is None:
-        return None
-    normalized = value.normalize()
-    return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
 
 
 def credit_type_to_wire(credit_type: Any) -> dict[str, str]:

@@ -10,9 +10,9 @@ from alerts.models import AlertStatus, CustomerAlert
 from alerts.services import alert_create, customer_alert_reset
 from alerts.tests.factories import MID_JAN, published, send_calls, spend_world
 from billing_console.wire import Reader
-from contracts.ledger import ledger_manual_add
 from contracts.models import Commit
-from contracts.terms import commit_create_from_wire
+from contracts.terms.create import commit_create_from_wire
+from contracts.terms.ledger import ledger_manual_add
 from customers.services import customer_create
 
 

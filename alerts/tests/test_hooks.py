@@ -14,8 +14,8 @@ from alerts.services import alert_create
 from alerts.tests.factories import MID_JAN, published, send_calls, spend_world
 from billing_console.lib.periods import Period
 from billing_console.wire import Reader
-from contracts.ledger import ledger_manual_add
-from contracts.terms import commit_create_from_wire
+from contracts.terms.create import commit_create_from_wire
+from contracts.terms.ledger import ledger_manual_add
 from invoicing.services import invoice_compute_usage
 from invoicing.tests.factories import FEB, JAN
 from usage.services import usage_ingest

@@ -109,7 +109,7 @@ def test_offsets_never_fire_for_moments_already_past_and_stop_when_archived():
 @pytest.mark.django_db
 def test_credit_expiring_and_a_moved_end_date():
     from billing_console.wire import Reader
-    from contracts.terms import commit_create_from_wire
+    from contracts.terms.create import commit_create_from_wire
 
     world = spend_world()
     with time_machine.travel(datetime(2026, 1, 10, tzinfo=UTC), tick=False):

@@ -22,9 +22,10 @@ from billing_console.api import (
 )
 from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import request_object
-from contracts import balances, commit_edits, customer_commits, edits, ledger
+from contracts import edits
 from contracts.models import Commit, CommitKind
-from contracts.wire import commit_to_wire
+from contracts.terms import balances, commit_edits, customer_commits, ledger
+from contracts.wire.write import commit_to_wire
 from customers.selectors import customer_get
 
 COMMIT_KINDS = (CommitKind.PREPAID, CommitKind.POSTPAID)
@@ -327,6 +328,6 @@ class NetBalanceApi(APIView):
             balance_filters=data.get("filters"),
             finalized_only=data["invoice_inclusion_mode"] == "FINALIZED",
         )
-        from contracts.wire import number
+        from contracts.wire.write import number
 
         return data_response({"balance": number(total), "credit_type_id": credit_type_id})

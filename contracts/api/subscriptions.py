@@ -14,11 +14,11 @@ from rest_framework.views import APIView
 
 from billing_console.api import ApplicationError, MomentField, data_response, validated
 from contracts.api.views import api_contract_get
-from contracts.balances import contract_credit_type_id
-from contracts.ledger import commit_available_balance
 from contracts.models import Commit, CommitKind, Contract, Subscription
-from contracts.subscriptions import quantity_history, seats_history
-from contracts.wire import iso, ledger_entry_to_wire, number
+from contracts.terms.balances import contract_credit_type_id
+from contracts.terms.ledger import commit_available_balance
+from contracts.terms.subscription_read import quantity_history, seats_history
+from contracts.wire.write import iso, ledger_entry_to_wire, number
 from customers.selectors import customer_get
 
 

@@ -14,9 +14,10 @@ from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import request_object
 from contracts import edits, lifecycle, selectors, services
 from contracts.models import Contract
-from contracts.usage_filters import contract_usage_filter_set, usage_filter_to_wire
-from contracts.wire import contract_to_wire
+from contracts.terms.usage_filters import contract_usage_filter_set, usage_filter_to_wire
+from contracts.wire.write import contract_to_wire
 from customers.selectors import customer_get
+from invoicing.contract_archive import contract_archive
 
 _body = request_object
 
@@ -156,7 +157,7 @@ class ContractArchiveApi(APIView):
     def post(self, request: Request) -> Response:
         data = validated(ContractArchiveInput, request.data)
         contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
-        lifecycle.contract_archive(contract=contract, void_invoices=data["void_invoices"])
+        contract_archive(contract=contract, void_invoices=data["void_invoices"])
         return data_response({"id": str(contract.public_id)})
 
 

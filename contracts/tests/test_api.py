@@ -350,7 +350,7 @@ def billed(catalog):
     """A contract with a prepaid commit and a finalized January usage statement."""
     world = catalog["world"]
     from billing_console.wire import Reader
-    from contracts.terms import commit_create_from_wire
+    from contracts.terms.create import commit_create_from_wire
 
     commit_create_from_wire(
         Reader(

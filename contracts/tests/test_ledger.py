@@ -12,17 +12,17 @@ from hypothesis import strategies as st
 from billing_console.api import ApplicationError
 from billing_console.lib.periods import Period, add_months
 from billing_console.wire import Reader
-from contracts.ledger import (
+from contracts.models import Commit, LedgerEntry
+from contracts.selectors import commit_balance
+from contracts.services import contract_create
+from contracts.terms.create import commit_create_from_wire
+from contracts.terms.ledger import (
     MANUAL_BELOW_ZERO,
     commit_available_balance,
     ledger_manual_add,
     segments_expire,
 )
-from contracts.models import Commit, LedgerEntry
-from contracts.selectors import commit_balance
-from contracts.services import contract_create
-from contracts.terms import commit_create_from_wire
-from contracts.wire import commit_to_wire
+from contracts.wire.write import commit_to_wire
 from invoicing.services import invoice_compute_usage, invoice_finalize, invoice_void
 from invoicing.tests.factories import FEB, JAN, MAR, priced_world, send_calls
 from pricing.services import product_create

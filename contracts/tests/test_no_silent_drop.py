@@ -15,7 +15,7 @@ from typing_extensions import is_typeddict
 
 from billing_console.wire_fields import Fields
 from contracts.models import Commit, Contract, ContractEdit, Override, RecurringCommit
-from contracts.wire_fields import (
+from contracts.wire.fields import (
     CONTRACT_CREATE,
     CONTRACT_EDIT,
     CUSTOMER_COMMIT_CREATE,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from contracts.customer_commits import customer_commit_create
-from contracts.issuance import contract_recurring_issue
 from contracts.models import Commit, Contract, ContractEdit, Override, RecurringCommit
+from contracts.terms.customer_commits import customer_commit_create
+from contracts.terms.issuance import contract_recurring_issue
 from invoicing.tests.factories import priced_world
 from pricing.models import CreditType, Rate
 from pricing.services import credit_type_create, credit_type_get_default, product_create

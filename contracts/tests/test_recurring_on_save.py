@@ -48,7 +48,7 @@ def test_a_contract_starting_33_days_back_has_both_credits_and_the_first_invoice
 
 @time_machine.travel(NOW, tick=False)
 def test_the_close_issues_a_missing_credit_before_finalizing():
-    with mock.patch("contracts.issuance.contract_recurring_issue"):  # as if it never ran
+    with mock.patch("contracts.terms.issuance.contract_recurring_issue"):  # as if it never ran
         world = priced_world(contract_extra={
             "starting_at": START.isoformat(), "recurring_credits": [_monthly_credit()]})  # fmt: skip
     assert RecurringCommit.objects.filter(contract=world.contract).exists()

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 import pytest
 
 from billing_console.api import ApplicationError
-from contracts.commit_edits import commit_update_end_date
-from contracts.customer_commits import customer_commit_create
 from contracts.edits import contract_edit
 from contracts.models import Commit, ContractEdit, LedgerEntry, RecurringCommit
-from contracts.packages import package_terms_to_contract, shift
 from contracts.services import contract_create
+from contracts.terms.commit_edits import commit_update_end_date
+from contracts.terms.customer_commits import customer_commit_create
+from contracts.terms.packages import package_terms_to_contract, shift
 from invoicing.tests.factories import FEB, JAN, MAR, priced_world
 from pricing.packages import package_create
 from pricing.services import product_create

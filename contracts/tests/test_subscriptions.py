@@ -9,8 +9,8 @@ import pytest
 import time_machine
 
 from billing_console.lib.periods import Period
-from contracts.issuance import contract_recurring_issue
 from contracts.models import Commit, Contract, LedgerEntryType, Subscription
+from contracts.terms.issuance import contract_recurring_issue
 from invoicing.models import InvoiceType
 from invoicing.services import contract_scheduled_invoices_sync, invoice_compute_usage
 from invoicing.tests.factories import FEB, JAN, MAR, priced_world
@@ -336,7 +336,7 @@ def test_pooled_recurring_credit_scales_with_seats(sdk, seats):
 def test_billing_periods_of_a_subscription_starting_on_a_later_boundary():
     """Anchored at the contract start (Jan 1), starting Feb 1, open-ended: Jan's period is skipped
     (it used to raise an empty Period(Feb 1, Feb 1))."""
-    from contracts.subscriptions import billing_periods
+    from contracts.terms.subscriptions import billing_periods
 
     got = [clipped for clipped, _ in billing_periods(JAN, "MONTHLY", FEB, None, MAR)]
     assert got == [Period(FEB, MAR)]

@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 
 from billing_console.lib.periods import Period
+from contracts.console.forms import preset_start
 from contracts.edits import contract_edit
-from contracts.forms import preset_start
 from contracts.models import Commit, Contract, Override, ScheduledChargeItem
 from contracts.tests.factories import field_error
 from invoicing.services import invoice_compute_usage, invoice_finalize

@@ -25,13 +25,13 @@ from contracts.tests.round_trip_terms import (
     spec,
     world,
 )
-from contracts.wire_fields import (
+from contracts.wire.fields import (
     CONTRACT_CREATE,
     CONTRACT_EDIT,
     CUSTOMER_COMMIT_CREATE,
     CUSTOMER_CREDIT_CREATE,
 )
-from contracts.wire_fields.terms import EDIT_ADDS, ROUND_TRIP
+from contracts.wire.fields.terms import EDIT_ADDS, ROUND_TRIP
 from invoicing.services import invoice_compute_usage
 from invoicing.tests.factories import FEB, JAN, priced_world, send_calls
 

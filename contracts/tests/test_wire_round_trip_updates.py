@@ -17,7 +17,7 @@ from contracts.tests.round_trip_terms import (
     spec,
     world,
 )
-from contracts.wire_fields import CONTRACT_EDIT, UPDATES
+from contracts.wire.fields import CONTRACT_EDIT, UPDATES
 
 pytestmark = pytest.mark.sdk
 

@@ -68,7 +68,7 @@ def _description(line: LineItem) -> str:
 def _payment_gate(invoice: Invoice) -> dict[str, Any]:
     """The payment_gate_config of the threshold charge this invoice bills, if it bills one."""
     from contracts.models import ThresholdCharge
-    from contracts.threshold_billing import CONFIG_FIELD
+    from contracts.terms.threshold_billing import CONFIG_FIELD
 
     charge = (
         ThresholdCharge.objects.filter(invoice_public_id=invoice.public_id)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from contracts.billing_provider import configuration_of
+from contracts.terms.billing_provider import configuration_of
 from customers.models import BillingProvider, CustomerBillingProviderConfiguration
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, InvoiceStatus
 
@@ -29,12 +29,12 @@ def invoice_configuration(invoice: Invoice) -> CustomerBillingProviderConfigurat
     return stripe_rows[0] if len(stripe_rows) == 1 else None
 
 
-def invoices_sync_enqueue(invoices: list[Invoice]) -> None:
-    """Called by the close (invoicing.close): after commit, one sync task per finalized invoice
-    that may have a configuration (its contract names one, or its customer has a live Stripe
+def invoices_sync_enqueue(invoices: list[Invoice], **_signal: object) -> None:
+    """Receives the close's `invoices_finalized` (invoicing.signals): after commit, one sync
+    task per finalized invoice that may have a configuration (its contract names one, or its customer has a live Stripe
     configuration; read in one query for the batch rather than by a task per invoice that
     would find nothing)."""
-    from invoicing.tasks import invoice_provider_sync_task
+    from invoicing.providers.tasks import invoice_provider_sync_task
 
     def enqueue() -> None:
         stripe_customers = set(

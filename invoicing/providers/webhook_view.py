@@ -28,7 +28,7 @@ def stripe_webhook(request: HttpRequest, provider_id: str) -> JsonResponse:
                 signature=request.headers.get("Stripe-Signature"),
             )
             if created:
-                from invoicing.tasks import stripe_event_process_task
+                from invoicing.providers.tasks import stripe_event_process_task
 
                 stripe_event_process_task.delay_on_commit(event.pk)
     except ApplicationError as err:

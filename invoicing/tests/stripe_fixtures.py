@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from contracts.billing_provider import contract_billing_configuration_set
+from contracts.terms.billing_provider import contract_billing_configuration_set
 from customers.billing_providers import billing_provider_set_up, customer_billing_configuration_set
 from customers.models import ConfiguredBillingProvider, CustomerBillingProviderConfiguration
 from invoicing.models import Invoice

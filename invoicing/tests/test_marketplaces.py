@@ -9,7 +9,7 @@ import time_machine
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from contracts.billing_provider import contract_billing_configuration_set
+from contracts.terms.billing_provider import contract_billing_configuration_set
 from customers.billing_providers import billing_provider_set_up, customer_billing_configuration_set
 from invoicing.marketplaces import aws
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice

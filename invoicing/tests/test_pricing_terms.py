@@ -11,10 +11,10 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from billing_console.lib.periods import Period
-from contracts.issuance import contract_recurring_issue
 from contracts.models import Commit, Contract
 from contracts.selectors import commit_balance
 from contracts.services import contract_create
+from contracts.terms.issuance import contract_recurring_issue
 from customers.services import customer_create
 from invoicing.models import Invoice, LineType
 from invoicing.services import invoice_compute_usage

@@ -67,7 +67,7 @@ def test_void_then_regenerate_after_a_late_event_and_a_rate_edit():
 def test_void_gives_drawn_commit_back_through_the_ledger():
     world = priced_world(price=10, contract_extra={})
     from billing_console.wire import Reader
-    from contracts.terms import commit_create_from_wire
+    from contracts.terms.create import commit_create_from_wire
 
     commit = commit_create_from_wire(
         Reader({"type": "PREPAID", "product_id": str(world.product.public_id), "priority": 1,
@@ -107,8 +107,8 @@ def test_refresh_creates_a_statement_per_period_through_now():
 
 
 def test_customer_level_credit_applies_only_to_its_contracts():
-    from contracts.customer_commits import customer_commit_create
     from contracts.services import contract_create
+    from contracts.terms.customer_commits import customer_commit_create
     from pricing.services import product_create
 
     world = priced_world(price=5)

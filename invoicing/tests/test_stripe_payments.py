@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from contracts.models import ThresholdCharge, ThresholdChargeStatus
-from contracts.threshold_billing import prepaid_balance
+from contracts.terms.threshold_billing import prepaid_balance
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, InvoiceStatus, InvoiceType
 from invoicing.providers.stripe_payments import NO_PAYMENT_METHOD
 from invoicing.services import invoice_finalize

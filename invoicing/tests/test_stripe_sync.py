@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import stripe
 
-from contracts.billing_provider import contract_billing_configuration_set
+from contracts.terms.billing_provider import contract_billing_configuration_set
 from customers.billing_providers import (
     billing_provider_set_up,
     customer_billing_configuration_set,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from contracts.models import Commit, Contract, ThresholdCharge, ThresholdChargeStatus
-from contracts.threshold_billing import prepaid_balance
+from contracts.terms.threshold_billing import prepaid_balance
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType
 from invoicing.services import invoice_finalize_due
 from invoicing.tasks import thresholds_sweep
@@ -297,7 +297,7 @@ def test_ingests_inside_a_window_share_one_evaluation(django_capture_on_commit_c
 def test_a_manual_ledger_entry_that_drains_the_balance_triggers_a_recharge(
     django_capture_on_commit_callbacks,
 ):
-    from contracts.ledger import ledger_manual_add
+    from contracts.terms.ledger import ledger_manual_add
 
     with time_machine.travel(NOW, tick=False):
         world = _recharge_world()

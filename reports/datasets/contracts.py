@@ -26,7 +26,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from contracts.ledger import commit_available_balance
 from contracts.models import (
     AccessSegment,
     Commit,
@@ -38,6 +37,7 @@ from contracts.models import (
     Subscription,
 )
 from contracts.selectors import commit_balance
+from contracts.terms.ledger import commit_available_balance
 from invoicing.models import Invoice, InvoiceStatus
 from pricing.models import USD_CENTS_ID, CreditType
 from reports.datasets.base import (

@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from billing_console.api import ApplicationError
 from billing_console.custom_fields import custom_fields_validate
 from billing_console.wire import Reader
-from contracts import ledger
 from contracts.models import (
     Commit,
     CommitInvoiceItem,
@@ -20,7 +19,8 @@ from contracts.models import (
     ScheduledCharge,
     ScheduledChargeItem,
 )
-from contracts.wire_read import (
+from contracts.terms import ledger
+from contracts.wire.read import (
     CommitRefs,
     access_credit_type,
     product_from_wire,

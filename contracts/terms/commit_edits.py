@@ -14,7 +14,6 @@ from django.db import transaction
 
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
-from contracts import ledger
 from contracts.models import (
     AccessSegment,
     Commit,
@@ -24,10 +23,11 @@ from contracts.models import (
     LedgerEntry,
     LedgerEntryType,
 )
+from contracts.terms import ledger
 
 
 def _segment(commit: Commit, reader: Reader) -> AccessSegment:
-    from contracts.wire_read import uuid_from_wire
+    from contracts.wire.read import uuid_from_wire
 
     public_id = uuid_from_wire(reader, "id", reader.str("id", required=True))
     segment = commit.segments.filter(public_id=public_id).first()
@@ -106,7 +106,7 @@ def _billed(commit: Commit, item: CommitInvoiceItem) -> bool:
 
 
 def _invoice_item(commit: Commit, reader: Reader) -> CommitInvoiceItem:
-    from contracts.wire_read import uuid_from_wire
+    from contracts.wire.read import uuid_from_wire
 
     public_id = uuid_from_wire(reader, "id", reader.str("id", required=True))
     item = commit.invoice_items.filter(public_id=public_id).first()
@@ -118,7 +118,7 @@ def _invoice_item(commit: Commit, reader: Reader) -> CommitInvoiceItem:
 
 
 def _invoice_schedule(commit: Commit, schedule: Reader) -> None:
-    from contracts.terms import invoice_items_create
+    from contracts.terms.create import invoice_items_create
 
     if commit.kind == CommitKind.CREDIT:
         raise schedule.fail("add_schedule_items", "a credit has no invoice schedule.")
@@ -144,7 +144,7 @@ def _invoice_schedule(commit: Commit, schedule: Reader) -> None:
 
 
 def _contract_ids(commit: Commit, reader: Reader) -> list[str]:
-    from contracts.wire_read import uuid_from_wire
+    from contracts.wire.read import uuid_from_wire
 
     ids = [
         uuid_from_wire(reader, "applicable_contract_ids", c)
@@ -161,7 +161,7 @@ def _contract_ids(commit: Commit, reader: Reader) -> list[str]:
 
 
 def _fields(commit: Commit, reader: Reader) -> None:
-    from contracts.wire_read import product_from_wire, specifiers_from_wire, uuid_from_wire
+    from contracts.wire.read import product_from_wire, specifiers_from_wire, uuid_from_wire
 
     data = reader.data
     if reader.has("name"):
@@ -198,7 +198,7 @@ def _fields(commit: Commit, reader: Reader) -> None:
 
 
 def invoice_contract(commit: Commit, reader: Reader) -> Contract:
-    from contracts.wire_read import uuid_from_wire
+    from contracts.wire.read import uuid_from_wire
 
     value = uuid_from_wire(
         reader, "invoice_contract_id", reader.str("invoice_contract_id", required=True)

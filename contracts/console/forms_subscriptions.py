@@ -3,7 +3,7 @@ quantity or seats from a date, end it. Wire-shaped data only; contract_edit vali
 
 from django import forms
 
-from contracts.forms_items import DATE, FREQUENCIES, iso_day, item_field_id, same_day
+from contracts.console.forms_items import DATE, FREQUENCIES, iso_day, item_field_id, same_day
 
 SEAT_ACTIONS = [
     ("add_seat_ids", "Assign seats (ids)"),

@@ -10,10 +10,17 @@ from django.views.decorators.http import require_http_methods
 
 from billing_console.api import ApplicationError
 from billing_console.roles import role_required
+from contracts.console.history import credit_type
+from contracts.console.page import detail_context, item_form
+from contracts.console.views import (
+    DEAL_ROLES,
+    DETAIL,
+    apply_edit,
+    back,
+    contract_for_page,
+    form_field,
+)
 from contracts.models import Contract
-from contracts.views import DEAL_ROLES, DETAIL, apply_edit, back, contract_for_page, form_field
-from contracts.views_history import credit_type
-from contracts.views_page import detail_context, item_form
 
 # kind → (the related manager of the contract that holds the row, the page partial)
 KINDS = {

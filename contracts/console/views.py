@@ -18,13 +18,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from billing_console.api import ApplicationError
 from billing_console.roles import ADMIN, DEAL_DESK, FINANCE, can_write, role_required
-from contracts.balances import contract_credit_type_id
+from contracts.console.forms import ContractCreateForm
+from contracts.console.history import edit_rows
+from contracts.console.page import detail_context, page_forms
 from contracts.edits import contract_edit
-from contracts.forms import ContractCreateForm
 from contracts.models import Contract
 from contracts.services import contract_create
-from contracts.views_history import edit_rows
-from contracts.views_page import detail_context, page_forms
+from contracts.terms.balances import contract_credit_type_id
 from customers.models import Customer
 from pricing.models import Package, RateCard
 

@@ -47,7 +47,7 @@ from contracts.models import (
     RecurringCommit,
     Subscription,
 )
-from contracts.subscriptions import billing_periods, quantity_steps, subscription_timeline
+from contracts.terms.subscriptions import billing_periods, quantity_steps, subscription_timeline
 
 ROUNDING = {"HALF_UP": ROUND_HALF_UP, "FLOOR": ROUND_FLOOR, "CEILING": ROUND_CEILING}
 ZERO = Decimal(0)

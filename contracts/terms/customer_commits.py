@@ -8,11 +8,11 @@ from django.db import transaction
 
 from billing_console.wire import Reader
 from billing_console.wire_fields import refuse_unsupported
-from contracts.commit_edits import invoice_contract
 from contracts.models import Commit, CommitKind, Contract
-from contracts.terms import commit_create_from_wire
-from contracts.wire_fields import CUSTOMER_COMMIT_CREATE, CUSTOMER_CREDIT_CREATE
-from contracts.wire_read import uuid_from_wire
+from contracts.terms.commit_edits import invoice_contract
+from contracts.terms.create import commit_create_from_wire
+from contracts.wire.fields import CUSTOMER_COMMIT_CREATE, CUSTOMER_CREDIT_CREATE
+from contracts.wire.read import uuid_from_wire
 from customers.models import Customer
 
 

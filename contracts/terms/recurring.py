@@ -10,6 +10,7 @@ place: commits already issued keep their terms, later periods are issued with th
 from decimal import Decimal
 from typing import Any
 
+from billing_console.lib.wire_values import iso, number
 from billing_console.wire import Reader
 from contracts.models import CommitKind, Contract, RecurringCommit
 
@@ -18,18 +19,12 @@ PRORATIONS = ("NONE", "FIRST", "LAST", "FIRST_AND_LAST")
 ROUNDING_METHODS = ("HALF_UP", "FLOOR", "CEILING")
 
 
-def _json_number(value: Decimal | None) -> int | float | None:
-    from contracts.wire import number
-
-    return number(value)
-
-
 def _rounding(reader: Reader, key: str) -> dict[str, Any] | None:
     child = reader.child(key)
     if child is None:
         return None
     return {
-        "decimal_places": _json_number(child.decimal("decimal_places", required=True)),
+        "decimal_places": number(child.decimal("decimal_places", required=True)),
         "rounding_method": child.choice("rounding_method", ROUNDING_METHODS, required=True),
     }
 
@@ -37,7 +32,7 @@ def _rounding(reader: Reader, key: str) -> dict[str, Any] | None:
 def _access_amount(
     reader: Reader, *, contract: Contract, quantity_required: bool
 ) -> dict[str, Any]:
-    from contracts.wire_read import access_credit_type, uuid_from_wire
+    from contracts.wire.read import access_credit_type, uuid_from_wire
 
     access = reader.child("access_amount", required=True)
     assert access is not None
@@ -45,11 +40,11 @@ def _access_amount(
     # access_schedule: QUANTITY access, an unknown id, a fiat type other than the contract's.
     access_credit_type(access, contract)
     out: dict[str, Any] = {
-        "unit_price": _json_number(access.decimal("unit_price", required=True, minimum=Decimal(0)))
+        "unit_price": number(access.decimal("unit_price", required=True, minimum=Decimal(0)))
     }
     quantity = access.decimal("quantity", required=quantity_required, minimum=Decimal(0))
     if quantity is not None:
-        out["quantity"] = _json_number(quantity)
+        out["quantity"] = number(quantity)
     if access.has("credit_type_id"):
         out["credit_type_id"] = uuid_from_wire(
             access, "credit_type_id", access.str("credit_type_id")
@@ -60,7 +55,7 @@ def _access_amount(
 
 
 def credit_type_id_from_wire(reader: Reader, key: str) -> str:
-    from contracts.wire_read import uuid_from_wire
+    from contracts.wire.read import uuid_from_wire
     from pricing.models import CreditType
 
     value = uuid_from_wire(reader, key, reader.str(key, required=True))
@@ -75,10 +70,8 @@ def _invoice_amount(reader: Reader) -> dict[str, Any] | None:
         return None
     return {
         "credit_type_id": credit_type_id_from_wire(invoice, "credit_type_id"),
-        "quantity": _json_number(invoice.decimal("quantity", required=True, minimum=Decimal(0))),
-        "unit_price": _json_number(
-            invoice.decimal("unit_price", required=True, minimum=Decimal(0))
-        ),
+        "quantity": number(invoice.decimal("quantity", required=True, minimum=Decimal(0))),
+        "unit_price": number(invoice.decimal("unit_price", required=True, minimum=Decimal(0))),
     }
 
 
@@ -134,7 +127,7 @@ def recurring_create_from_wire(
     """One recurring commit (kind PREPAID: the wire has no type for them) or recurring credit
     (kind CREDIT), validated with errors naming the field path. `temporary_ids` maps the
     temporary_id of subscriptions created in the same payload to their ids."""
-    from contracts.wire_read import (
+    from contracts.wire.read import (
         product_from_wire,
         specifiers_from_wire,
         uuid_from_wire,
@@ -168,7 +161,7 @@ def recurring_create_from_wire(
         ),
         invoice_amount=_invoice_amount(reader) if kind != CommitKind.CREDIT else None,
         commit_duration={
-            "value": _json_number(duration.decimal("value", required=True, positive=True)),
+            "value": number(duration.decimal("value", required=True, positive=True)),
             "unit": duration.choice("unit", ("PERIODS",), default="PERIODS"),
         },
         proration=reader.choice("proration", PRORATIONS, default="FIRST_AND_LAST"),
@@ -190,7 +183,7 @@ def recurring_create_from_wire(
 def recurring_update_from_wire(reader: Reader, *, contract: Contract, kind: str) -> RecurringCommit:
     """One update_recurring_commits / update_recurring_credits item: ending_before, amounts,
     proration_rounding, rate_type. Applies to periods not issued yet."""
-    from contracts.wire_read import uuid_from_wire
+    from contracts.wire.read import uuid_from_wire
 
     id_key = "recurring_credit_id" if kind == CommitKind.CREDIT else "recurring_commit_id"
     public_id = uuid_from_wire(reader, id_key, reader.str(id_key, required=True))
@@ -236,15 +229,13 @@ def _amount_update(reader: Reader) -> dict[str, Any]:
     for key in ("unit_price", "quantity"):
         value = reader.decimal(key, minimum=Decimal(0))
         if value is not None:
-            out[key] = _json_number(value)
+            out[key] = number(value)
     if not out:
         raise reader.fail("unit_price", "give unit_price or quantity.")
     return out
 
 
 def recurring_to_wire(item: RecurringCommit, *, default_credit_type_id: str) -> dict[str, Any]:
-    from contracts.wire import iso, number
-
     access = {"credit_type_id": default_credit_type_id, **item.access_amount}
     data: dict[str, Any] = {
         "id": str(item.public_id),

@@ -12,6 +12,7 @@ validated again as a whole, so the stored value is always a valid configuration.
 from decimal import Decimal
 from typing import Any
 
+from billing_console.lib.wire_values import number
 from billing_console.wire import Reader
 
 PAYMENT_GATES = ("NONE", "STRIPE", "EXTERNAL")
@@ -19,12 +20,6 @@ TAX_TYPES = ("NONE", "STRIPE", "ANROK", "PRECALCULATED")
 STRIPE_PAYMENT_TYPES = ("INVOICE", "PAYMENT_INTENT")
 DURATION_UNITS = ("DAYS", "WEEKS", "MONTHS", "YEARS")
 EXCLUDE_ENTITIES = ("Commit", "ContractCredit", "ContractCreditOrCommit")
-
-
-def _number(value: Decimal | None) -> int | float | None:
-    from contracts.wire import number
-
-    return number(value)
 
 
 def _put(out: dict[str, Any], key: str, value: Any) -> None:
@@ -49,7 +44,7 @@ def _payment_gate(reader: Reader) -> dict[str, Any]:
     tax = reader.child("precalculated_tax_config")
     if tax is not None:
         config = {
-            "tax_amount": _number(tax.decimal("tax_amount", required=True, minimum=Decimal(0)))
+            "tax_amount": number(tax.decimal("tax_amount", required=True, minimum=Decimal(0)))
         }
         _put(config, "tax_name", tax.str("tax_name", max_length=200))
         out["precalculated_tax_config"] = config
@@ -61,13 +56,13 @@ def _payment_gate(reader: Reader) -> dict[str, Any]:
 
 
 def _commit(reader: Reader, *, prepaid: bool) -> dict[str, Any]:
-    from contracts.wire_read import product_from_wire, specifiers_from_wire, uuid_from_wire
+    from contracts.wire.read import product_from_wire, specifiers_from_wire, uuid_from_wire
 
     product = product_from_wire(reader, "product_id")
     out: dict[str, Any] = {"product_id": str(product.public_id)}  # type: ignore[union-attr]
     _put(out, "name", reader.str("name", max_length=200))
     _put(out, "description", reader.str("description"))
-    _put(out, "priority", _number(reader.decimal("priority")))
+    _put(out, "priority", number(reader.decimal("priority")))
     if not prepaid:
         return out
     ids = [
@@ -96,7 +91,7 @@ def _commit(reader: Reader, *, prepaid: bool) -> dict[str, Any]:
     rollover = reader.decimal("rollover_fraction", minimum=Decimal(0))
     if rollover is not None and rollover > 1:
         raise reader.fail("rollover_fraction", "must be between 0 and 1.")
-    _put(out, "rollover_fraction", _number(rollover))
+    _put(out, "rollover_fraction", number(rollover))
     return out
 
 
@@ -107,11 +102,11 @@ def _discount(reader: Reader) -> dict[str, Any] | None:
     fraction = child.decimal("payment_fraction", required=True, minimum=Decimal(0))
     if fraction > 1:  # type: ignore[operator]
         raise child.fail("payment_fraction", "must be between 0 and 1.")
-    out: dict[str, Any] = {"payment_fraction": _number(fraction)}
+    out: dict[str, Any] = {"payment_fraction": number(fraction)}
     cap = child.child("cap")
     if cap is not None:
         out["cap"] = {
-            "amount": _number(cap.decimal("amount", required=True, minimum=Decimal(0))),
+            "amount": number(cap.decimal("amount", required=True, minimum=Decimal(0))),
             "spend_tracker_alias": cap.str("spend_tracker_alias", required=True, max_length=200),
         }
     return out
@@ -136,7 +131,7 @@ def _balance_specifiers(reader: Reader) -> list[dict[str, Any]]:
 
 
 def _amount(reader: Reader, key: str) -> int | float | None:
-    return _number(reader.decimal(key, required=True, minimum=Decimal(0)))
+    return number(reader.decimal(key, required=True, minimum=Decimal(0)))
 
 
 def spend_threshold_from_wire(reader: Reader) -> dict[str, Any]:
@@ -159,7 +154,7 @@ def spend_threshold_from_wire(reader: Reader) -> dict[str, Any]:
 
 def prepaid_threshold_from_wire(reader: Reader) -> dict[str, Any]:
     """A whole prepaid_balance_threshold_configuration, validated; the value to store."""
-    from contracts.recurring import credit_type_id_from_wire
+    from contracts.terms.recurring import credit_type_id_from_wire
 
     commit = reader.child("commit", required=True)
     gate = reader.child("payment_gate_config", required=True)

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from billing_console.api import ApplicationError
 from billing_console.roles import ADMIN, FINANCE, role_required
-from contracts.billing_provider import contract_billing_configuration_set
 from contracts.models import Contract
+from contracts.terms.billing_provider import contract_billing_configuration_set
 from customers.billing_providers import (
     customer_billing_configuration_get,
     customer_billing_configurations_archive,

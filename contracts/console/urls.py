@@ -1,6 +1,8 @@
 from django.urls import path
 
-from contracts import billing_views, views, views_items
+from contracts.console import billing as billing_views
+from contracts.console import items as views_items
+from contracts.console import views
 
 app_name = "contracts"
 

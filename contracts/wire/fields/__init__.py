@@ -3,7 +3,7 @@
 customerCredits/create. Their terms' fragments are in terms.py."""
 
 from billing_console.wire_fields import honour, refuse
-from contracts.wire_fields.terms import (
+from contracts.wire.fields.terms import (
     ACCESS_UNIT,
     API,
     BALANCE,

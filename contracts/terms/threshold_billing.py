@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing_console.lib.periods import add_months
-from contracts.ledger import commit_available_balance
 from contracts.models import (
     AccessSegment,
     Commit,
@@ -28,6 +27,7 @@ from contracts.models import (
     ThresholdChargeStatus,
     ThresholdKind,
 )
+from contracts.terms.ledger import commit_available_balance
 from pricing.models import Product
 
 CONFIG_FIELD = {

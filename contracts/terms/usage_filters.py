@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from billing_console.lib.wire_values import iso
 from billing_console.wire import Reader
 from contracts.models import Contract, ContractUsageFilter
 from pricing import selectors as pricing_selectors
@@ -113,8 +114,6 @@ def usage_filter_segments(contract: Contract) -> list[FilterSegment]:
 
 def usage_filter_to_wire(contract: Contract, *, v1: bool = False) -> Any:
     """v2: ContractV2.usage_filter, a list of segments; v1: {initial, current, updates}."""
-    from contracts.wire import iso
-
     segments = usage_filter_segments(contract)
     if not v1:
         return [

@@ -120,7 +120,7 @@ def package_terms_to_contract(package: Package, start: datetime) -> dict[str, An
 
 
 def _package(reader: Reader) -> Package | None:
-    from contracts.wire_read import uuid_from_wire
+    from contracts.wire.read import uuid_from_wire
 
     if reader.has("package_id") and reader.has("package_alias"):
         raise reader.fail("package_alias", "give package_id or package_alias, not both.")

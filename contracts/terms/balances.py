@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from contracts.ledger import commit_available_balance
 from contracts.models import AccessSegment, Commit, CommitKind
+from contracts.terms.ledger import commit_available_balance
 
 BALANCE_TYPES = {
     "PREPAID_COMMIT": CommitKind.PREPAID,

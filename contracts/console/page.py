@@ -7,19 +7,25 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from contracts.forms import ChargeForm, CommitForm, OverrideForm, TermsForm
-from contracts.forms_items import CommitEditForm, RecurringEditForm, RecurringForm, override_initial
-from contracts.forms_subscriptions import (
+from contracts.console.forms import ChargeForm, CommitForm, OverrideForm, TermsForm
+from contracts.console.forms_items import (
+    CommitEditForm,
+    RecurringEditForm,
+    RecurringForm,
+    override_initial,
+)
+from contracts.console.forms_subscriptions import (
     QuantityForm,
     SeatsForm,
     SubscriptionEndForm,
     SubscriptionForm,
 )
+from contracts.console.history import credit_type, edit_rows, override_scopes, per_period
 from contracts.models import Contract
 from contracts.selectors import commit_balance
-from contracts.subscriptions import quantity_schedule, state_at, subscription_timeline
-from contracts.views_history import credit_type, edit_rows, override_scopes, per_period
-from contracts.wire import ledger_entry_type
+from contracts.terms.subscription_read import quantity_schedule
+from contracts.terms.subscriptions import state_at, subscription_timeline
+from contracts.wire.write import ledger_entry_type
 from pricing.models import Product
 
 RECENT_EDITS = 5

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
-from contracts.forms import from_credit_units, midnight_utc, to_credit_units, unit_label
+from contracts.console.forms import from_credit_units, midnight_utc, to_credit_units, unit_label
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
 FREQUENCIES = [

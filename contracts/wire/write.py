@@ -6,9 +6,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from contracts.hierarchy import hierarchy_to_wire, transitions_to_wire
-from contracts.ledger import commit_available_balance
+from billing_console.lib.wire_values import iso, number
 from contracts.models import Commit, CommitKind, Contract, LedgerEntry, LedgerEntryType
+from contracts.terms.hierarchy import hierarchy_to_wire, transitions_to_wire
+from contracts.terms.ledger import commit_available_balance
 
 LEDGER_PREFIX = {
     CommitKind.PREPAID: "PREPAID_COMMIT",
@@ -24,17 +25,6 @@ LEDGER_SUFFIX = {
     LedgerEntryType.TRUE_UP: "TRUEUP",
     LedgerEntryType.SEAT_BASED_ADJUSTMENT: "SEAT_BASED_ADJUSTMENT",
 }
-
-
-def iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def number(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    normalized = value.normalize()
-    return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
 
 
 def _product(product: Any) -> dict[str, str]:
@@ -71,7 +61,7 @@ def ledger_entry_to_wire(entry: LedgerEntry, kind: str) -> dict[str, Any]:
 
 def _credit_type(commit: Commit) -> dict[str, str]:
     """The unit of a commit's access schedule: its custom pricing unit, else the contract's."""
-    from contracts.balances import commit_credit_type_id
+    from contracts.terms.balances import commit_credit_type_id
 
     if commit.access_credit_type_id is not None:
         unit = commit.access_credit_type
@@ -219,10 +209,10 @@ def scheduled_charge_to_wire(charge: Any) -> dict[str, Any]:
 def contract_to_wire(
     contract: Contract, *, include_balance: bool = False, include_ledgers: bool = False
 ) -> dict[str, Any]:
-    from contracts.balances import contract_credit_type_id
-    from contracts.recurring import recurring_to_wire
-    from contracts.subscriptions import subscription_to_wire
-    from contracts.usage_filters import usage_filter_to_wire
+    from contracts.terms.balances import contract_credit_type_id
+    from contracts.terms.recurring import recurring_to_wire
+    from contracts.terms.subscription_read import subscription_to_wire
+    from contracts.terms.usage_filters import usage_filter_to_wire
     from customers.wire import configuration_to_wire
 
     items = list(
