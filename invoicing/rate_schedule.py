@@ -14,18 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from billing_console.lib.wire_values import iso
+from billing_console.lib.wire_values import number as json_number
 from contracts.models import Contract, Override
 from invoicing.overrides import multiplier_tiers, override_choice
 from pricing import selectors as pricing_selectors
 from pricing.models import CreditType, Rate
-from pricing.wire import (
-    commit_rate_to_wire,
-    credit_type_data,
-    iso,
-    json_number,
-    rate_to_wire,
-    tiers_to_wire,
-)
+from pricing.wire import credit_type_data
+from pricing.wire_rates import commit_rate_to_wire, rate_to_wire, tiers_to_wire
 
 
 @dataclass(frozen=True)

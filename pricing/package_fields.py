@@ -5,9 +5,9 @@ from decimal import Decimal
 from typing import Any
 
 from billing_console.api import ApplicationError
+from billing_console.lib.wire_values import number as json_number
 from billing_console.wire import Reader
 from pricing.models import Product, RateCard
-from pricing.wire import json_number
 from pricing.wire_input import credit_type_ref, find_by_public_id, product_ref
 
 OFFSET_UNITS = ("DAYS", "WEEKS", "MONTHS", "YEARS")

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing_console.api import ApplicationError
+from billing_console.lib.wire_values import number as json_number
 from billing_console.wire import Reader
 from pricing.models import RateType
 from pricing.package_fields import (
@@ -17,7 +18,6 @@ from pricing.package_fields import (
     read_product_id,
 )
 from pricing.rates import clean_tiers
-from pricing.wire import json_number
 from pricing.wire_input import BILLING_FREQUENCIES
 
 
