@@ -23,7 +23,7 @@ class ApiToken(models.Model):
 
     Each token acts through its own service user, so audit entries name the token as actor.
     A read-only token may only read (billing_console.token_scopes); the ingest front checks
-    the flag in its own statement (usage.services._INGEST_GUARDED_SQL).
+    the flag in its own statement (usage.ingest, the guarded ingest statement).
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -1,455 +1,51 @@
-"""Usage writes: event ingestion (validated whole, deduplicated, atomic) and billable metrics."""
+"""Usage writes: the public entry point other apps and tests import from.
 
-import json
-import math
-import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+The code lives by concern: reading one event (the checks, the inline and field-by-field
+readings) in `usage.event_reading`, ingesting a batch (validated whole, deduplicated, atomic)
+in `usage.ingest`, and billable metrics in `usage.billable_metrics`."""
 
-import msgspec
-from django.db import DataError, connection, transaction
-from django.utils import timezone
-
-from billing_console.api import ApplicationError
-from billing_console.custom_fields import custom_fields_validate
-from billing_console.lib.pg import server_bound_cursor
-from billing_console.models import ApiToken
-from billing_console.wire import Reader
-from usage import rollups
-from usage.metrics import metric_validate
-from usage.models import AggregationType, BillableMetric, EventKey, UsageEvent
-
-MAX_EVENTS = 100
-DEDUPE_WINDOW = timedelta(days=34)
-MAX_FUTURE = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    accepted: int
-    duplicates: int
-    # With api_token_hash: the token's id and last use as read by the ingest statement.
-    api_token: tuple[int, datetime | None] | None = None
-
-
-class NotCommonForm(Exception):
-    """A CommonEvent failed the inline check: nothing was stored."""
-
-
-class TokenNotLive(Exception):
-    """usage_ingest(api_token_hash=...) named no live full-access token (none, revoked, or
-    read-only): nothing was stored."""
-
-
-MAX_PROPERTIES = 256
-MAX_PROPERTY_KEY = 256
-MAX_PROPERTY_TEXT = 8192
-# Property numbers beyond this are refused (nanosecond timestamps, ~1e18, are fine); metrics
-# aggregate values below 10^16 only, the range of the database's quantities.
-MAX_PROPERTY_NUMBER = 10**30
-
-
-def _check_properties(reader: Reader, properties: dict[str, Any]) -> None:
-    """Bounded properties: a metric reads them, a rollup sums them (its numbers must fit
-    the database's), and every event is stored for 34 days at least."""
-    if len(properties) > MAX_PROPERTIES:
-        raise reader.fail("properties", f"may have at most {MAX_PROPERTIES} keys.")
-    stack: list[tuple[str, Any]] = [("properties", properties)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if len(key) > MAX_PROPERTY_KEY:
-                    raise reader.fail(path, f"keys must be at most {MAX_PROPERTY_KEY} characters.")
-                stack.append((f"{path}.{key}", item))
-        elif isinstance(value, list):
-            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
-        elif isinstance(value, str) and len(value) > MAX_PROPERTY_TEXT:
-            raise reader.fail(path, f"must be at most {MAX_PROPERTY_TEXT} characters.")
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            # isfinite() of a 401-digit int would raise OverflowError (it converts to float)
-            infinite = isinstance(value, float) and not math.isfinite(value)
-            if infinite or abs(value) >= MAX_PROPERTY_NUMBER:
-                raise reader.fail(path, "is out of range (numbers must be below 10^30).")
-
-
-# RFC 3339 as SDKs send it, on which Python and PostgreSQL read the same instant (fractions to
-# the microsecond). Other forms datetime.fromisoformat accepts ("20261120T110000Z", week
-# dates, nanoseconds) take the field-by-field reading, which normalises them.
-_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)")
-
-
-def _read_event(index: int, raw: Any, now: datetime) -> dict[str, Any]:
-    """The event as stored, or an error naming the event index and field."""
-    return _read_event_inline(raw, now) or _read_event_field_by_field(index, raw, now)
-
-
-class CommonEvent(msgspec.Struct, forbid_unknown_fields=True):
-    """An event as the ingest front decodes it (usage/ingest_front.py): the five fields, typed,
-    and nothing else. Decoding into it checks the JSON and the field types in C; the checks of
-    _read_event_inline still apply, and an event that fails them raises NotCommonForm (the
-    front then reads the body as the view does: its depth limit, its error messages)."""
-
-    transaction_id: str
-    customer_id: str
-    event_type: str
-    timestamp: str
-    properties: dict[str, Any] | None = None
-
-
-def _read_event_inline(raw: Any, now: datetime) -> dict[str, Any] | None:
-    """The common case (flat properties, every field well-formed, an RFC 3339 timestamp),
-    checked at a fraction of the cost of the field-by-field reading; None for anything else,
-    which that reading then accepts or names what is wrong with."""
-    if type(raw) is CommonEvent:
-        return _inline_event(
-            raw.transaction_id, raw.customer_id, raw.event_type, raw.timestamp, raw.properties, now
-        )
-    if type(raw) is dict:
-        return _inline_event(
-            raw.get("transaction_id"), raw.get("customer_id"), raw.get("event_type"),
-            raw.get("timestamp"), raw.get("properties"), now,
-        )  # fmt: skip
-    return None
-
-
-def _inline_event(
-    transaction_id: Any,
-    customer_id: Any,
-    event_type: Any,
-    stamp: Any,
-    properties: Any,
-    now: datetime,
-) -> dict[str, Any] | None:
-    if properties is None:
-        properties = {}
-    if (
-        type(transaction_id) is str and 0 < len(transaction_id) <= 128
-        and type(customer_id) is str and 0 < len(customer_id) <= 255
-        and type(event_type) is str and 0 < len(event_type) <= 255
-        and not (transaction_id.isspace() or customer_id.isspace() or event_type.isspace())
-        and type(stamp) is str and _RFC3339.fullmatch(stamp)
-        and type(properties) is dict and _flat_properties_ok(properties)
-    ):  # fmt: skip
-        try:
-            timestamp = datetime.fromisoformat(stamp)
-        except ValueError:  # 2026-02-30, an offset of +25:00
-            return None
-        if now - DEDUPE_WINDOW <= timestamp <= now + MAX_FUTURE:
-            return {
-                "transaction_id": transaction_id, "customer_id": customer_id,
-                "event_type": event_type, "timestamp": timestamp, "properties": properties,
-            }  # fmt: skip
-    return None
-
-
-def _flat_properties_ok(properties: dict[str, Any]) -> bool:
-    """Whether properties hold only bounded scalars (nested values take the full check)."""
-    if len(properties) > MAX_PROPERTIES:
-        return False
-    for key, value in properties.items():
-        kind = type(value)
-        if len(key) > MAX_PROPERTY_KEY:
-            return False
-        if kind is str:
-            if len(value) > MAX_PROPERTY_TEXT:
-                return False
-        elif kind is int or kind is float:
-            if not -MAX_PROPERTY_NUMBER < value < MAX_PROPERTY_NUMBER:  # NaN fails too
-                return False
-        elif not (kind is bool or value is None):
-            return False
-    return True
-
-
-def _read_event_field_by_field(index: int, raw: Any, now: datetime) -> dict[str, Any]:
-    reader = Reader(raw, f"usage[{index}]")
-    timestamp = reader.datetime("timestamp", required=True)
-    if timestamp < now - DEDUPE_WINDOW:
-        raise reader.fail(
-            "timestamp", "is more than 34 days in the past; backdating is limited to 34 days."
-        )
-    if timestamp > now + MAX_FUTURE:
-        raise reader.fail("timestamp", "is more than 1 day in the future.")
-    properties = reader.raw("properties", {})
-    if not isinstance(properties, dict):
-        raise reader.fail("properties", "must be an object.")
-    _check_properties(reader, properties)
-    return {
-        "transaction_id": reader.str("transaction_id", required=True, max_length=128),
-        "customer_id": reader.str("customer_id", required=True, max_length=255),
-        "event_type": reader.str("event_type", required=True, max_length=255),
-        "timestamp": timestamp,
-        "properties": properties,
-    }
-
-
-def _claim_keys(transaction_ids: list[str], now: datetime) -> set[str]:
-    """Insert the dedupe keys; the ones this call inserted are returned (others were seen)."""
-    table = EventKey._meta.db_table
-    placeholders = ", ".join(["(%s, %s)"] * len(transaction_ids))
-    params: list[Any] = []
-    for transaction_id in transaction_ids:
-        params += [transaction_id, now]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (transaction_id, received_at) VALUES {placeholders} "
-            "ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id",
-            params,
-        )
-        return {row[0] for row in cursor.fetchall()}
-
-
-def usage_ingest(
-    *, events: Any, now: datetime | None = None, body: str | None = None,
-    api_token_hash: str | None = None,
-) -> IngestResult:  # fmt: skip
-    """Store 1-100 events. Any invalid event rejects the whole request before anything is
-    written; an already-seen transaction id (in this batch or the last 34 days) is acknowledged
-    and ignored.
-
-    `body`: the JSON text `events` was parsed from, if its numbers read back as written (see
-    usage/ingest_front.py). When every event is in the common form it goes to the database as
-    sent, which saves encoding it again; otherwise the events are encoded as read.
-
-    `api_token_hash` (PostgreSQL; the ingest front): store only if the API token with this hash
-    is live and not read-only, checked in the statement that stores, which saves the front a
-    round trip; raises TokenNotLive, with nothing stored, if it is not."""
-    if api_token_hash is not None and connection.vendor != "postgresql":
-        raise NotImplementedError("api_token_hash: PostgreSQL only")
-    now = now or timezone.now()
-    if not isinstance(events, list):
-        raise ApplicationError("usage: must be a list of events.")
-    if not 1 <= len(events) <= MAX_EVENTS:
-        raise ApplicationError(
-            f"usage: send between 1 and {MAX_EVENTS} events per request (got {len(events)})."
-        )
-    parsed = []
-    for index, raw in enumerate(events):
-        event = _read_event_inline(raw, now)
-        if event is None:
-            if type(raw) is CommonEvent:
-                raise NotCommonForm
-            body = None
-            event = _read_event_field_by_field(index, raw, now)
-        parsed.append(event)
-    api_token = None
-    if connection.vendor == "postgresql":  # one statement: atomic without a transaction block
-        accepted, api_token = _store_postgresql(parsed, now, body, api_token_hash)
-    else:
-        _check_storable(parsed)  # what PostgreSQL's jsonb refuses, refused alike
-        unique: dict[str, dict[str, Any]] = {}
-        for event in parsed:
-            unique.setdefault(event["transaction_id"], event)
-        with transaction.atomic():
-            accepted = _store_portable(list(unique.values()), now)
-    _announce({e["customer_id"] for e in parsed})
-    return IngestResult(accepted=accepted, duplicates=len(parsed) - accepted, api_token=api_token)
-
-
-class _Announcement:
-    """The customers named by the ingests of one transaction, announced once when it commits
-    (events_ingested): a caller that ingests many batches in one transaction (an import, the
-    demo) triggers one evaluation, not one per batch."""
-
-    def __init__(self) -> None:
-        self.customer_refs: set[str] = set()
-        self.sent = False
-
-    def __call__(self) -> None:
-        from usage.signals import events_ingested
-
-        self.sent = True
-        events_ingested.send(sender=UsageEvent, customer_ids=self.customer_refs)
-
-
-def _announce(customer_refs: set[str]) -> None:
-    pending = getattr(connection, "_usage_pending_announcement", None)
-    if pending is not None and not pending.sent and connection.in_atomic_block:
-        if any(func is pending for _sids, func, *_ in connection.run_on_commit):
-            pending.customer_refs |= customer_refs
-            return
-    announcement = _Announcement()
-    announcement.customer_refs = set(customer_refs)
-    connection._usage_pending_announcement = announcement
-    transaction.on_commit(announcement)  # outside a transaction this runs at once
-
-
-def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
-    """Claim the keys, store the events whose key was new, queue them for rollup."""
-    claimed = _claim_keys([e["transaction_id"] for e in events], now)
-    stored = UsageEvent.objects.bulk_create(
-        [UsageEvent(received_at=now, **e) for e in events if e["transaction_id"] in claimed]
-    )
-    rollups.pending_record([event.pk for event in stored])
-    return len(stored)
-
-
-# One round trip with one parameter for the whole batch: keys claimed, events stored and queued
-# for rollup in a single statement (the same effect as _store_portable, several times faster).
-# A single statement is atomic by itself, so outside a transaction it runs in autocommit: no
-# BEGIN and COMMIT round trips on the hot path; inside one it is part of the caller's.
-# The first of a batch's events with one transaction id counts; keys are claimed in
-# transaction id order, so concurrent batches sharing ids wait on each other in one order.
-# The guarded form is the ingest front's, which authenticates in the same statement (usage_ingest):
-# a revoked or read-only token stores nothing, and the front hands the request to the view.
-_INGEST_SQL = """
-WITH {token}input AS (
-    SELECT DISTINCT ON (transaction_id) *
-    FROM ROWS FROM (jsonb_to_recordset(%(events)s::jsonb) AS (
-        transaction_id text, customer_id text, event_type text, "timestamp" timestamptz, properties jsonb
-    )) WITH ORDINALITY AS x(transaction_id, customer_id, event_type, "timestamp", properties, position)
-    {guard}ORDER BY transaction_id, position
-), keys AS (
-    INSERT INTO usage_eventkey (transaction_id, received_at)
-    SELECT transaction_id, %(now)s FROM input ORDER BY transaction_id
-    ON CONFLICT (transaction_id) DO NOTHING
-    RETURNING transaction_id
-), stored AS (
-    INSERT INTO usage_usageevent (transaction_id, customer_id, event_type, "timestamp", properties, received_at)
-    SELECT i.transaction_id, i.customer_id, i.event_type, i."timestamp",
-           coalesce(nullif(i.properties, 'null'::jsonb), '{{}}'::jsonb), %(now)s
-    FROM input i JOIN keys k USING (transaction_id)
-    RETURNING id
-), pending AS (
-    INSERT INTO usage_pendingrollup (event_ids, created_at)
-    SELECT jsonb_agg(id), %(now)s FROM stored HAVING count(*) > 0
-    RETURNING jsonb_array_length(event_ids) AS accepted
+from usage.billable_metrics import (
+    billable_metric_archive,
+    billable_metric_create,
+    billable_metric_set_name,
 )
-SELECT coalesce((SELECT accepted FROM pending), 0){result}
-"""
-INGEST_OPEN_SQL = _INGEST_SQL.format(token="", guard="", result="")
-_INGEST_GUARDED_SQL = _INGEST_SQL.format(
-    token=f"""token AS (
-    SELECT id, last_used_at FROM {ApiToken._meta.db_table}
-    WHERE token_hash = %(token_hash)s AND revoked_at IS NULL AND NOT read_only
-), """,
-    guard="WHERE EXISTS (SELECT FROM token)\n    ",
-    result=", t.id, t.last_used_at FROM token t",
+from usage.event_reading import (
+    DEDUPE_WINDOW,
+    MAX_FUTURE,
+    MAX_PROPERTIES,
+    MAX_PROPERTY_KEY,
+    MAX_PROPERTY_NUMBER,
+    MAX_PROPERTY_TEXT,
+    CommonEvent,
 )
+from usage.ingest import (
+    INGEST_OPEN_SQL,
+    MAX_EVENTS,
+    IngestResult,
+    NotCommonForm,
+    TokenNotLive,
+    event_keys_prune,
+    usage_ingest,
+)
+from usage.models import AggregationType
 
-
-def _store_postgresql(
-    parsed: list[dict[str, Any]], now: datetime, body: str | None, token_hash: str | None
-) -> tuple[int, tuple[int, datetime | None] | None]:
-    """Accepted events, and the token (id, last use) when `token_hash` names a live one."""
-    if body is None:
-        body = json.dumps(
-            [{**e, "timestamp": e["timestamp"].isoformat()} for e in parsed], separators=(",", ":")
-        )
-    if "\\u" in body and ("\\u0000" in body or "\\ud" in body.lower()):  # NUL, surrogates
-        _check_storable(parsed)
-    params: dict[str, Any] = {"events": body, "now": now}
-    if token_hash is not None:
-        params["token_hash"] = token_hash
-    try:
-        with server_bound_cursor() as cursor:  # prepared once per connection
-            sql = INGEST_OPEN_SQL if token_hash is None else _INGEST_GUARDED_SQL
-            cursor.execute(sql, params, prepare=True)
-            row = cursor.fetchone()
-    except DataError as error:  # anything else jsonb or timestamptz would refuse
-        raise ApplicationError(f"usage: cannot be stored ({str(error).splitlines()[0]}).") from None
-    if token_hash is None:
-        return row[0], None
-    if row is None:
-        raise TokenNotLive
-    return row[0], (row[1], row[2])
-
-
-def _unstorable_text(value: Any) -> str | None:
-    """What in `value`'s strings (keys included) a database cannot store as text, if any."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return "NUL (\\u0000) characters"
-            if not item.isascii():
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError:
-                    return "unpaired surrogates (such as \\ud800)"
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
-
-
-def _check_storable(parsed: list[dict[str, Any]]) -> None:
-    """What a request's events would store (unknown fields are not stored, so not checked)."""
-    for index, event in enumerate(parsed):
-        problem = _unstorable_text(event)
-        if problem:
-            raise ApplicationError(f"usage[{index}]: must not contain {problem}.")
-
-
-def event_keys_prune(*, now: datetime | None = None) -> int:
-    """Forget dedupe keys older than the window (run daily by the schedule)."""
-    cutoff = (now or timezone.now()) - DEDUPE_WINDOW - timedelta(days=1)
-    deleted, _ = EventKey.objects.filter(received_at__lt=cutoff).delete()
-    return deleted
-
-
-# -- billable metrics -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def billable_metric_create(
-    *,
-    name: str,
-    event_type_filter: dict[str, Any] | None = None,
-    property_filters: list[dict[str, Any]] | None = None,
-    aggregation_type: str | None = None,
-    aggregation_key: str | None = None,
-    group_keys: list[list[str]] | None = None,
-    sql: str | None = None,
-    custom_fields: dict[str, str] | None = None,
-) -> BillableMetric:
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError("name: a billable metric needs a name.")
-    cleaned = metric_validate(
-        event_type_filter=event_type_filter, property_filters=property_filters, aggregation_type=aggregation_type,
-        aggregation_key=aggregation_key, group_keys=group_keys, sql=sql,
-    )  # fmt: skip
-    custom_fields = custom_fields or {}
-    custom_fields_validate(entity="billable_metric", values=custom_fields)
-    metric = BillableMetric.objects.create(name=name[:200], custom_fields=custom_fields, **cleaned)
-    if rollups.rollable(metric):
-        from usage.tasks import metric_backfill
-
-        transaction.on_commit(lambda: metric_backfill.delay(metric.pk))
-    return metric
-
-
-@transaction.atomic
-def billable_metric_archive(*, metric: BillableMetric) -> BillableMetric:
-    from pricing.models import ProductVersion
-
-    in_use = ProductVersion.objects.filter(
-        billable_metric=metric, product__archived_at__isnull=True
-    ).first()
-    if in_use is not None:
-        raise ApplicationError(
-            f"id: the billable metric is used by product '{in_use.name}'; archive the product first."
-        )
-    if metric.archived_at is None:
-        metric.archived_at = timezone.now()
-        metric.save(update_fields=["archived_at", "updated_at"])
-    return metric
-
-
-@transaction.atomic
-def billable_metric_set_name(*, metric: BillableMetric, name: str) -> BillableMetric:
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError("name: a billable metric needs a name.")
-    metric.name = name[:200]
-    metric.save(update_fields=["name", "updated_at"])
-    return metric
-
-
-__all__ = ["AggregationType", "IngestResult", "billable_metric_create", "usage_ingest"]
+__all__ = [
+    "DEDUPE_WINDOW",
+    "INGEST_OPEN_SQL",
+    "MAX_EVENTS",
+    "MAX_FUTURE",
+    "MAX_PROPERTIES",
+    "MAX_PROPERTY_KEY",
+    "MAX_PROPERTY_NUMBER",
+    "MAX_PROPERTY_TEXT",
+    "AggregationType",
+    "CommonEvent",
+    "IngestResult",
+    "NotCommonForm",
+    "TokenNotLive",
+    "billable_metric_archive",
+    "billable_metric_create",
+    "billable_metric_set_name",
+    "event_keys_prune",
+    "usage_ingest",
+]

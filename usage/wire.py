@@ -6,23 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from billing_console.lib.wire_values import iso, number
 from customers.models import Customer
 from usage.models import BillableMetric, UsageEvent
 
 # Event ids on the wire: never the sequential primary key (style §5), but stable for a row.
 EVENT_ID_NAMESPACE = uuid.UUID("6d3c0d8e-4e1b-4b43-9a53-2f0a3c1f7b11")
-
-
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def number(value: Decimal | None) -> int | float | None:
-    """A Decimal as a JSON number: integral values as ints (225, not 225.0)."""
-    if value is None:
-        return None
-    normalized = value.normalize()
-    return int(normalized) if normalized == normalized.to_integral_value() else float(normalized)
 
 
 def metric_to_wire(metric: BillableMetric, *, legacy: bool = False) -> dict[str, Any]:

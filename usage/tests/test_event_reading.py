@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing_console.api import ApplicationError
-from usage.services import _read_event, _read_event_field_by_field
+from usage.event_reading import _read_event
+from usage.event_reading import read_event_field_by_field as _read_event_field_by_field
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -65,9 +66,9 @@ def test_the_inline_check_agrees_with_the_field_by_field_reading(raw):
 
 
 def test_a_valid_event_takes_the_inline_check(monkeypatch):
-    import usage.services
+    import usage.event_reading
 
-    monkeypatch.setattr(usage.services, "_read_event_field_by_field", None)
+    monkeypatch.setattr(usage.event_reading, "read_event_field_by_field", None)
     assert _read_event(0, VALID, NOW)["timestamp"] == datetime(2026, 11, 20, 11, tzinfo=UTC)
 
 
@@ -89,8 +90,8 @@ def test_the_fronts_typed_decoding_reads_what_json_loads_reads(raw):
 
     import msgspec
 
+    from usage.event_reading import read_event_inline as _read_event_inline
     from usage.ingest_front import _decode_common
-    from usage.services import _read_event_inline
 
     text = json.dumps([raw]).encode()
     try:

@@ -1,0 +1,250 @@
+"""Event ingestion: a batch validated whole (usage.event_reading), deduplicated by transaction
+id, stored atomically and queued for rollup; the customers it names announced once the
+transaction commits."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import DataError, connection, transaction
+from django.utils import timezone
+
+from billing_console.api import ApplicationError
+from billing_console.lib.pg import server_bound_cursor
+from billing_console.models import ApiToken
+from usage.event_reading import (
+    DEDUPE_WINDOW,
+    CommonEvent,
+    read_event_field_by_field,
+    read_event_inline,
+)
+from usage.models import EventKey, UsageEvent
+from usage.rollup_writes import pending_record
+
+MAX_EVENTS = 100
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+    # With api_token_hash: the token's id and last use as read by the ingest statement.
+    api_token: tuple[int, datetime | None] | None = None
+
+
+class NotCommonForm(Exception):
+    """A CommonEvent failed the inline check: nothing was stored."""
+
+
+class TokenNotLive(Exception):
+    """usage_ingest(api_token_hash=...) named no live full-access token (none, revoked, or
+    read-only): nothing was stored."""
+
+
+def _claim_keys(transaction_ids: list[str], now: datetime) -> set[str]:
+    """Insert the dedupe keys; the ones this call inserted are returned (others were seen)."""
+    table = EventKey._meta.db_table
+    placeholders = ", ".join(["(%s, %s)"] * len(transaction_ids))
+    params: list[Any] = []
+    for transaction_id in transaction_ids:
+        params += [transaction_id, now]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (transaction_id, received_at) VALUES {placeholders} "
+            "ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def usage_ingest(
+    *, events: Any, now: datetime | None = None, body: str | None = None,
+    api_token_hash: str | None = None,
+) -> IngestResult:  # fmt: skip
+    """Store 1-100 events. Any invalid event rejects the whole request before anything is
+    written; an already-seen transaction id (in this batch or the last 34 days) is acknowledged
+    and ignored.
+
+    `body`: the JSON text `events` was parsed from, if its numbers read back as written (see
+    usage/ingest_front.py). When every event is in the common form it goes to the database as
+    sent, which saves encoding it again; otherwise the events are encoded as read.
+
+    `api_token_hash` (PostgreSQL; the ingest front): store only if the API token with this hash
+    is live and not read-only, checked in the statement that stores, which saves the front a
+    round trip; raises TokenNotLive, with nothing stored, if it is not."""
+    if api_token_hash is not None and connection.vendor != "postgresql":
+        raise NotImplementedError("api_token_hash: PostgreSQL only")
+    now = now or timezone.now()
+    if not isinstance(events, list):
+        raise ApplicationError("usage: must be a list of events.")
+    if not 1 <= len(events) <= MAX_EVENTS:
+        raise ApplicationError(
+            f"usage: send between 1 and {MAX_EVENTS} events per request (got {len(events)})."
+        )
+    parsed = []
+    for index, raw in enumerate(events):
+        event = read_event_inline(raw, now)
+        if event is None:
+            if type(raw) is CommonEvent:
+                raise NotCommonForm
+            body = None
+            event = read_event_field_by_field(index, raw, now)
+        parsed.append(event)
+    api_token = None
+    if connection.vendor == "postgresql":  # one statement: atomic without a transaction block
+        accepted, api_token = _store_postgresql(parsed, now, body, api_token_hash)
+    else:
+        _check_storable(parsed)  # what PostgreSQL's jsonb refuses, refused alike
+        unique: dict[str, dict[str, Any]] = {}
+        for event in parsed:
+            unique.setdefault(event["transaction_id"], event)
+        with transaction.atomic():
+            accepted = _store_portable(list(unique.values()), now)
+    _announce({e["customer_id"] for e in parsed})
+    return IngestResult(accepted=accepted, duplicates=len(parsed) - accepted, api_token=api_token)
+
+
+class _Announcement:
+    """The customers named by the ingests of one transaction, announced once when it commits
+    (events_ingested): a caller that ingests many batches in one transaction (an import, the
+    demo) triggers one evaluation, not one per batch."""
+
+    def __init__(self) -> None:
+        self.customer_refs: set[str] = set()
+        self.sent = False
+
+    def __call__(self) -> None:
+        from usage.signals import events_ingested
+
+        self.sent = True
+        events_ingested.send(sender=UsageEvent, customer_ids=self.customer_refs)
+
+
+def _announce(customer_refs: set[str]) -> None:
+    pending = getattr(connection, "_usage_pending_announcement", None)
+    if pending is not None and not pending.sent and connection.in_atomic_block:
+        if any(func is pending for _sids, func, *_ in connection.run_on_commit):
+            pending.customer_refs |= customer_refs
+            return
+    announcement = _Announcement()
+    announcement.customer_refs = set(customer_refs)
+    connection._usage_pending_announcement = announcement
+    transaction.on_commit(announcement)  # outside a transaction this runs at once
+
+
+def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
+    """Claim the keys, store the events whose key was new, queue them for rollup."""
+    claimed = _claim_keys([e["transaction_id"] for e in events], now)
+    stored = UsageEvent.objects.bulk_create(
+        [UsageEvent(received_at=now, **e) for e in events if e["transaction_id"] in claimed]
+    )
+    pending_record([event.pk for event in stored])
+    return len(stored)
+
+
+# One round trip with one parameter for the whole batch: keys claimed, events stored and queued
+# for rollup in a single statement (the same effect as _store_portable, several times faster).
+# A single statement is atomic by itself, so outside a transaction it runs in autocommit: no
+# BEGIN and COMMIT round trips on the hot path; inside one it is part of the caller's.
+# The first of a batch's events with one transaction id counts; keys are claimed in
+# transaction id order, so concurrent batches sharing ids wait on each other in one order.
+# The guarded form is the ingest front's, which authenticates in the same statement (usage_ingest):
+# a revoked or read-only token stores nothing, and the front hands the request to the view.
+_INGEST_SQL = """
+WITH {token}input AS (
+    SELECT DISTINCT ON (transaction_id) *
+    FROM ROWS FROM (jsonb_to_recordset(%(events)s::jsonb) AS (
+        transaction_id text, customer_id text, event_type text, "timestamp" timestamptz, properties jsonb
+    )) WITH ORDINALITY AS x(transaction_id, customer_id, event_type, "timestamp", properties, position)
+    {guard}ORDER BY transaction_id, position
+), keys AS (
+    INSERT INTO usage_eventkey (transaction_id, received_at)
+    SELECT transaction_id, %(now)s FROM input ORDER BY transaction_id
+    ON CONFLICT (transaction_id) DO NOTHING
+    RETURNING transaction_id
+), stored AS (
+    INSERT INTO usage_usageevent (transaction_id, customer_id, event_type, "timestamp", properties, received_at)
+    SELECT i.transaction_id, i.customer_id, i.event_type, i."timestamp",
+           coalesce(nullif(i.properties, 'null'::jsonb), '{{}}'::jsonb), %(now)s
+    FROM input i JOIN keys k USING (transaction_id)
+    RETURNING id
+), pending AS (
+    INSERT INTO usage_pendingrollup (event_ids, created_at)
+    SELECT jsonb_agg(id), %(now)s FROM stored HAVING count(*) > 0
+    RETURNING jsonb_array_length(event_ids) AS accepted
+)
+SELECT coalesce((SELECT accepted FROM pending), 0){result}
+"""
+INGEST_OPEN_SQL = _INGEST_SQL.format(token="", guard="", result="")
+_INGEST_GUARDED_SQL = _INGEST_SQL.format(
+    token=f"""token AS (
+    SELECT id, last_used_at FROM {ApiToken._meta.db_table}
+    WHERE token_hash = %(token_hash)s AND revoked_at IS NULL AND NOT read_only
+), """,
+    guard="WHERE EXISTS (SELECT FROM token)\n    ",
+    result=", t.id, t.last_used_at FROM token t",
+)
+
+
+def _store_postgresql(
+    parsed: list[dict[str, Any]], now: datetime, body: str | None, token_hash: str | None
+) -> tuple[int, tuple[int, datetime | None] | None]:
+    """Accepted events, and the token (id, last use) when `token_hash` names a live one."""
+    if body is None:
+        body = json.dumps(
+            [{**e, "timestamp": e["timestamp"].isoformat()} for e in parsed], separators=(",", ":")
+        )
+    if "\\u" in body and ("\\u0000" in body or "\\ud" in body.lower()):  # NUL, surrogates
+        _check_storable(parsed)
+    params: dict[str, Any] = {"events": body, "now": now}
+    if token_hash is not None:
+        params["token_hash"] = token_hash
+    try:
+        with server_bound_cursor() as cursor:  # prepared once per connection
+            sql = INGEST_OPEN_SQL if token_hash is None else _INGEST_GUARDED_SQL
+            cursor.execute(sql, params, prepare=True)
+            row = cursor.fetchone()
+    except DataError as error:  # anything else jsonb or timestamptz would refuse
+        raise ApplicationError(f"usage: cannot be stored ({str(error).splitlines()[0]}).") from None
+    if token_hash is None:
+        return row[0], None
+    if row is None:
+        raise TokenNotLive
+    return row[0], (row[1], row[2])
+
+
+def _unstorable_text(value: Any) -> str | None:
+    """What in `value`'s strings (keys included) a database cannot store as text, if any."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "NUL (\\u0000) characters"
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "unpaired surrogates (such as \\ud800)"
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _check_storable(parsed: list[dict[str, Any]]) -> None:
+    """What a request's events would store (unknown fields are not stored, so not checked)."""
+    for index, event in enumerate(parsed):
+        problem = _unstorable_text(event)
+        if problem:
+            raise ApplicationError(f"usage[{index}]: must not contain {problem}.")
+
+
+def event_keys_prune(*, now: datetime | None = None) -> int:
+    """Forget dedupe keys older than the window (run daily by the schedule)."""
+    cutoff = (now or timezone.now()) - DEDUPE_WINDOW - timedelta(days=1)
+    deleted, _ = EventKey.objects.filter(received_at__lt=cutoff).delete()
+    return deleted

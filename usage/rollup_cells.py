@@ -1,0 +1,77 @@
+"""What rollups hold, shared by the rollup job (usage.rollup_writes) and its readers
+(usage.rollup_reads): which metrics are rolled up and by which keys, the UTC hour and day a
+moment falls in, and the Cell that adds events and merges with other cells and stored rows."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from usage.metrics import number
+from usage.models import BillableMetric, RollupCells
+
+ROLLED_UP = ("COUNT", "SUM", "MAX", "LATEST")
+
+
+def rollable(metric: BillableMetric) -> bool:
+    return not metric.sql and metric.aggregation_type in ROLLED_UP
+
+
+def rollup_keys(metric: BillableMetric) -> list[str]:
+    """Rollups keep the finest grouping: every key of every group of the metric."""
+    keys: list[str] = []
+    for group in metric.group_keys or []:
+        keys += [k for k in group if k not in keys]
+    return keys
+
+
+def hour_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class Cell:
+    """One rollup row being built."""
+
+    group_values: dict[str, str | None]
+    count: int = 0
+    total: Decimal = Decimal(0)
+    maximum: Decimal | None = None
+    latest: tuple[datetime, int, Decimal] | None = None
+
+    def add(self, kind: str, value: Any, at: datetime, event_id: int) -> None:
+        self.count += 1  # matching events; a non-numeric value adds nothing else
+        if kind == "COUNT":
+            return
+        amount = number(value)
+        if amount is None:
+            return
+        if kind == "SUM":
+            self.total += amount
+        elif kind == "MAX":
+            self.maximum = amount if self.maximum is None else max(self.maximum, amount)
+        elif self.latest is None or (at, event_id) > self.latest[:2]:
+            self.latest = (at, event_id, amount)
+
+    def absorb(self, other: "Cell") -> None:
+        self.count += other.count
+        self.total += other.total
+        if other.maximum is not None and (self.maximum is None or other.maximum > self.maximum):
+            self.maximum = other.maximum
+        if other.latest is not None and (self.latest is None or other.latest[:2] > self.latest[:2]):
+            self.latest = other.latest
+
+    def merge_into(self, row: RollupCells) -> None:
+        """Add this cell to a rollup row, new or as stored, by absorb's rules."""
+        stored = None
+        if row.latest_at is not None:
+            stored = (row.latest_at, row.latest_event_id or 0, row.latest_value)
+        merged = Cell(row.group_values, row.count, row.total, row.maximum, stored)
+        merged.absorb(self)
+        row.count, row.total, row.maximum = merged.count, merged.total, merged.maximum
+        if merged.latest is not stored:  # this cell's latest event is the newer one
+            row.latest_at, row.latest_event_id, row.latest_value = merged.latest
