@@ -103,7 +103,9 @@ def alert_create(request: HttpRequest) -> HttpResponse:
     POST: create."""
     template = "alerts/alert_create.html"
     if request.method == "GET":
-        form = AlertForm(initial={"alert_type": request.GET.get("alert_type", "")})
+        # ?customer=<id>: the customer page's "New alert" starts with that customer chosen.
+        initial = {key: request.GET.get(key, "") for key in ("alert_type", "customer")}
+        form = AlertForm(initial=initial)
         if request.htmx and request.htmx.target == "type-fields":
             return render(request, template + "#type-fields", {"form": form})
         return render(request, template, {"form": form})

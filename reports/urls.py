@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import audit, exports, runs
+from reports.views import audit, exports, overview, runs
 
 app_name = "reports"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("exports/<uuid:schedule_id>/", exports.export_detail, name="export-detail"),
     path("exports/<uuid:schedule_id>/edit", exports.export_update, name="export-update"),
     path("exports/<uuid:schedule_id>/run", exports.export_run_now, name="export-run"),
+    # Loaded at the top of the customer page (customers cannot import reports: a URL, not code).
+    path(
+        "customers/<uuid:customer_id>/overview",
+        overview.customer_overview_view,
+        name="customer-overview",
+    ),
 ]
