@@ -8,7 +8,7 @@ from django import forms
 
 from alerts.lifecycle import SYSTEM_TYPES
 from alerts.models import BALANCE_TYPES, AlertStatus, AlertType
-from contracts.console.forms import to_credit_units
+from billing_console.forms import CreditTypeChoiceField, MoneyField
 from customers.models import Customer
 from pricing.models import CreditType
 from usage.models import BillableMetric
@@ -58,18 +58,19 @@ class AlertForm(forms.Form):
         required=False, label="Only customers with custom field",
         help_text="key=value, e.g. <code>tier=enterprise</code>. Empty: no filter.",
     )  # fmt: skip
-    threshold = forms.DecimalField(
-        max_digits=20, decimal_places=6, min_value=0,
-        help_text="Money in the credit type's major unit (dollars for USD); usage in the metric's unit.",
-    )  # fmt: skip
+    # Money types: typed in the chosen currency's major unit ("$1,000.00"), cleaned to the
+    # stored unit (USD cents), the currency's decimals at most. Usage: the metric's unit.
+    threshold = MoneyField(
+        help_text="Money in the chosen currency, e.g. $1,000.00; usage in the metric's unit.",
+    )
     # usage_threshold_reached
     billable_metric = forms.ModelChoiceField(
         queryset=BillableMetric.objects.active(), required=False, to_field_name="public_id"
     )
     # money types
-    credit_type = forms.ModelChoiceField(
+    credit_type = CreditTypeChoiceField(
         queryset=CreditType.objects.active(), required=False, to_field_name="public_id",
-        empty_label="USD (cents) — default",
+        empty_label="USD — default", label="Currency or pricing unit",
     )  # fmt: skip
     contract_filter = forms.CharField(
         required=False, label="Only contracts with custom field",
@@ -112,6 +113,22 @@ class AlertForm(forms.Form):
         **{t: ("credit_type", "balance_entity", "balance_filter") for t in BALANCE_TYPES},
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.chosen_type() in MONEY_TYPES:
+            threshold = self.fields["threshold"]
+            assert isinstance(threshold, MoneyField)
+            threshold.credit_type = self._chosen_credit_type()
+
+    def _chosen_credit_type(self) -> CreditType:
+        """The credit type the threshold is typed in: the one chosen, else USD."""
+        raw = self.data.get("credit_type") if self.is_bound else self.initial.get("credit_type")
+        try:
+            chosen = self.fields["credit_type"].clean(raw or None)
+        except forms.ValidationError:  # reported by the credit_type field itself
+            chosen = None
+        return chosen or _usd()
+
     def chosen_type(self) -> str:
         value = self.data.get("alert_type") if self.is_bound else self.initial.get("alert_type")
         return value if value in AlertType.values else AlertType.SPEND
@@ -147,11 +164,10 @@ class AlertForm(forms.Form):
         if data.get("customer_filter"):
             key, value = data["customer_filter"]
             filters.append({"entity": "Customer", "key": key, "value": value})
-        threshold: Decimal = data["threshold"]
+        threshold: Decimal = data["threshold"]  # money types: already in the stored unit
         if alert_type in MONEY_TYPES:
             credit_type = data.get("credit_type") or _usd()
             body["credit_type_id"] = str(credit_type.public_id)
-            threshold = to_credit_units(threshold, credit_type)
         body["threshold"] = str(threshold)
         if alert_type == AlertType.USAGE and data.get("billable_metric"):
             body["billable_metric_id"] = str(data["billable_metric"].public_id)

@@ -19,7 +19,7 @@ from invoicing.services import (
     contract_statement_periods,
     draft_usage_statement,
 )
-from usage.selectors import metric_usage
+from usage.batch_usage import Answers, UsageAsk, metric_usage_many
 
 
 @dataclass
@@ -79,16 +79,19 @@ class CustomerSnapshot:
             issued_at=period.end,
         )  # fmt: skip
 
-    def _recording_usage(self, **kwargs: Any) -> dict[tuple, Decimal]:
-        metric = kwargs["metric"]
-        for key in self.group_keys:
-            if metric_has_group_key(metric, key):
-                by_value = metric_usage(
-                    metric=metric, customer=kwargs["customer"], starting_at=kwargs["starting_at"],
-                    ending_before=kwargs["ending_before"], group_by=[key],
-                )  # fmt: skip
-                self.seen_values[key].update(v[0] for v in by_value if v[0] is not None)
-        return metric_usage(**kwargs)
+    def read_many(self, customer: Customer, asks: list[UsageAsk]) -> Answers:
+        """The stored usage (a usage reader, invoicing.rating.loader), read in one batch with
+        the values of the recorded keys over the same windows, which it notes."""
+        recorded = [
+            (key, UsageAsk(ask.metric, ask.starting_at, ask.ending_before, (key,)))
+            for ask in asks
+            for key in self.group_keys
+            if metric_has_group_key(ask.metric, key)
+        ]
+        answers = metric_usage_many(customer=customer, asks=[*asks, *(a for _k, a in recorded)])
+        for key, ask in recorded:
+            self.seen_values[key].update(v[0] for v in answers[ask] if v[0] is not None)
+        return {ask: answers[ask] for ask in asks}
 
     def statement(
         self, contract: Contract, usage: Callable[..., dict] | None = None
@@ -104,9 +107,7 @@ class CustomerSnapshot:
             if invoice.pk and not invoice.is_draft:
                 result = Statement(contract, period, invoice, list(invoice.lines.all()))
             else:
-                lines, draws = draft_usage_statement(
-                    contract, invoice, period, usage=usage or self._recording_usage
-                )
+                lines, draws = draft_usage_statement(contract, invoice, period, usage=usage or self)
                 result = Statement(contract, period, invoice, lines, draws)
         if usage is None:
             self._statements[contract.pk] = result

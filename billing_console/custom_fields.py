@@ -30,6 +30,8 @@ ENTITY_MODELS: dict[str, str] = {
     "commit": "contracts.Commit",
     "contract_credit": "contracts.Commit",
     "scheduled_charge": "contracts.ScheduledCharge",
+    "discount": "contracts.Discount",
+    "professional_service": "contracts.ProfessionalService",
 }
 
 ENTITY_UNSUPPORTED = "entity: custom fields on '{entity}' are not supported by this server yet."

@@ -1,9 +1,12 @@
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
+from billing_console.lib.money_text import MoneyError, major_text, parse_money, unit_of
 from billing_console.lib.periods import EARLIEST, LATEST, within_window
 
 
@@ -32,3 +35,68 @@ def within_input_window(value: date | datetime) -> None:
         raise ValidationError(
             f"Must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}.", code="out_of_range"
         )
+
+
+class CreditTypeChoiceField(forms.ModelChoiceField):
+    """A credit type by the unit people read amounts in ("USD", "EUR", "GPU hours"), not its
+    stored unit's name ("USD (cents)")."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return unit_of(obj).label or str(obj)
+
+
+class MoneyField(forms.Field):
+    """An amount typed in the credit type's major unit ("$1,200.50", "1200.5", "25 USD"),
+    cleaned to the stored unit as a Decimal (120050 USD cents); None when left empty.
+
+    Set `credit_type` (any object with is_fiat/currency_code/name) before the form is cleaned
+    or shown; None reads and shows a plain number (e.g. a PERCENTAGE rate's fraction).
+    Sub-unit precision: only where `sub_unit=True`, i.e. unit prices (rates, tiers, overrides'
+    prices: "$0.0003" a token). Amounts that are billed as they are (commits, charges,
+    thresholds, totals) take the currency's own decimals: "12.345" USD is refused, not rounded.
+    An initial value is in the stored unit (a Decimal of cents); it is shown in major units."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    # Stored amounts fit AmountField (19 digits, 4 places): under 10**15 units.
+    MAX_STORED = Decimal(10) ** 15
+
+    def __init__(
+        self,
+        *,
+        credit_type: Any = None,
+        sub_unit: bool = False,
+        negative: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.credit_type, self.sub_unit, self.negative = credit_type, sub_unit, negative
+        super().__init__(**kwargs)
+
+    @property
+    def unit_label(self) -> str:
+        return unit_of(self.credit_type).label
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        try:
+            amount = parse_money(
+                str(value), self.credit_type, sub_unit=self.sub_unit, negative=self.negative
+            )
+        except MoneyError as err:
+            raise ValidationError(str(err), code="invalid") from None
+        if abs(amount) >= self.MAX_STORED:
+            raise ValidationError("That amount is too large.", code="max_value")
+        return amount
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return major_text(value, self.credit_type)
+        return value
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(data) != (Decimal(initial) if initial is not None else None)
+        except (ValidationError, ArithmeticError, TypeError):
+            return True

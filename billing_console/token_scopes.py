@@ -105,6 +105,7 @@ WRITE_POSTS = frozenset({
     "v1/contracts/create",
     "v1/contracts/archive",
     "v1/contracts/updateEndDate",
+    "v1/contracts/scheduleProServicesInvoice",
     "v1/contracts/addManualBalanceLedgerEntry",
     "v1/contracts/customerCommits/create",
     "v1/contracts/customerCommits/updateEndDate",

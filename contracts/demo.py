@@ -109,8 +109,7 @@ def _related(alias: str, customer: Customer, data: dict[str, Any], start: dateti
             .first()
         )
         if parent is not None:
-            # A parent paying for its child, or consolidating its statements, is not built yet
-            # (a contract create refuses payer PARENT and CONSOLIDATE): Stark pays for itself.
+            # A child billed on its own (payer SELF, statements SEPARATE): Stark pays for itself.
             data["hierarchy_configuration"] = {
                 "parent": {"customer_id": str(parent.customer.public_id), "contract_id": str(parent.public_id)},
             }  # fmt: skip

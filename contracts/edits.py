@@ -14,10 +14,13 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
 from billing_console.wire_fields import refuse_unsupported
-from contracts.lifecycle import end_date_check
+from contracts.end_date import contract_end_date_move
+from contracts.end_date_plan import plan_to_wire
 from contracts.models import Commit, CommitKind, Contract, ContractEdit, Override, ScheduledCharge
 from contracts.services import remember_temporary_id, subscriptions_create_from_wire
+from contracts.signals import contract_billing_changed_send
 from contracts.terms.billing_provider import billing_configuration_edit
+from contracts.terms.charge_edits import scheduled_charges_update_from_wire
 from contracts.terms.commit_edits import commit_edit
 from contracts.terms.create import (
     commit_create_from_wire,
@@ -25,6 +28,8 @@ from contracts.terms.create import (
     scheduled_charge_create_from_wire,
 )
 from contracts.terms.recurring import recurring_create_from_wire, recurring_update_from_wire
+from contracts.terms.reporting_terms import reporting_terms_edited
+from contracts.terms.services_terms import services_terms_added
 from contracts.wire.fields import CONTRACT_EDIT
 from contracts.wire.read import uuid_from_wire
 
@@ -35,6 +40,11 @@ THRESHOLD_KEYS = {
 }
 IDENTITY = ("customer_id", "contract_id")
 COMMIT_KINDS = (CommitKind.PREPAID, CommitKind.POSTPAID)
+# Changes to what the contract's draft invoices bill (contracts.signals.contract_billing_changed).
+BILLED_KEYS = {
+    "update_scheduled_charges", "archive_scheduled_charges", "update_commits", "archive_commits",
+    "update_contract_end_date",
+}  # fmt: skip
 
 
 def _canonical(data: dict[str, Any]) -> dict[str, Any]:
@@ -60,17 +70,18 @@ def _archive(
 
 
 def _end_date(contract: Contract, reader: Reader) -> dict[str, Any]:
+    """The end moved by the rule of contracts/end_date.py; what it trimmed is recorded."""
     end = reader.datetime("update_contract_end_date")
-    end_date_check(
-        contract,
-        end,
+    plan = contract_end_date_move(
+        contract=contract,
+        end=end,
         allow=bool(reader.bool("allow_contract_ending_before_finalized_invoice", True)),
         field="update_contract_end_date",
         flag="allow_contract_ending_before_finalized_invoice",
     )
-    contract.ending_before = end
-    contract.save(update_fields=["ending_before", "updated_at"])
-    return {"update_contract_end_date": end.isoformat() if end else None}
+    trim = plan_to_wire(plan)
+    return {"update_contract_end_date": end.isoformat() if end else None,
+            **({"end_date_trim": trim} if trim else {})}  # fmt: skip
 
 
 def _updates(contract: Contract, reader: Reader, key: str, id_key: str, kinds: tuple) -> list:
@@ -111,6 +122,8 @@ def _adds(contract: Contract, reader: Reader, changes: dict[str, Any], wire: dic
     if charges:
         changes["add_scheduled_charges"] = [str(c.public_id) for c in charges]
         wire["add_scheduled_charges"] = [scheduled_charge_to_wire(c) for c in charges]
+    services_terms_added(contract, reader, changes, wire)  # discounts, professional services
+    reporting_terms_edited(contract, reader, changes, wire)  # spend trackers, reseller royalties
     temporary_ids = _add_subscriptions(contract, reader, changes, wire)
     for key, kind in (
         ("add_recurring_commits", CommitKind.PREPAID),
@@ -192,7 +205,8 @@ def _thresholds(contract: Contract, reader: Reader, changes: dict[str, Any]) -> 
 
 
 def _item_updates(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
-    """update_subscriptions, update_recurring_commits, update_recurring_credits."""
+    """update_subscriptions, update_recurring_commits, update_recurring_credits,
+    update_scheduled_charges."""
     from contracts.terms.subscription_input import subscription_update_from_wire
 
     if reader.has("update_subscriptions"):
@@ -211,6 +225,9 @@ def _item_updates(contract: Contract, reader: Reader, changes: dict[str, Any]) -
                  **_canonical({k: v for k, v in i.data.items() if k != id_key})}
                 for i in reader.children(key)
             ]  # fmt: skip
+    if reader.has("update_scheduled_charges"):
+        updated = scheduled_charges_update_from_wire(contract, reader)
+        changes["update_scheduled_charges"] = [_canonical(u) for u in updated]
 
 
 def _removals(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
@@ -273,6 +290,7 @@ def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
         "update_subscriptions",
         "update_recurring_commits",
         "update_recurring_credits",
+        "update_scheduled_charges",
     ):
         if key in changes:
             wire[key] = changes[key]
@@ -285,6 +303,7 @@ def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
     for key in (
         "update_contract_name",
         "update_contract_end_date",
+        "end_date_trim",
         "update_net_payment_terms_days",
     ):
         if key in changes:
@@ -311,6 +330,10 @@ def contract_edit(*, contract: Contract, data: dict[str, Any], actor: str = "") 
     changes, wire = _apply(contract, reader, data)
     if not changes:
         raise ApplicationError("body: the edit changes nothing.")
+    if BILLED_KEYS & changes.keys():  # invoicing brings the drafts in line, in this transaction
+        moved = "update_contract_end_date" in changes
+        if drafts := contract_billing_changed_send(contract, end_date_moved=moved):
+            changes["draft_invoices"] = drafts
     try:
         with transaction.atomic():
             return ContractEdit.objects.create(

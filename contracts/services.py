@@ -27,6 +27,9 @@ from contracts.terms.create import (
     override_create_from_wire,
     scheduled_charge_create_from_wire,
 )
+from contracts.terms.external_ids import contract_external_ids_from_wire
+from contracts.terms.reporting_terms import reporting_terms_create
+from contracts.terms.services_terms import services_terms_create
 from contracts.wire.fields import CONTRACT_CREATE
 from contracts.wire.read import uuid_from_wire, window_from_wire
 from customers.models import Customer
@@ -89,6 +92,7 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
         ),
         custom_fields=reader.str_map("custom_fields"),
         uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
+        **contract_external_ids_from_wire(reader),
         **hierarchy_from_wire(reader),
     )
     hierarchy_check(reader, contract)
@@ -125,6 +129,8 @@ def contract_create(*, customer: Customer, data: dict[str, Any]) -> Contract:
             remember_temporary_id(commit_ids, item, commit)
     for item in reader.children("scheduled_charges"):
         scheduled_charge_create_from_wire(item, contract)
+    services_terms_create(reader, contract)  # discounts and professional services
+    reporting_terms_create(reader, contract)  # spend trackers, reseller royalties
     temporary_ids = subscriptions_create_from_wire(reader, contract, "subscriptions")
     for key, kind in (
         ("recurring_commits", CommitKind.PREPAID),

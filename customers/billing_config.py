@@ -37,7 +37,12 @@ def _legacy_configuration(provider_type: str, reader: Reader) -> dict[str, Any]:
         return out
     if provider_type == BillingProvider.AWS_MARKETPLACE:
         out = {"aws_customer_id": reader.str("aws_customer_id") or customer_id}
-        for key in ("aws_product_code", "aws_region", "aws_customer_account_id"):
+        for key in (
+            "aws_product_code",
+            "aws_region",
+            "aws_customer_account_id",
+            "aws_is_subscription_product",  # customers.create's billing_config has it
+        ):
             if reader.has(key):
                 out[key] = reader.raw(key)
         return out

@@ -14,8 +14,8 @@ from contracts.terms.balances import BalanceFilters, balances_list, commit_credi
 from contracts.terms.ledger import commit_available_balance
 from customers.models import Customer
 from invoicing.models import Invoice, InvoiceStatus, LineItem
+from invoicing.rating.lines import DraftLine
 from invoicing.services import current_statements
-from invoicing.usage_lines import DraftLine
 from pricing.models import CreditType
 
 STATUS_FILTERS = {

@@ -7,13 +7,18 @@ class InvoicingConfig(AppConfig):
 
     def ready(self) -> None:
         from contracts.models import Contract, LedgerEntry
-        from invoicing import receivers
+        from contracts.signals import contract_billing_changed
+        from invoicing import draft_refresh, receivers
         from invoicing.providers.sync import invoices_sync_enqueue
         from invoicing.signals import invoices_finalized
         from usage.signals import events_ingested
 
         invoices_finalized.connect(
             invoices_sync_enqueue, dispatch_uid="invoicing.providers.invoices_sync_enqueue"
+        )
+        contract_billing_changed.connect(
+            draft_refresh.on_contract_billing_changed,
+            dispatch_uid="invoicing.draft_refresh.on_contract_billing_changed",
         )
         events_ingested.connect(
             receivers.thresholds_on_events_ingested,

@@ -17,8 +17,8 @@ from billing_console.lib.money import round_line
 from billing_console.lib.periods import Period
 from customers.models import Customer
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType
+from invoicing.rating.lines import DraftLine
 from invoicing.services import draft_usage_statement, line_places
-from invoicing.usage_lines import DraftLine
 
 WINDOWS = {"HOUR": timedelta(hours=1), "DAY": timedelta(days=1)}
 MAX_WINDOWS = 2000

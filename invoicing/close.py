@@ -19,7 +19,6 @@ Ledger writes stay per statement and in order: a statement's commit drawdown rea
 earlier ones drew (only statements that draw, or drew before, write anything).
 """
 
-from contextlib import ExitStack
 from copy import copy
 
 from django.db import transaction
@@ -33,8 +32,10 @@ from billing_console.lib.periods import Period
 from contracts.models import Commit, Contract, LedgerEntry, LedgerEntryType, Subscription
 from invoicing import drawdown
 from invoicing.close_usage import BatchUsage
+from invoicing.consolidation import consolidated_close, constituents_to_close
 from invoicing.failures import statement_failed
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
+from invoicing.rating.terms import Cards
 from invoicing.services import (
     draft_usage_statement,
     line_items,
@@ -43,7 +44,6 @@ from invoicing.services import (
     set_totals,
 )
 from invoicing.signals import invoices_finalized
-from pricing import selectors as pricing_selectors
 from pricing.models import CreditType
 
 BATCH_SIZE = 200  # drafts per transaction: bounds lock time and memory
@@ -61,6 +61,7 @@ LINE_FIELDS = [
 def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
     """Finalize the drafts among `invoice_ids`; returns them, finalized. Usage statements
     are recomputed first. Ids that are not (or no longer) drafts are skipped."""
+    invoice_ids = [*invoice_ids, *constituents_to_close(invoice_ids)]  # account hierarchies
     contract_ids = set(
         Invoice.objects.filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT).values_list(
             "contract_id", flat=True
@@ -74,41 +75,39 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
     invoices = list(
         Invoice.objects.select_for_update()
         .filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT)
+        .exclude(type=InvoiceType.USAGE_CONSOLIDATED)  # finalized after their constituents
         .order_by("period_start", "pk")
     )
     if not invoices:
-        return []
+        return _with_consolidated(invoice_ids, [])
     _attach(invoices)
     before = [copy(invoice) for invoice in invoices]
-    usage = BatchUsage()
+    usage, cards = BatchUsage(), Cards()  # a rate card is read once for the batch
     new_lines: list[LineItem] = []
-    with ExitStack() as stack:
-        for card in {i.contract.rate_card for i in invoices if i.contract.rate_card is not None}:
-            stack.enter_context(pricing_selectors.rates_snapshot(card))
-        statements = [i for i in invoices if i.type == InvoiceType.USAGE]
-        usage.prefetch([(i.contract, _period(i)) for i in statements])
-        drew_before = _with_deductions(statements)
-        stored = _stored_lines(statements)
-        changed, failed = [], []
-        for invoice in statements:
-            try:
-                with transaction.atomic():  # one statement's failure is rolled back alone
-                    lines, draws = draft_usage_statement(
-                        invoice.contract, invoice, _period(invoice), usage
-                    )
-                    if draws or invoice.public_id in drew_before:
-                        drawdown.write_ledger(invoice, draws)
-            except Exception as error:  # recorded on the draft, which stays a draft
-                statement_failed(
-                    contract=invoice.contract, period=_period(invoice), error=error, invoice=invoice
+    statements = [i for i in invoices if i.type == InvoiceType.USAGE]
+    usage.prefetch([(i.contract, _period(i)) for i in statements], cards)
+    drew_before = _with_deductions(statements)
+    stored = _stored_lines(statements)
+    changed, failed = [], []
+    for invoice in statements:
+        try:
+            with transaction.atomic():  # one statement's failure is rolled back alone
+                lines, draws = draft_usage_statement(
+                    invoice.contract, invoice, _period(invoice), usage, cards
                 )
-                failed.append(invoice)
-                continue
-            items = line_items(invoice, lines)
-            if [_line_values(item) for item in items] != stored.get(invoice.pk, []):
-                changed.append(invoice)  # usage arrived (or rates moved) since the draft
-                new_lines += items
-            set_totals(invoice, lines)
+                if draws or invoice.public_id in drew_before:
+                    drawdown.write_ledger(invoice, draws)
+        except Exception as error:  # recorded on the draft, which stays a draft
+            statement_failed(
+                contract=invoice.contract, period=_period(invoice), error=error, invoice=invoice
+            )
+            failed.append(invoice)
+            continue
+        items = line_items(invoice, lines)
+        if [_line_values(item) for item in items] != stored.get(invoice.pk, []):
+            changed.append(invoice)  # usage arrived (or rates moved) since the draft
+            new_lines += items
+        set_totals(invoice, lines)
     if failed:
         invoices = [i for i in invoices if i not in failed]
         before = [b for b in before if b.pk not in {i.pk for i in failed}]
@@ -126,7 +125,15 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
     for invoice in invoices:  # what two saves would have sent (alerts: balances changed)
         post_save.send(Invoice, instance=invoice, created=False, update_fields=None, raw=False,
                        using=invoice._state.db)  # fmt: skip
-    invoices_finalized.send(Invoice, invoices=invoices)  # providers sync them, on commit
+    return _with_consolidated(invoice_ids, invoices)
+
+
+def _with_consolidated(invoice_ids: list[int], invoices: list[Invoice]) -> list[Invoice]:
+    """The finalized invoices and the consolidated ones they complete (or that were asked
+    for), which invoicing.consolidation finalizes after their constituents."""
+    invoices = invoices + consolidated_close(invoice_ids=invoice_ids, finalized=invoices)
+    if invoices:
+        invoices_finalized.send(Invoice, invoices=invoices)  # providers sync them, on commit
     return invoices
 
 

@@ -1,11 +1,12 @@
 """Usage quantities of a batch of statements read together (the month close of many drafts).
 
 A statement asks the usage store for each usage product of its rate card over its window, one
-customer at a time: two or three queries per invoice. `BatchUsage` reads the quantities every
-statement of the batch will ask for first, one rollup query per metric and window for all the
-customers (usage.rollups.rollup_usage_many), and answers those questions from memory. Anything
-else (a period cut by a rate change, a usage filter, tier carry-over, SQL metrics) is asked of
-usage.selectors.metric_usage as before, so the answers are the same either way.
+customer at a time: a batched read per statement (invoicing.rating.loader). `BatchUsage` reads
+the quantities every statement of the batch will ask for first, one rollup query per metric
+and window for all the customers (usage.rollups.rollup_usage_many), and answers those
+questions from memory. Anything else (a period cut by a rate change, a usage filter, tier
+carry-over, SQL metrics) is read for its statement by usage.batch_usage.metric_usage_many as
+without a batch, so the answers are the same either way.
 """
 
 from datetime import datetime
@@ -15,43 +16,44 @@ from typing import Any
 from billing_console.lib.periods import Period
 from contracts.models import Contract
 from contracts.terms.usage_filters import usage_filter_segments
-from customers.models import IngestAlias
-from invoicing.usage_lines import usage_group_key
-from pricing import selectors as pricing_selectors
+from customers.models import Customer, IngestAlias
+from invoicing.rating.rates import rates_in, state_at
+from invoicing.rating.terms import Cards
+from invoicing.rating.usage_lines import usage_group_key
+from usage.batch_usage import Answers, UsageAsk, metric_usage_many
 from usage.rollups import rollup_usage_many
-from usage.selectors import metric_usage
 
 Key = tuple[int, int, datetime, datetime, tuple[str, ...]]  # metric, customer, window, group
 
 
 class BatchUsage:
-    """A UsageSource (see invoicing.usage_lines) with some answers known in advance."""
+    """A usage reader (invoicing.rating.loader.UsageReader) with some answers known in
+    advance."""
 
     def __init__(self) -> None:
         self.known: dict[Key, dict[tuple, Decimal]] = {}
 
-    def __call__(self, **kwargs: Any) -> dict[tuple, Decimal]:
-        if set(kwargs) <= {"metric", "customer", "starting_at", "ending_before", "group_by"}:
-            key = (
-                kwargs["metric"].pk,
-                kwargs["customer"].pk,
-                kwargs["starting_at"],
-                kwargs["ending_before"],
-                tuple(kwargs.get("group_by") or ()),
-            )
-            found = self.known.get(key)
+    def read_many(self, customer: Customer, asks: list[UsageAsk]) -> Answers:
+        answers: Answers = {}
+        rest = []
+        for ask in asks:
+            key = (ask.metric.pk, customer.pk, ask.starting_at, ask.ending_before, ask.group_by)
+            found = self.known.get(key) if ask.only is None else None
             if found is not None:
-                return found
-        return metric_usage(**kwargs)
+                answers[ask] = found
+            else:
+                rest.append(ask)
+        if rest:
+            answers.update(metric_usage_many(customer=customer, asks=rest))
+        return answers
 
-    def prefetch(self, statements: list[tuple[Contract, Period]]) -> None:
+    def prefetch(self, statements: list[tuple[Contract, Period]], cards: Cards) -> None:
         """Read, for every (contract, period), what usage_lines will ask first: each usage
         product's metric over the statement's window, grouped by its pricing and presentation
-        group keys.
-        Call inside the card's rates_snapshot (rates are read from it)."""
+        group keys (rates and versions from `cards`, shared with the statements)."""
         wanted: dict[tuple, tuple[Any, dict[int, Any]]] = {}
         for contract, period in statements:
-            for metric, window, group_by in _questions(contract, period):
+            for metric, window, group_by in _questions(contract, period, cards):
                 key = (metric.pk, window.start, window.end, group_by)
                 wanted.setdefault(key, (metric, {}))[1][contract.customer_id] = contract.customer
         customers = {pk: c for _m, by_pk in wanted.values() for pk, c in by_pk.items()}
@@ -69,7 +71,9 @@ class BatchUsage:
                 self.known[(metric_id, pk, start, end, group_by)] = values
 
 
-def _questions(contract: Contract, period: Period) -> list[tuple[Any, Period, tuple[str, ...]]]:
+def _questions(
+    contract: Contract, period: Period, cards: Cards
+) -> list[tuple[Any, Period, tuple[str, ...]]]:
     """(metric, window, group key) that usage_lines asks first for this statement (mirrors
     it; a question it does not ask is only a wasted read)."""
     if contract.rate_card is None or usage_filter_segments(contract):
@@ -77,16 +81,17 @@ def _questions(contract: Contract, period: Period) -> list[tuple[Any, Period, tu
     window = period.intersect(Period(contract.starting_at, contract.ending_before or period.end))
     if window is None:
         return []
+    held = cards.held(contract.rate_card)
     out, seen = [], set()
-    for rate in pricing_selectors.rates_for(
-        contract.rate_card, starting_at=window.start, ending_before=window.end
-    ):
-        product = rate.product
+    for rate in rates_in(held.terms, window.start, window.end):
+        product = held.terms.products[rate.product_id]
         if product.pk in seen or product.type != "USAGE":
             continue
         seen.add(product.pk)
-        state = pricing_selectors.product_state_at(product, window.start)
-        metric = state.billable_metric
-        if metric is not None and not metric.sql:
+        state = state_at(held.terms, product.pk, window.start)
+        if state.billable_metric is None:
+            continue
+        metric = held.metrics[state.billable_metric.pk]
+        if not metric.sql:
             out.append((metric, window, tuple(usage_group_key(state))))
     return out

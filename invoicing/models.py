@@ -17,6 +17,9 @@ from billing_console.fields import AmountField, RateField
 class InvoiceType(models.TextChoices):
     USAGE = "USAGE"  # a usage statement for one contract period
     SCHEDULED = "SCHEDULED"  # commit purchases and scheduled charges, issued at a timestamp
+    # An account hierarchy's parent: its statement and its consolidating children's statements
+    # for one of its periods, concatenated (invoicing.consolidation).
+    USAGE_CONSOLIDATED = "USAGE_CONSOLIDATED", "Consolidated usage"
 
 
 class InvoiceStatus(models.TextChoices):
@@ -36,7 +39,7 @@ class Invoice(models.Model):
     credit_type = models.ForeignKey(
         "pricing.CreditType", on_delete=models.PROTECT, related_name="+"
     )
-    type = models.CharField(max_length=10, choices=InvoiceType.choices)
+    type = models.CharField(max_length=20, choices=InvoiceType.choices)
     status = models.CharField(
         max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
     )
@@ -50,6 +53,11 @@ class Invoice(models.Model):
     customer_name = models.CharField(max_length=200, blank=True)
     regenerated_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="regenerated_as"
+    )
+    # A statement concatenated onto a parent's USAGE_CONSOLIDATED invoice: that invoice, which
+    # is what the payer is billed (this one is not sent to a billing provider on its own).
+    consolidated_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="constituents"
     )
     computed_at = models.DateTimeField(null=True, blank=True)
     # Why the last computation of this draft failed (a SQL metric that fails on the customer's
@@ -118,6 +126,9 @@ class LineItem(models.Model):
     commit_public_id = models.UUIDField(null=True, blank=True)  # commit or credit drawn/purchased
     commit_segment_public_id = models.UUIDField(null=True, blank=True)
     scheduled_charge_public_id = models.UUIDField(null=True, blank=True)
+    # A line of a USAGE_CONSOLIDATED invoice: the line it was copied from, as the wire's
+    # `origin` names it ({contract_id, customer_id, invoice_id, line_item_id}, public ids).
+    origin = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]

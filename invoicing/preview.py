@@ -13,8 +13,8 @@ from billing_console.api import ApplicationError
 from billing_console.wire import Reader
 from customers.models import Customer
 from invoicing.models import Invoice
+from invoicing.rating.lines import DraftLine
 from invoicing.services import current_statements
-from invoicing.usage_lines import DraftLine
 from usage.metrics import aggregate, only_rows
 from usage.models import UsageEvent
 from usage.selectors import customer_event_ids
@@ -77,7 +77,7 @@ def _usage_source(
         starting_at: datetime,
         ending_before: datetime,
         group_by=None,
-        only=None,  # a contract's usage filter (invoicing.usage_filter)
+        only=None,  # a contract's usage filter (invoicing.rating.quantities)
     ):
         if getattr(metric, "sql", ""):
             raise ApplicationError("events: previews are not supported for SQL billable metrics.")

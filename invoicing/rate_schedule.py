@@ -4,9 +4,9 @@ contract's overrides applied, as segments of time.
 Each rate of the card is clipped to the contract's term and cut wherever an override of its
 product starts or ends; a segment carries the list rate and, while overrides apply, the
 `override_rate` they make of it, chosen by the same precedence as invoices
-(invoicing.overrides.override_choice). An override scoped to pricing group values that the rate
-leaves open (a rate for every region, an override for us-east-1) shows as an extra entry for
-those values while it is in force, unless the card has a rate of its own for them.
+(invoicing.rating.overrides.override_choice). An override scoped to pricing group values that the
+rate leaves open (a rate for every region, an override for us-east-1) shows as an extra entry
+for those values while it is in force, unless the card has a rate of its own for them.
 """
 
 from dataclasses import dataclass
@@ -16,8 +16,10 @@ from typing import Any
 
 from billing_console.lib.wire_values import iso
 from billing_console.lib.wire_values import number as json_number
-from contracts.models import Contract, Override
-from invoicing.overrides import multiplier_tiers, override_choice
+from contracts.models import Contract
+from invoicing.rating.overrides import multiplier_tiers, override_choice
+from invoicing.rating.snapshot import OverrideTerms
+from invoicing.rating.terms import override_terms, product_ref
 from pricing import selectors as pricing_selectors
 from pricing.models import CreditType, Rate
 from pricing.wire import credit_type_data
@@ -34,13 +36,17 @@ class ScheduleSegment:
     override_rate: dict[str, Any] | None  # the wire Rate the overrides make, None without
 
 
-def _overrides(contract: Contract) -> list[Override]:
+def _overrides(contract: Contract) -> list[OverrideTerms]:
     return [
-        o for o in contract.overrides.all() if o.archived_at is None and not o.is_commit_specific
+        override_terms(o)
+        for o in contract.overrides.all()
+        if o.archived_at is None and not o.is_commit_specific
     ]
 
 
-def _cuts(rate: Rate, overrides: list[Override], start: datetime, end: datetime | None) -> list:
+def _cuts(
+    rate: Rate, overrides: list[OverrideTerms], start: datetime, end: datetime | None
+) -> list:
     points = {start}
     for override in overrides:
         if override.product_id not in (None, rate.product_id):
@@ -104,7 +110,7 @@ def _credit_type(new: dict[str, Any], rate: Rate) -> dict[str, str]:
     return credit_type_data(rate.credit_type)
 
 
-def _extra_values(rate: Rate, overrides: list[Override], taken: set) -> list[dict[str, str]]:
+def _extra_values(rate: Rate, overrides: list[OverrideTerms], taken: set) -> list[dict[str, str]]:
     """Group values that overrides narrow the rate to (see the module docstring)."""
     own = rate.pricing_group_values or {}
     found: list[dict[str, str]] = []
@@ -128,7 +134,7 @@ def _segments(
     values: dict[str, str],
     window: tuple,
     only_overridden: bool,
-    overrides: list[Override],
+    overrides: list[OverrideTerms],
 ) -> list[ScheduleSegment]:
     start = max(rate.starting_at, window[0])
     ends = [e for e in (rate.ending_before, window[1]) if e is not None]
@@ -137,8 +143,9 @@ def _segments(
     for piece_start, piece_end in _cuts(rate, overrides, start, end):
         state = pricing_selectors.product_state_at(rate.product, piece_start)
         choice = override_choice(
-            contract, rate.product, list(state.tags or []), values, piece_start
-        )
+            overrides, contract.multiplier_override_prioritization, product_ref(rate.product),
+            list(state.tags or []), values, piece_start,
+        )  # fmt: skip
         override_rate = _override_rate(rate, choice)
         if only_overridden and override_rate is None:
             continue

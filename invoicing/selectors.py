@@ -28,7 +28,7 @@ def invoice_list(
     newest_first: bool = False,
 ) -> QuerySet[Invoice]:
     qs = Invoice.objects.filter(customer=customer).select_related(
-        "credit_type", "contract", "customer", "regenerated_from", "external"
+        "credit_type", "contract__parent__customer", "customer", "regenerated_from", "external"
     )
     qs = qs.prefetch_related(Prefetch("lines", queryset=LineItem.objects.select_related("product")))
     if contract_id:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Q
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
@@ -18,13 +18,12 @@ from billing_console.lib.money import round_line
 from billing_console.lib.periods import Period, iter_periods
 from contracts.models import CommitInvoiceItem, CommitKind, Contract, ScheduledChargeItem
 from invoicing import drawdown
-from invoicing.composite import composite_lines
 from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
-from invoicing.subscriptions import subscription_scheduled_lines, subscription_usage_lines
-from invoicing.trueups import postpaid_true_up_lines
-from invoicing.usage_lines import DraftLine, UsageSource, usage_lines
-from pricing import selectors as pricing_selectors
-from usage.selectors import event_ids_held
+from invoicing.rating.apply import scheduled_subscription_lines, statement_rated
+from invoicing.rating.lines import DraftLine
+from invoicing.rating.loader import UsageReader, UsageSource
+from invoicing.rating.terms import Cards
+from invoicing.scheduled_terms import services_terms_lines
 
 logger = logging.getLogger(__name__)
 
@@ -105,21 +104,14 @@ def _live_invoice(contract: Contract, kind: str, start: datetime) -> Invoice | N
 
 
 def draft_usage_statement(
-    contract: Contract, invoice: Invoice, period: Period, usage: UsageSource | None = None
-) -> tuple[list[DraftLine], list[drawdown.Draw]]:
-    """The lines and commit draws of a usage statement, computed without writing anything.
-    `usage` replaces the stored events as the source of quantities (cost preview)."""
+    contract: Contract, invoice: Invoice, period: Period,
+    usage: UsageSource | UsageReader | None = None, cards: Cards | None = None,
+) -> tuple[list[DraftLine], list[drawdown.Draw]]:  # fmt: skip
+    """The lines and commit draws of a usage statement, computed without writing anything, by
+    the rating core (invoicing.rating). `usage` replaces the stored events as the source of
+    quantities (cost preview); `cards` shares rate cards among a batch's statements."""
     places = line_places(invoice.credit_type)
-    if "overrides" not in getattr(contract, "_prefetched_objects_cache", {}):
-        prefetch_related_objects([contract], "overrides")  # read for every line and commit
-    with pricing_selectors.rates_snapshot(contract.rate_card), event_ids_held(contract.customer):
-        lines = usage_lines(contract, period, places, usage=usage)
-        lines += composite_lines(contract, period, lines, places)
-    lines += postpaid_true_up_lines(contract, period, places)
-    lines += subscription_usage_lines(contract, period, places)
-    lines, draws = drawdown.plan_drawdown(invoice, lines)
-    lines += [line for draw in draws if (line := drawdown.applied_line(draw)) is not None]
-    return lines, draws
+    return statement_rated(contract, invoice, period, places, usage=usage, cards=cards)
 
 
 @transaction.atomic
@@ -183,7 +175,10 @@ def contract_scheduled_invoices_sync(
                 total_unrounded=item.amount, total=round_line(item.amount, places),
                 scheduled_charge_public_id=item.charge.public_id,
             ))  # fmt: skip
-    for timestamp, line in subscription_scheduled_lines(contract, through, places):
+    until = through or timezone.now()
+    for timestamp, line in scheduled_subscription_lines(contract, until, places):
+        items.setdefault(timestamp, []).append(line)
+    for timestamp, line in services_terms_lines(contract, through, places):  # discounts + pro svc
         items.setdefault(timestamp, []).append(line)
     invoices = []
     for timestamp, lines in sorted(items.items()):
@@ -262,6 +257,7 @@ def contract_invoices_refresh(
     savepoint). A statement that fails is recorded on its draft (invoicing.failures) and the
     later ones wait for it. `max_new` bounds how many statements that do not exist yet are
     created (a read creates at most that many; the background refresh creates the rest)."""
+    from invoicing.consolidation import consolidated_refresh
     from invoicing.failures import statement_failed
 
     through = through or timezone.now()
@@ -284,7 +280,7 @@ def contract_invoices_refresh(
         except Exception as error:  # one contract's failure is recorded, never spread
             statement_failed(contract=contract, period=period, error=error)
             break
-    return invoices
+    return invoices + consolidated_refresh(contract=contract, through=through)  # a parent's
 
 
 def recurring_issue_due(*, contract_ids: list[int], now: datetime) -> None:
@@ -329,7 +325,7 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
             NOT_DRAFT.format(id=invoice.public_id, status=invoice.status, verb="finalized"),
             "conflict",
         )
-    closed = invoices_close(invoice_ids=[invoice.pk])
+    closed = [i for i in invoices_close(invoice_ids=[invoice.pk]) if i.pk == invoice.pk]
     if not closed:
         invoice.refresh_from_db()
         raise ApplicationError(
@@ -355,6 +351,8 @@ def invoice_void(*, invoice: Invoice) -> Invoice:
 def invoice_regenerate(*, invoice: Invoice) -> Invoice:
     """Void `invoice` (if not already) and compute a new one for the same contract and period
     with current usage, rates and credits. The voided invoice stays, unchanged, marked VOID."""
+    from invoicing.consolidation import consolidated_regenerate
+
     _lock_contract_then(invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if hasattr(invoice, "regenerated_as"):
@@ -364,6 +362,8 @@ def invoice_regenerate(*, invoice: Invoice) -> Invoice:
         new = invoice_compute_usage(
             contract=invoice.contract, period=Period(invoice.period_start, invoice.period_end)
         )
+    elif invoice.type == InvoiceType.USAGE_CONSOLIDATED:
+        new = consolidated_regenerate(invoice)
     else:
         new = next(
             i

@@ -16,6 +16,7 @@ from billing_console.forms import within_input_window
 from billing_console.preferences import remembered_filters
 from billing_console.roles import ADMIN, FINANCE, role_required
 from invoicing import services
+from invoicing.consolidation import invoice_hierarchy_context
 from invoicing.models import Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
@@ -83,7 +84,12 @@ def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
     return render(
         request,
         "invoicing/invoice_detail.html",
-        {"invoice": invoice, "charges": charges, "applied": applied},
+        {
+            "invoice": invoice,
+            "charges": charges,
+            "applied": applied,
+            **invoice_hierarchy_context(invoice),  # payer; a consolidated invoice's statements
+        },
     )
 
 

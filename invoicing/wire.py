@@ -4,7 +4,16 @@ from decimal import Decimal
 from typing import Any
 
 from billing_console.lib.wire_values import iso, number
+from invoicing.consolidation import hierarchy_invoice_to_wire
 from invoicing.models import Invoice, LineItem, LineType
+from invoicing.royalties import with_reseller_royalty
+
+# Carried on the line's explanation by invoicing/scheduled_terms.py, shown as the SDK names them.
+SCHEDULED_TERM_KEYS = (
+    "discount_id", "discount_custom_fields", "professional_service_id",
+    "professional_service_custom_fields", "metadata", "netsuite_invoice_billing_start",
+    "netsuite_invoice_billing_end",
+)  # fmt: skip
 
 
 def credit_type_to_wire(credit_type: Any) -> dict[str, str]:
@@ -30,6 +39,11 @@ def line_to_wire(line: LineItem | Any, credit_type: dict[str, str]) -> dict[str,
         if line.scheduled_charge_public_id
         else None,
     }
+    for key in SCHEDULED_TERM_KEYS:  # a discount's or a professional service's line
+        if key in line.explanation:
+            data[key] = line.explanation[key]
+    if getattr(line, "origin", None):  # a consolidated invoice's copy of a statement's line
+        data["origin"] = line.origin
     if line.commit_public_id:
         data["commit_id"] = str(line.commit_public_id)
         data["commit_segment_id"] = (
@@ -67,7 +81,7 @@ def invoice_to_wire(invoice: Invoice, draft: Any = None) -> dict[str, Any]:
     .subtotal), the invoice carrying those computed lines instead."""
     credit_type = credit_type_to_wire(invoice.credit_type)
     lines = draft.lines if draft is not None else invoice.lines.all()
-    return {
+    data = {
         "id": str(invoice.public_id),
         "customer_id": str(invoice.customer.public_id),
         "contract_id": str(invoice.contract.public_id),
@@ -83,12 +97,34 @@ def invoice_to_wire(invoice: Invoice, draft: Any = None) -> dict[str, Any]:
         "net_payment_terms_days": invoice.contract.net_payment_terms_days,
         "contract_custom_fields": invoice.contract.custom_fields,
         "customer_custom_fields": invoice.customer.custom_fields,
+        "netsuite_sales_order_id": invoice.contract.netsuite_sales_order_id or None,
+        "salesforce_opportunity_id": invoice.contract.salesforce_opportunity_id or None,
         "regenerated_from_invoice_id": str(invoice.regenerated_from.public_id)
         if invoice.regenerated_from
         else None,
-        "line_items": [line_to_wire(line, credit_type) for line in lines],
+        "line_items": _with_commit_netsuite_ids(
+            [line_to_wire(line, credit_type) for line in lines]
+        ),
         "external_invoice": external_invoice_to_wire(invoice),
+        **hierarchy_invoice_to_wire(invoice),  # payer, constituent_invoices
     }
+    return with_reseller_royalty(invoice, data)  # reseller_royalty, lines' reseller_type
+
+
+def _with_commit_netsuite_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """commit_netsuite_sales_order_id on each line drawn from (or billing) a commit that has
+    one: the SDK's LineItem carries it. One query for the whole invoice."""
+    from contracts.models import Commit
+
+    ids = {item["commit_id"] for item in items if "commit_id" in item}
+    if not ids:
+        return items
+    rows = Commit.objects.filter(public_id__in=ids).exclude(netsuite_sales_order_id="")
+    by_id = {str(k): v for k, v in rows.values_list("public_id", "netsuite_sales_order_id")}
+    for item in items:
+        if item.get("commit_id") in by_id:
+            item["commit_netsuite_sales_order_id"] = by_id[item["commit_id"]]
+    return items
 
 
 def external_invoice_to_wire(invoice: Invoice) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ import binascii
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -316,15 +316,3 @@ def entries_to_wire(entries: Iterable[LogEntry]) -> list[dict[str, Any]]:
     rows = list(entries)
     ids = _resolve_ids(rows)
     return [entry_to_wire(entry, ids[entry.pk]) for entry in rows]
-
-
-def entries_to_wire_streamed(qs: QuerySet[LogEntry], chunk_size: int = 500) -> Iterator[dict]:
-    """Every entry of `qs`, resolved a chunk at a time (for the CSV export)."""
-    chunk: list[LogEntry] = []
-    for entry in qs.iterator(chunk_size=chunk_size):
-        chunk.append(entry)
-        if len(chunk) >= chunk_size:
-            yield from entries_to_wire(chunk)
-            chunk = []
-    if chunk:
-        yield from entries_to_wire(chunk)

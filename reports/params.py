@@ -56,7 +56,7 @@ def report_params_read(dataset_name: str, data: dict[str, Any]) -> tuple[Dataset
     customer_id = reader.str("customer_id", max_length=64).strip()
     if customer_id:
         params["customer_id"] = str(_customer(customer_id).public_id)
-    if dataset is INVOICE_BREAKDOWNS:
+    if dataset.name == INVOICE_BREAKDOWNS.name:  # DATASETS holds it widened (major_units)
         window_size = reader.choice("window_size", WINDOW_SIZES, default="DAY") or "DAY"
         assert starting_on is not None and ending_before is not None
         if Period(starting_on, ending_before).duration / WINDOWS[window_size] > MAX_REPORT_WINDOWS:

@@ -1,4 +1,5 @@
 """Report runs: asked for in the console, built by a Celery task into a CSV under REPORTS_DIR.
+Amounts come twice: as on the API (USD cents) and in major units, headed "total (USD)".
 
 The build streams: rows come from the dataset one batch at a time and go straight to the file,
 and progress is written to the run as it goes (outside any transaction, so the console's
@@ -22,6 +23,7 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.db_budget import time_budget
 from reports.datasets import DATASETS
+from reports.datasets.major_units import report_header
 from reports.models import ReportRun, RunStatus
 from reports.params import filters_from_params, report_params_read
 from reports.writers import CsvWriter
@@ -92,7 +94,7 @@ def _build(run: ReportRun) -> tuple[int, int, Path]:
     _mine(run).update(progress_total=total, heartbeat_at=timezone.now())
     final = reports_dir() / f"{run.public_id}.csv"
     partial = final.with_suffix(f".{run.attempts}.partial")
-    writer = CsvWriter(partial, dataset.columns)
+    writer = CsvWriter(partial, dataset.columns, header=report_header(dataset))
     done = rows = 0
     last_write = time.monotonic()
     delay = settings.REPORT_CHUNK_DELAY_MS / 1000

@@ -53,11 +53,15 @@ class Writer(Protocol):
 
 
 class CsvWriter:
-    def __init__(self, path: Path, columns: tuple[Column, ...]) -> None:
+    """`header`: the first row when it is not the column names (a report's "total (USD)")."""
+
+    def __init__(
+        self, path: Path, columns: tuple[Column, ...], header: list[str] | None = None
+    ) -> None:
         self.kinds = [column.kind for column in columns]
         self.file = path.open("w", newline="", encoding="utf-8")
         self.csv = csv_safe.writer(self.file)
-        self.csv.writerow([column.name for column in columns])
+        self.csv.writerow(header or [column.name for column in columns])
 
     def write(self, rows: list[tuple]) -> None:
         kinds = self.kinds

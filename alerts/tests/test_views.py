@@ -11,6 +11,7 @@ from alerts.lifecycle import system_notification_set
 from alerts.models import Alert, AlertStatus, CustomerAlert, OffsetNotification, SystemNotification
 from alerts.services import alert_create
 from alerts.tests.factories import spend_world
+from pricing.models import CreditType
 
 HX = {"HTTP_HX_REQUEST": "true"}
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def test_list_page_and_fragment(client, alice, world):
     _login(client, alice)
     page = client.get(reverse("alerts:alert-list"))
     assert page.status_code == 200
-    assert "Budget $50" in page.text and "USD 50.00" in page.text and "<nav" in page.text
+    assert "Budget $50" in page.text and "$50.00" in page.text and "<nav" in page.text
     fragment = client.get(
         reverse("alerts:alert-list"), {"q": "nothing"}, HTTP_HX_TARGET="alert-table", **HX
     )
@@ -77,6 +78,23 @@ def test_create_spend_alert_per_user_in_dollars(client, alice, world):
     assert alert.threshold == Decimal("1250")  # typed in dollars, stored in cents
     assert alert.group_values == [{"key": "user_id"}] and alert.customer is None
     assert alert.credit_type.name == "USD (cents)"
+
+
+def test_thresholds_are_typed_in_the_chosen_currency(client, alice, world):
+    _login(client, alice)
+    url = reverse("alerts:alert-create")
+    base = {"alert_type": "spend_threshold_reached", "evaluate_on_create": "on"}
+    too_precise = client.post(url, {**base, "name": "A", "threshold": "12.345"}, **HX)
+    assert too_precise.status_code == 422 and "at most 2 decimal places" in too_precise.text
+    assert "(cents)" not in too_precise.text and "USD — default" in too_precise.text
+    yen = CreditType.objects.get(currency_code="JPY")
+    data = {**base, "name": "Yen", "threshold": "¥1,200", "credit_type": str(yen.public_id)}
+    assert client.post(url, data, **HX).status_code == 200
+    assert Alert.objects.get(name="Yen").threshold == Decimal("1200")  # the yen has no cents
+    usage = {"name": "Calls", "alert_type": "usage_threshold_reached", "threshold": "1,000.5",
+             "billable_metric": str(world.metric.public_id), "evaluate_on_create": "on"}  # fmt: skip
+    assert client.post(url, usage, **HX).status_code == 200
+    assert Alert.objects.get(name="Calls").threshold == Decimal("1000.5")  # a quantity
 
 
 def test_create_errors_render_the_form_with_422(client, alice, world):
@@ -127,7 +145,7 @@ def test_states_search_and_reset(client, fiona, world, django_capture_on_commit_
                                  value=Decimal("150"), triggered_by="usage")  # fmt: skip
     _login(client, fiona)
     page = client.get(reverse("alerts:state-list"), {"q": "acme"})
-    assert page.status_code == 200 and "In Alarm" in page.text and "USD 1.50" in page.text
+    assert page.status_code == 200 and "In Alarm" in page.text and "$1.50" in page.text
     none = client.get(
         reverse("alerts:state-list"), {"q": "globex"}, HTTP_HX_TARGET="state-table", **HX
     )

@@ -1,43 +1,27 @@
-"""{{ amount|money:credit_type }}: an amount in a credit type's unit, as finance reads it.
+"""{{ amount|money:credit_type }}: an amount stored in a credit type's unit, as people read it.
 
-Fiat credit types hold minor units (USD (cents)), shown in major units with the currency code:
-5050000 USD (cents) -> "USD 50,500.00". Custom credit types show their own name.
+The one display rule of the console, embeds, PDFs and audit diffs (billing_console.lib.money_text):
+5050000 USD cents -> "$50,500.00", 0.03 -> "$0.0003", 1200 JPY -> "¥1,200", 1234 KWD fils ->
+"KWD 1.234", 1234.5 of a custom unit -> "1,234.50 GPU hours". `{{ credit_type|money_unit }}`
+names the unit people read ("USD", "GPU hours"), never the stored one ("USD (cents)").
 """
 
-from decimal import Decimal
 from typing import Any
 
 from django import template
 
-from billing_console.lib.money import CURRENCY_EXPONENTS
+from billing_console.lib.money_text import format_money, unit_label
 
 register = template.Library()
 
-
-def format_money(amount: Any, credit_type: Any) -> str:
-    if amount is None or amount == "":
-        return "—"
-    value = Decimal(str(amount))
-    code = getattr(credit_type, "currency_code", "") or ""
-    if getattr(credit_type, "is_fiat", False) and code in CURRENCY_EXPONENTS:
-        exponent = CURRENCY_EXPONENTS[code]
-        major = value.scaleb(-exponent)
-        places = (
-            max(exponent, min(-major.normalize().as_tuple().exponent, 6))
-            if major != 0
-            else exponent
-        )
-        return f"{code} {major:,.{places}f}"
-    name = getattr(credit_type, "name", "") or ""
-    normalized = value.normalize()
-    places = (
-        max(2, min(-normalized.as_tuple().exponent, 6))
-        if normalized != normalized.to_integral()
-        else 2
-    )
-    return f"{value:,.{places}f} {name}".strip()
+__all__ = ["format_money", "money", "money_unit"]
 
 
 @register.filter
 def money(amount: Any, credit_type: Any) -> str:
     return format_money(amount, credit_type)
+
+
+@register.filter
+def money_unit(credit_type: Any) -> str:
+    return unit_label(credit_type)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.api import balances, named_schedules, subscriptions, views
+from contracts.api import balances, named_schedules, pro_services, subscriptions, views
 
 urlpatterns = [
     path("v1/contracts/create", views.ContractCreateApi.as_view(), name="api-contract-create"),
@@ -71,6 +71,11 @@ urlpatterns = [
         "v1/contracts/seatBalances/list",
         subscriptions.SeatBalancesApi.as_view(),
         name="api-seat-balances-list",
+    ),
+    path(
+        "v1/contracts/scheduleProServicesInvoice",
+        pro_services.ProServicesInvoiceScheduleApi.as_view(),
+        name="api-contract-schedule-pro-services-invoice",
     ),
     path(
         "v1/contracts/setUsageFilter",

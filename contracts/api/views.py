@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from billing_console.api import ApplicationError, MomentField, data_response, validated
 from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import request_object
-from contracts import edits, lifecycle, selectors, services
+from contracts import edits, end_date, selectors, services
 from contracts.models import Contract
 from contracts.terms.usage_filters import contract_usage_filter_set, usage_filter_to_wire
 from contracts.wire.write import contract_to_wire
@@ -72,12 +72,15 @@ def _v1(contract: Contract, **flags: bool) -> dict[str, Any]:
         if k not in ("id", "customer_id", "archived_at", "custom_fields", "uniqueness_key")
     }
     terms["usage_filter"] = usage_filter_to_wire(contract, v1=True)
+    # v1 lists royalty segments flat (ContractWithoutAmendments), v2 groups them by type.
+    terms["reseller_royalties"] = [s for g in v2["reseller_royalties"] for s in g["segments"]]
     return {
         "id": v2["id"],
         "customer_id": v2["customer_id"],
         "archived_at": v2["archived_at"],
         "custom_fields": v2["custom_fields"],
         "uniqueness_key": v2["uniqueness_key"],
+        "spend_trackers": v2["spend_trackers"],
         "initial": terms,
         "current": terms,
         "amendments": [],
@@ -173,12 +176,15 @@ class ContractUpdateEndDateApi(APIView):
     def post(self, request: Request) -> Response:
         data = validated(ContractUpdateEndDateInput, request.data)
         contract = api_contract_get(customer_get(data["customer_id"]), data["contract_id"])
-        lifecycle.contract_update_end_date(
+        edit = end_date.contract_update_end_date(
             contract=contract,
             ending_before=data["ending_before"],
             allow_before_finalized=data["allow_ending_before_finalized_invoice"],
+            actor=_actor(request),
         )
-        return data_response({"id": str(contract.public_id)})
+        trim = edit.wire.get("end_date_trim") if edit is not None else None
+        # What the move trimmed (also in the edit history): an extension the SDK keeps.
+        return data_response({"id": str(contract.public_id), **({"end_date_trim": trim} if trim else {})})  # fmt: skip
 
 
 def _actor(request: Request) -> str:

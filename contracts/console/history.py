@@ -9,6 +9,8 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from billing_console.templatetags.money import format_money
+from contracts.console.reporting_page import reporting_added_words
+from contracts.console.schedule_words import schedule_change_words, trim_lines
 from contracts.models import Contract, ContractEdit
 from pricing.models import Product
 
@@ -57,6 +59,8 @@ LABELS = {
     "add_recurring_commits": "Added recurring commit",
     "add_recurring_credits": "Added recurring credit",
     "add_subscriptions": "Added subscription",
+    "add_discounts": "Added discount",
+    "add_pro_services": "Added professional service",
     "archive_commits": "Archived commit",
     "archive_credits": "Archived credit",
     "archive_scheduled_charges": "Archived scheduled charge",
@@ -68,7 +72,12 @@ LABELS = {
     "update_subscriptions": "Changed subscription",
     "update_contract_name": "Renamed",
     "update_contract_end_date": "End date",
+    "update_scheduled_charges": "Changed scheduled charge",
+    "end_date_trim": "Trimmed",
     "update_net_payment_terms_days": "Payment terms (days)",
+    "add_spend_trackers": "Added spend tracker",
+    "archive_spend_trackers": "Archived spend tracker",
+    "add_reseller_royalties": "Added reseller royalty",
 }
 
 
@@ -83,6 +92,8 @@ def _names(contract: Contract) -> dict[str, str]:
     ):
         for row in rows:
             names[str(row.public_id)] = row.name or row.product.name
+    for service in contract.professional_services.select_related("product"):
+        names[str(service.public_id)] = service.description or service.product.name
     overrides = list(contract.overrides.select_related("product"))
     scopes = override_scopes(overrides)
     for override in overrides:
@@ -113,6 +124,13 @@ def _added(key: str, item: dict, names: dict[str, str], unit) -> str:
     if key == "add_scheduled_charges":
         total = sum(Decimal(str(i["amount"])) for i in item["schedule"]["schedule_items"])
         return f"{name} ({format_money(total, unit)})"
+    if key == "add_discounts":
+        total = sum(Decimal(str(i["amount"])) for i in item["schedule"]["schedule_items"])
+        return f"{name} ({format_money(-total, unit)})"
+    if key in ("add_spend_trackers", "add_reseller_royalties"):
+        return reporting_added_words(key, item)
+    if key == "add_pro_services":
+        return f"{name} (up to {format_money(item['max_amount'], unit)})"
     if key in ("add_recurring_commits", "add_recurring_credits"):
         per = per_period(item.get("access_amount"))
         every = (item.get("recurrence_frequency") or "each period").lower()
@@ -125,6 +143,8 @@ def _change(key: str, value: Any, unit) -> str:
         return f"ends before {_day(value)}" if value else "runs to the contract's end"
     if key in ("access_amount", "invoice_amount"):
         return f"{key.replace('_', ' ')} {format_money(value.get('unit_price'), unit)}"
+    if key == "invoice_schedule":
+        return schedule_change_words(value, unit)
     if key == "access_schedule":
         ends = [i.get("ending_before") for i in value.get("update_schedule_items", []) if i.get("ending_before")]  # fmt: skip
         return f"access ends before {_day(ends[0])}" if ends else "access schedule changed"
@@ -145,10 +165,12 @@ def _change(key: str, value: Any, unit) -> str:
 
 
 def _lines(key: str, value: Any, names: dict[str, str], unit) -> list[str]:
-    if key.startswith(("add_spend", "add_prepaid", "update_spend", "update_prepaid")):
+    if key.startswith(("add_spend_threshold", "add_prepaid", "update_spend", "update_prepaid")):
         return ["set" if key.startswith("add_") else "updated"]
     if key == "update_contract_end_date":
         return [_day(value)]
+    if key == "end_date_trim":
+        return trim_lines(value, unit)
     if key == "update_contract_name":
         return [value if value else "name removed"]
     if not isinstance(value, list):

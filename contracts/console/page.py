@@ -7,7 +7,8 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from contracts.console.forms import ChargeForm, CommitForm, OverrideForm, TermsForm
+from contracts.console.forms import TermsForm
+from contracts.console.forms_external_ids import external_ids_form
 from contracts.console.forms_items import (
     CommitEditForm,
     RecurringEditForm,
@@ -20,7 +21,11 @@ from contracts.console.forms_subscriptions import (
     SubscriptionEndForm,
     SubscriptionForm,
 )
+from contracts.console.forms_terms import ChargeForm, CommitForm, OverrideForm
+from contracts.console.hierarchy import hierarchy_context
 from contracts.console.history import credit_type, edit_rows, override_scopes, per_period
+from contracts.console.reporting_page import reporting_terms_context
+from contracts.console.services_page import services_terms_context
 from contracts.models import Contract
 from contracts.selectors import commit_balance
 from contracts.terms.subscription_read import quantity_schedule
@@ -71,6 +76,7 @@ def page_forms(contract: Contract) -> dict:
         "subscription": lambda data=None: SubscriptionForm(
             data, products=_products("SUBSCRIPTION")
         ),
+        "external_ids": lambda data=None: external_ids_form(contract, data),  # external_ids.py
     }
 
 
@@ -225,6 +231,9 @@ def detail_context(contract: Contract, *, show_expired: bool = False, bound: dic
         "edits": edit_rows(contract, edits[:RECENT_EDITS]),
         "more_edits": len(edits) > RECENT_EDITS,
         "invoices": contract.invoices.select_related("credit_type").order_by("-period_start")[:24],
+        **services_terms_context(contract, bound),  # discounts, professional services
+        **reporting_terms_context(contract),  # spend trackers, reseller royalties
+        "hierarchy": hierarchy_context(contract),
         **{
             f"{name}_form": bound.get(f"{name}_form") or build()
             for name, build in page_forms(contract).items()

@@ -1,8 +1,8 @@
 from django.urls import path
 
 from contracts.console import billing as billing_views
+from contracts.console import end_date, external_ids, services_terms, views
 from contracts.console import items as views_items
-from contracts.console import views
 
 app_name = "contracts"
 
@@ -17,6 +17,21 @@ urlpatterns = [
     path("<uuid:contract_id>/overrides", views.contract_add_override, name="contract-add-override"),
     path("<uuid:contract_id>/charges", views.contract_add_charge, name="contract-add-charge"),
     path(
+        "<uuid:contract_id>/discounts",
+        services_terms.contract_add_discount,
+        name="contract-add-discount",
+    ),
+    path(
+        "<uuid:contract_id>/pro-services",
+        services_terms.contract_add_pro_service,
+        name="contract-add-pro-service",
+    ),
+    path(
+        ITEM.format("pro-services", "invoice"),
+        services_terms.pro_service_invoice,
+        name="contract-pro-service-invoice",
+    ),
+    path(
         "<uuid:contract_id>/recurring", views.contract_add_recurring, name="contract-add-recurring"
     ),
     path(
@@ -24,7 +39,14 @@ urlpatterns = [
         views.contract_add_subscription,
         name="contract-add-subscription",
     ),
-    path("<uuid:contract_id>/terms", views.contract_update_terms, name="contract-update-terms"),
+    path(  # the name and end-date form, with its preview step
+        "<uuid:contract_id>/terms", end_date.contract_update_terms, name="contract-update-terms"
+    ),
+    path(
+        "<uuid:contract_id>/external-ids",
+        external_ids.contract_external_ids,
+        name="contract-external-ids",
+    ),
     path(
         "<uuid:contract_id>/billing-provider",
         billing_views.contract_billing_configuration_assign,

@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from billing_console.api import ApplicationError
 from billing_console.roles import ADMIN, DEAL_DESK, FINANCE, can_write, role_required
-from contracts.console.forms import ContractCreateForm
+from contracts.console.forms_external_ids import ContractCreateIdsForm
 from contracts.console.history import edit_rows
 from contracts.console.page import detail_context, page_forms
 from contracts.edits import contract_edit
@@ -59,7 +59,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     return render(request, "contracts/contract_list.html", {"contracts": contracts[:500]})
 
 
-def _create_form(data=None) -> ContractCreateForm:
+def _create_form(data=None) -> ContractCreateIdsForm:
     sources = [
         (f"package:{p.public_id}", f"Package: {p.name}")
         for p in Package.objects.filter(archived_at__isnull=True).order_by("name")
@@ -68,7 +68,7 @@ def _create_form(data=None) -> ContractCreateForm:
         (f"rate_card:{c.public_id}", f"Rate card: {c.name}")
         for c in RateCard.objects.filter(archived_at__isnull=True).order_by("name")
     ]
-    return ContractCreateForm(
+    return ContractCreateIdsForm(
         data,
         customers=Customer.objects.active().order_by("name"),
         sources=sources,
@@ -159,8 +159,6 @@ def form_field(message: str, form) -> str | None:
 
 
 def _page_wire(name: str, form, contract: Contract) -> dict:
-    if name == "terms":
-        return form.to_wire(contract)
     if name == "recurring":
         return form.to_wire(credit_type_id=contract_credit_type_id(contract))
     if name == "subscription":
@@ -224,13 +222,6 @@ def contract_add_recurring(request: HttpRequest, contract_id: str) -> HttpRespon
 @role_required(*DEAL_ROLES)
 def contract_add_subscription(request: HttpRequest, contract_id: str) -> HttpResponse:
     return _page_form_view(request, contract_id, "subscription")
-
-
-@require_http_methods(["POST"])
-@login_required
-@role_required(*DEAL_ROLES)
-def contract_update_terms(request: HttpRequest, contract_id: str) -> HttpResponse:
-    return _page_form_view(request, contract_id, "terms")
 
 
 ARCHIVE_KEYS = {

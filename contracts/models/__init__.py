@@ -70,6 +70,24 @@ from contracts.models.contract import (
 from contracts.models.contract import (
     Frequency as Frequency,
 )
+from contracts.models.reporting_terms import (
+    ResellerRoyalty as ResellerRoyalty,
+)
+from contracts.models.reporting_terms import (
+    SpendTracker as SpendTracker,
+)
+from contracts.models.services_terms import (
+    Discount as Discount,
+)
+from contracts.models.services_terms import (
+    DiscountItem as DiscountItem,
+)
+from contracts.models.services_terms import (
+    ProfessionalService as ProfessionalService,
+)
+from contracts.models.services_terms import (
+    ProServiceInvoiceItem as ProServiceInvoiceItem,
+)
 from contracts.models.subscriptions import (
     QuantityChangeType as QuantityChangeType,
 )
@@ -94,3 +112,9 @@ auditlog.register(SubscriptionQuantityChange)
 auditlog.register(ThresholdCharge)
 auditlog.register(ContractUsageFilter)
 auditlog.register(ContractNamedSchedule)
+auditlog.register(Discount)
+auditlog.register(DiscountItem)
+auditlog.register(ProfessionalService)
+auditlog.register(ProServiceInvoiceItem)
+auditlog.register(SpendTracker)
+auditlog.register(ResellerRoyalty)

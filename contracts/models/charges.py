@@ -53,6 +53,7 @@ class ScheduledCharge(models.Model):
     name = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
+    netsuite_sales_order_id = models.CharField(max_length=255, blank=True, default="")  # as sent
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)
 

@@ -43,6 +43,11 @@ class Commit(models.Model):
     invoice_contract = models.ForeignKey(
         Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Account hierarchies (contracts.terms.child_access): whether the usage of the contract's
+    # child contracts may draw this commit. "" (not given) and NONE: no child; ALL: every
+    # child; CONTRACT_IDS: the children named in child_access_contract_ids (public ids).
+    child_access = models.CharField(max_length=12, blank=True)
+    child_access_contract_ids = models.JSONField(default=list, blank=True)
     rate_type = models.CharField(max_length=12, default="LIST_RATE")  # COMMIT_RATE | LIST_RATE
     # The unit of the access schedule's amounts: a custom pricing unit, or null for the
     # contract's fiat credit type. A custom-unit commit pays only for usage priced in its unit.
@@ -51,9 +56,16 @@ class Commit(models.Model):
     )
     rollover_fraction = RateField(null=True, blank=True)
     do_not_invoice = models.BooleanField(default=False)
+    # spend_tracker_attributes.counts_as_discounted as sent (None: not sent): its purchase
+    # counts toward DISCOUNTED_ONLY spend trackers (contracts/terms/spend_trackers.py).
+    counts_as_discounted = models.BooleanField(null=True, blank=True)
     invoice_schedule = models.JSONField(null=True, blank=True)  # as given on the wire
     custom_fields = models.JSONField(default=dict, blank=True)
     uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    # Links to other systems, kept and shown as sent (a recurring item passes its NetSuite id
+    # down to the commits it issues); salesforce_opportunity_id: customer-level ones only.
+    netsuite_sales_order_id = models.CharField(max_length=255, blank=True, default="")
+    salesforce_opportunity_id = models.CharField(max_length=255, blank=True, default="")
     # Issued by a recurring commit or credit: for the period starting at recurring_period_start
     # (and, for a per-seat allocation, for one seat). At most one per period and seat.
     recurring_commit = models.ForeignKey(
@@ -196,6 +208,8 @@ class RecurringCommit(models.Model):
     applicable_product_tags = models.JSONField(default=list, blank=True)
     specifiers = models.JSONField(default=list, blank=True)
     subscription_config = models.JSONField(null=True, blank=True)
+    # Passed down to the commits it issues.
+    netsuite_sales_order_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)
 

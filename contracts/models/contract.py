@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
+from billing_console.fields import RateField
 from billing_console.named_schedules import NamedScheduleSegment
 
 
@@ -46,6 +47,12 @@ class Contract(models.Model):
     prepaid_balance_threshold_configuration = models.JSONField(null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
+    # Links to the deal in other systems, kept and shown as sent (Metronome's fields of the
+    # same names); this server syncs with neither Salesforce nor NetSuite.
+    salesforce_opportunity_id = models.CharField(max_length=255, blank=True, default="")
+    netsuite_sales_order_id = models.CharField(max_length=255, blank=True, default="")
+    # The deal's value as sent, in the contract's credit type unit (USD cents): reported, not billed.
+    total_contract_value = RateField(null=True, blank=True)
     # Where its invoices are collected (a Stripe account, a marketplace). Archiving that
     # configuration stops billing through it at once; another one can then be assigned.
     billing_provider_configuration = models.ForeignKey(

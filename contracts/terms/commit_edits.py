@@ -24,6 +24,7 @@ from contracts.models import (
     LedgerEntryType,
 )
 from contracts.terms import ledger
+from contracts.terms.finalized_moments import open_moment
 
 
 def _segment(commit: Commit, reader: Reader) -> AccessSegment:
@@ -118,7 +119,7 @@ def _invoice_item(commit: Commit, reader: Reader) -> CommitInvoiceItem:
 
 
 def _invoice_schedule(commit: Commit, schedule: Reader) -> None:
-    from contracts.terms.create import invoice_items_create
+    from contracts.terms.create import invoice_items_create, invoice_moments
 
     if commit.kind == CommitKind.CREDIT:
         raise schedule.fail("add_schedule_items", "a credit has no invoice schedule.")
@@ -126,7 +127,9 @@ def _invoice_schedule(commit: Commit, schedule: Reader) -> None:
         _invoice_item(commit, item).delete()
     for item in schedule.children("update_schedule_items"):
         row = _invoice_item(commit, item)
-        row.timestamp = item.datetime("timestamp") or row.timestamp
+        moment = item.datetime("timestamp")
+        if moment is not None:  # moved: not into a finalized invoice, nor to the end or after
+            row.timestamp = open_moment(item, moment, *invoice_moments(commit))
         quantity = item.decimal("quantity", minimum=Decimal(0))
         unit_price = item.decimal("unit_price", minimum=Decimal(0))
         amount = item.decimal("amount", minimum=Decimal(0))
@@ -138,9 +141,7 @@ def _invoice_schedule(commit: Commit, schedule: Reader) -> None:
             row.amount = row.quantity * row.unit_price
         row.save()
     if schedule.has("add_schedule_items"):
-        invoice_items_create(
-            commit, Reader({"schedule_items": schedule.raw("add_schedule_items")}, schedule.path)
-        )
+        invoice_items_create(commit, schedule, "add_schedule_items")
 
 
 def _contract_ids(commit: Commit, reader: Reader) -> list[str]:
@@ -195,6 +196,15 @@ def _fields(commit: Commit, reader: Reader) -> None:
         commit.applicable_contract_ids = _contract_ids(commit, reader)
     if reader.has("invoice_contract_id"):
         commit.invoice_contract = invoice_contract(commit, reader)
+    if reader.has("hierarchy_configuration"):
+        from contracts.terms.child_access import child_access_from_wire
+
+        for name, value in child_access_from_wire(reader, commit.contract).items():
+            setattr(commit, name, value)
+    if "netsuite_sales_order_id" in data:  # null clears it
+        from contracts.terms.external_ids import external_id_from_wire
+
+        commit.netsuite_sales_order_id = external_id_from_wire(reader, "netsuite_sales_order_id")
 
 
 def invoice_contract(commit: Commit, reader: Reader) -> Contract:

@@ -1,6 +1,7 @@
 """A contract's terms from the wire: commits and credits (access and invoice schedules),
 overrides and scheduled charges, each validated with errors naming its field path."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,10 @@ from contracts.models import (
     ScheduledChargeItem,
 )
 from contracts.terms import ledger
+from contracts.terms.child_access import child_access_from_wire
+from contracts.terms.external_ids import external_id_from_wire
+from contracts.terms.finalized_moments import finalized_scheduled_invoices, open_moment
+from contracts.terms.spend_trackers import counts_as_discounted_from_wire
 from contracts.wire.read import (
     CommitRefs,
     access_credit_type,
@@ -57,9 +62,20 @@ def priced_item(item: Reader) -> tuple[Decimal, Decimal | None, Decimal | None]:
     return amount, quantity, unit_price
 
 
-def invoice_items_create(commit: Commit, schedule: Reader) -> None:
-    for item in schedule.children("schedule_items"):
-        timestamp = item.datetime("timestamp", required=True)
+def invoice_moments(commit: Commit) -> tuple[dict, datetime | None]:
+    """What an invoice schedule item of `commit` may not be dated at: a finalized scheduled
+    invoice of the contract it is billed on, and (a prepaid commit's, billed on scheduled
+    invoices) that contract's end and after. A postpaid commit's items mark its true-up, billed
+    when its access ends, which may be the contract's end."""
+    contract = commit.invoice_contract or commit.contract
+    billed = contract is not None and commit.kind == CommitKind.PREPAID
+    return finalized_scheduled_invoices(contract), contract.ending_before if billed else None  # type: ignore[union-attr]
+
+
+def invoice_items_create(commit: Commit, schedule: Reader, key: str = "schedule_items") -> None:
+    finalized, end = invoice_moments(commit)
+    for item in schedule.children(key):
+        timestamp = open_moment(item, item.datetime("timestamp", required=True), finalized, end)  # type: ignore[arg-type]
         amount, quantity, unit_price = priced_item(item)
         CommitInvoiceItem.objects.create(
             commit=commit,
@@ -91,9 +107,13 @@ def commit_create_from_wire(
         applicable_product_tags=reader.str_list("applicable_product_tags"),
         specifiers=specifiers_from_wire(reader, "specifiers"),
         rate_type=reader.choice("rate_type", ("COMMIT_RATE", "LIST_RATE"), default="LIST_RATE"),
+        counts_as_discounted=counts_as_discounted_from_wire(reader),  # spend_tracker_attributes
         rollover_fraction=reader.decimal("rollover_fraction", minimum=Decimal(0)),
         custom_fields=reader.str_map("custom_fields"),
         uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
+        netsuite_sales_order_id=external_id_from_wire(reader, "netsuite_sales_order_id"),
+        salesforce_opportunity_id=external_id_from_wire(reader, "salesforce_opportunity_id"),
+        **child_access_from_wire(reader, contract),
     )
     if commit.rollover_fraction is not None and commit.rollover_fraction > 1:
         raise reader.fail("rollover_fraction", "must be between 0 and 1.")
@@ -218,14 +238,18 @@ def scheduled_charge_create_from_wire(reader: Reader, contract: Contract) -> Sch
         name=reader.str("name", max_length=200),
         description=reader.str("description"),
         custom_fields=reader.str_map("custom_fields"),
+        netsuite_sales_order_id=external_id_from_wire(reader, "netsuite_sales_order_id"),
     )
     schedule = reader.child("schedule", required=True)
     items = schedule.children("schedule_items", required=True)  # type: ignore[union-attr]
+    finalized = finalized_scheduled_invoices(contract)
     for item in items:
+        moment = item.datetime("timestamp", required=True)
+        moment = open_moment(item, moment, finalized, contract.ending_before)  # type: ignore[arg-type]
         amount, quantity, unit_price = priced_item(item)
         ScheduledChargeItem.objects.create(
             charge=charge,
-            timestamp=item.datetime("timestamp", required=True),
+            timestamp=moment,
             amount=amount,
             quantity=quantity if quantity is not None else Decimal(1),
             unit_price=unit_price if unit_price is not None else amount,

@@ -10,7 +10,8 @@ from billing_console.wire import Reader
 from billing_console.wire_fields import refuse_unsupported
 from contracts.models import Commit, CommitKind, Contract
 from contracts.terms.commit_edits import invoice_contract
-from contracts.terms.create import commit_create_from_wire
+from contracts.terms.create import commit_create_from_wire, invoice_moments
+from contracts.terms.finalized_moments import open_moment
 from contracts.wire.fields import CUSTOMER_COMMIT_CREATE, CUSTOMER_CREDIT_CREATE
 from contracts.wire.read import uuid_from_wire
 from customers.models import Customer
@@ -25,6 +26,17 @@ def _applicable_contract_ids(customer: Customer, reader: Reader) -> list[str]:
             raise reader.fail(key, f"no contract {public_id} for this customer.")
         ids.append(public_id)
     return ids
+
+
+def _invoice_moments_check(commit: Commit, reader: Reader) -> None:
+    """Its invoice schedule was read before its invoice contract was known: each item is
+    checked now against that contract (finalized scheduled invoices, its end)."""
+    schedule = reader.child("invoice_schedule")
+    if schedule is None:
+        return
+    finalized, end = invoice_moments(commit)
+    for item in schedule.children("schedule_items"):
+        open_moment(item, item.datetime("timestamp", required=True), finalized, end)  # type: ignore[arg-type]
 
 
 @transaction.atomic
@@ -47,6 +59,7 @@ def customer_commit_create(
     )
     if reader.has("invoice_contract_id"):
         commit.invoice_contract = invoice_contract(commit, reader)
+        _invoice_moments_check(commit, reader)
     elif needs_invoice_contract:
         raise reader.fail(
             "invoice_contract_id",

@@ -4,10 +4,15 @@
 from typing import Any
 
 from billing_console.wire import Reader
-from contracts.lifecycle import end_date_check
+from contracts.end_date import contract_end_date_recorded
 from contracts.models import Contract, ContractTransition
+from contracts.terms.child_access import fiat_credit_type_id
 
 TRANSITION_TYPES = ("RENEWAL", "SUPERSEDE")
+ONE_LEVEL = "a child contract cannot be a parent too: hierarchies are one level."
+CONSOLIDATE_NEEDS_PARENT_PAYER = (
+    'CONSOLIDATE needs payer "PARENT": the parent pays the invoice its statements are put on.'
+)
 
 
 def _contract_ref(reader: Reader, key: str, **filters: Any) -> Contract:
@@ -27,7 +32,8 @@ def _contract_ref(reader: Reader, key: str, **filters: Any) -> Contract:
 
 def transition_from_wire(reader: Reader, contract: Contract) -> ContractTransition | None:
     """`transition` of a create: the earlier contract of the same customer ends where this one
-    starts (it keeps an earlier end), never cutting into a finalized invoice's period."""
+    starts (it keeps an earlier end), never cutting into a finalized invoice's period; its terms
+    after the hand-over are trimmed by the end-date rule and the move is in its edit history."""
     child = reader.child("transition")
     if child is None:
         return None
@@ -44,19 +50,19 @@ def transition_from_wire(reader: Reader, contract: Contract) -> ContractTransiti
         raise child.fail("from_contract_id", "the contract has already been transitioned from.")
     if old.starting_at >= contract.starting_at:
         raise child.fail("from_contract_id", "must start before the new contract's starting_at.")
-    if old.ending_before is None or old.ending_before > contract.starting_at:
-        end_date_check(
-            old,
-            contract.starting_at,
-            allow=False,
-            field=child._name("from_contract_id"),
-            flag="a later starting_at",
-        )
-        old.ending_before = contract.starting_at
-        old.save(update_fields=["ending_before", "updated_at"])
-    return ContractTransition.objects.create(
+    # First, so the old contract's drafts recomputed by the move know its future_trueup.
+    transition = ContractTransition.objects.create(
         from_contract=old, to_contract=contract, type=kind, future_trueup=trueup
     )
+    if old.ending_before is None or old.ending_before > contract.starting_at:
+        # The same move as updateEndDate's (contracts/end_date.py): what the old contract has
+        # at or after the hand-over is trimmed and recorded in its edit history.
+        contract_end_date_recorded(
+            contract=old, end=contract.starting_at, allow=False,
+            field=child._name("from_contract_id"), flag="a later starting_at",
+            request={"transition": {"type": kind, "to_contract_id": str(contract.public_id)}},
+        )  # fmt: skip
+    return transition
 
 
 def hierarchy_from_wire(reader: Reader) -> dict[str, Any]:
@@ -76,6 +82,8 @@ def hierarchy_from_wire(reader: Reader) -> dict[str, Any]:
         if child.has("payer") or child.has("usage_statement_behavior"):
             raise child.fail("parent", "is required with payer or usage_statement_behavior.")
         return fields
+    if behaviour is not None:
+        raise child.fail("parent_behavior", ONE_LEVEL)
     customer_id = parent.str("customer_id", required=True)
     fields["parent"] = _contract_ref(parent, "contract_id", archived_at__isnull=True)
     if str(fields["parent"].customer.public_id) != customer_id:
@@ -84,6 +92,9 @@ def hierarchy_from_wire(reader: Reader) -> dict[str, Any]:
     fields["hierarchy_usage_statement_behavior"] = child.choice(
         "usage_statement_behavior", ("CONSOLIDATE", "SEPARATE"), default="SEPARATE"
     )
+    if fields["hierarchy_usage_statement_behavior"] == "CONSOLIDATE":
+        if fields["hierarchy_payer"] != "PARENT":
+            raise child.fail("usage_statement_behavior", CONSOLIDATE_NEEDS_PARENT_PAYER)
     return fields
 
 
@@ -97,6 +108,32 @@ def hierarchy_check(reader: Reader, contract: Contract) -> None:
         raise reader.fail(path, "the parent contract must belong to another customer.")
     if parent.parent_id is not None:
         raise reader.fail(path, "the parent contract is itself a child; hierarchies are one level.")
+    consolidated = contract.hierarchy_usage_statement_behavior == "CONSOLIDATE"
+    if consolidated and fiat_credit_type_id(parent) != fiat_credit_type_id(contract):
+        raise reader.fail(
+            "hierarchy_configuration.usage_statement_behavior",
+            "a consolidated child's rate card must be in the parent's fiat credit type.",
+        )
+
+
+def payer_contract(contract: Contract) -> Contract:
+    """The contract whose customer pays `contract`'s invoices: its parent's when it is a
+    child with payer PARENT, else its own."""
+    if contract.parent_id is not None and contract.hierarchy_payer == "PARENT":
+        return contract.parent  # type: ignore[return-value]
+    return contract
+
+
+def consolidates_onto_parent(contract: Contract) -> bool:
+    """Whether `contract`'s usage statements are concatenated onto its parent's consolidated
+    invoices (CONSOLIDATE under a live parent whose invoice_consolidation_type is CONCATENATE;
+    once the parent is archived, they are billed on their own)."""
+    return (
+        contract.parent_id is not None
+        and contract.hierarchy_usage_statement_behavior == "CONSOLIDATE"
+        and contract.parent.invoice_consolidation_type == "CONCATENATE"  # type: ignore[union-attr]
+        and contract.parent.archived_at is None  # type: ignore[union-attr]
+    )
 
 
 def transitions_to_wire(contract: Contract) -> list[dict[str, str]]:

@@ -161,6 +161,7 @@ def _create_commit(
         recurring_commit=item,
         recurring_period_start=period_start,
         seat_id=seat_id,
+        netsuite_sales_order_id=item.netsuite_sales_order_id,  # Metronome: passed down
     )
     try:
         with transaction.atomic():

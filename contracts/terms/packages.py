@@ -19,6 +19,7 @@ LISTS = (
     "scheduled_charges",
     "recurring_commits",
     "recurring_credits",
+    "spend_trackers",
 )
 SCALARS = (
     "multiplier_override_prioritization",
@@ -105,6 +106,7 @@ def package_terms_to_contract(package: Package, start: datetime) -> dict[str, An
             {k: v for k, v in _dated_window(t, start).items() if k != "temporary_id"}
             for t in terms.get(key, [])
         ]
+    body["spend_trackers"] = list(terms.get("spend_trackers", []))  # no dates to shift
     if terms.get("contract_name"):
         body["name"] = terms["contract_name"]
     if terms.get("duration"):

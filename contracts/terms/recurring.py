@@ -127,6 +127,7 @@ def recurring_create_from_wire(
     """One recurring commit (kind PREPAID: the wire has no type for them) or recurring credit
     (kind CREDIT), validated with errors naming the field path. `temporary_ids` maps the
     temporary_id of subscriptions created in the same payload to their ids."""
+    from contracts.terms.external_ids import external_id_from_wire
     from contracts.wire.read import (
         product_from_wire,
         specifiers_from_wire,
@@ -177,6 +178,7 @@ def recurring_create_from_wire(
         applicable_product_tags=reader.str_list("applicable_product_tags"),
         specifiers=specifiers_from_wire(reader, "specifiers"),
         subscription_config=subscription,
+        netsuite_sales_order_id=external_id_from_wire(reader, "netsuite_sales_order_id"),
     )
 
 
@@ -259,5 +261,6 @@ def recurring_to_wire(item: RecurringCommit, *, default_credit_type_id: str) -> 
         "recurrence_frequency": item.frequency or None,
         "rollover_fraction": number(item.rollover_fraction),
         "subscription_config": item.subscription_config,
+        "netsuite_sales_order_id": item.netsuite_sales_order_id or None,
     }
     return {k: v for k, v in data.items() if v is not None}

@@ -85,6 +85,7 @@ def contract_terms(w) -> dict[str, Any]:
             {"type": "PREPAID", "product_id": w.commit, "name": "Commit A", "priority": 1,
              "description": "Committed spend", "custom_fields": {"deal": "D-1"}, **scoped(w),
              "rate_type": "LIST_RATE", "rollover_fraction": 0.25, "temporary_id": "ca",
+             "netsuite_sales_order_id": "SO-100",
              "access_schedule": access(w, 1000),
              "invoice_schedule": {"do_not_invoice": True, "schedule_items": [
                  {"timestamp": START, "unit_price": 500, "quantity": 2, "amount": 1000}]}},
@@ -94,12 +95,14 @@ def contract_terms(w) -> dict[str, Any]:
         "credits": [
             {"product_id": w.credit, "name": "Credit A", "priority": 3, "description": "Promo",
              "custom_fields": {"deal": "D-2"}, **scoped(w), "rate_type": "COMMIT_RATE",
-             "rollover_fraction": 0.5, "access_schedule": access(w, 300)},
+             "rollover_fraction": 0.5, "access_schedule": access(w, 300),
+             "netsuite_sales_order_id": "SO-101"},
             {"product_id": w.credit, "name": "Credit B", "priority": 4, "specifiers": spec(w),
              "access_schedule": access(w, 200)},
         ],
         "scheduled_charges": [
             {"product_id": w.fee, "name": "Setup fee", "custom_fields": {"po": "7"},
+             "netsuite_sales_order_id": "SO-102",
              "schedule": {"schedule_items": [{"timestamp": START, "amount": 2500}]}},
             {"product_id": w.fee, "name": "Training", "schedule": {"schedule_items": [
                 {"timestamp": "2026-03-01T00:00:00Z", "unit_price": 1500, "quantity": 2}]}},
@@ -107,6 +110,7 @@ def contract_terms(w) -> dict[str, Any]:
         "recurring_commits": [
             recurring(w, "Monthly commit", 5, {"access": half_up, "invoice": half_up},
                        product_id=w.commit, rate_type="LIST_RATE", temporary_id="rc", **scoped(w),
+                       netsuite_sales_order_id="SO-103",
                        access_amount={"access_type": "SPEND", "credit_type_id": w.usd,
                                       "unit_price": 100, "quantity": 1},
                        invoice_amount={"credit_type_id": w.usd, "unit_price": 100, "quantity": 1},
@@ -118,6 +122,7 @@ def contract_terms(w) -> dict[str, Any]:
         "recurring_credits": [
             recurring(w, "Monthly credit", 7, {"access": half_up}, product_id=w.credit,
                        temporary_id="rcr", rate_type="LIST_RATE", **scoped(w),
+                       netsuite_sales_order_id="SO-104",
                        access_amount={"access_type": "SPEND", "unit_price": 50, "quantity": 2},
                        subscription_config={"subscription_id": "team", "allocation": "POOLED",
                                             "apply_seat_increase_config": {"is_prorated": False}}),

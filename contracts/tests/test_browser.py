@@ -79,7 +79,7 @@ def test_deal_desk_creates_from_a_package_and_fixes_a_commit_inline(page, login,
     page.locator("#messages >> text=Contract updated.").wait_for()
     row = page.locator("#commits tbody.item", has_text="Annual commit")
     assert row.locator(".badge").inner_text() == "active"
-    assert "USD 1,200.00" in row.inner_text()
+    assert "$1,200.00" in row.inner_text()
     commit = Commit.objects.get(name="Annual commit")
     assert commit.segments.get().amount == Decimal("120000")  # cents
 
@@ -88,4 +88,4 @@ def test_deal_desk_creates_from_a_package_and_fixes_a_commit_inline(page, login,
     page.wait_for_url("**/history")
     entry = page.locator(".edit-history tbody tr").first
     assert entry.locator(".edit-actor").inner_text() == "dave"
-    assert "Added commit: Annual commit (prepaid, USD 1,200.00)" in entry.inner_text()
+    assert "Added commit: Annual commit (prepaid, $1,200.00)" in entry.inner_text()

@@ -147,14 +147,16 @@ def test_a_parent_must_belong_to_another_customer(sdk, world):
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        ({"payer": "PARENT"}, "hierarchy_configuration.payer"),
         ({"usage_statement_behavior": "CONSOLIDATE"}, "hierarchy_configuration.usage_statement_behavior"),
+        ({"payer": "SELF", "usage_statement_behavior": "CONSOLIDATE"}, "hierarchy_configuration.usage_statement_behavior"),
         ({"parent_behavior": {"invoice_consolidation_type": "CONCATENATE"}}, "hierarchy_configuration.parent_behavior"),
     ],
 )  # fmt: skip
-def test_a_parent_paying_or_consolidating_is_refused_not_dropped(sdk, world, config, field):
-    # Not built yet: a child billed to its parent, statements consolidated on the parent's
-    # invoice. A 400 naming the field, rather than a contract that says so and bills otherwise.
+def test_a_child_consolidates_only_onto_a_paying_parent_and_is_not_a_parent(
+    sdk, world, config, field
+):
+    # A statement on the parent's consolidated invoice is paid by the parent; hierarchies are
+    # one level, so a child has no parent_behavior.
     child_customer = customer_create(name="Acme EU", ingest_aliases=["acme-eu"])
     parent = {
         "customer_id": str(world.customer.public_id),
@@ -165,3 +167,80 @@ def test_a_parent_paying_or_consolidating_is_refused_not_dropped(sdk, world, con
                 hierarchy_configuration={"parent": parent, **config})  # fmt: skip
     assert err.value.body["message"].startswith(f"{field}: ")
     assert Contract.objects.count() == 1
+
+
+def _pool(world, name: str, **hierarchy) -> dict:
+    return {
+        "name": name, "product_id": str(world.product.public_id), "priority": 1,
+        "access_schedule": {"schedule_items": [{"amount": 1000, "starting_at": "2026-01-01T00:00:00Z",
+                                                "ending_before": "2027-01-01T00:00:00Z"}]},
+        **hierarchy,
+    }  # fmt: skip
+
+
+def _access(kind: str, *ids: str) -> dict:
+    access = {"type": kind, **({"contract_ids": list(ids)} if ids else {})}
+    return {"hierarchy_configuration": {"child_access": access}}
+
+
+def test_child_access_reads_back_from_create_and_edit(sdk, world):
+    customer_id = str(world.customer.public_id)
+    parent = _create(
+        sdk, world, name="Group",
+        commits=[{"type": "PREPAID", **_pool(world, "Shared pool", **_access("ALL"))}],
+        credits=[_pool(world, "Own credit", **_access("NONE"))],
+    )  # fmt: skip
+    child_customer = str(customer_create(name="Acme EU", ingest_aliases=["acme-eu"]).public_id)
+    child = _create(sdk, world, customer_id=child_customer, hierarchy_configuration={
+        "parent": {"customer_id": customer_id, "contract_id": parent}})  # fmt: skip
+    read = _get(sdk, world, parent)
+    commit, credit = read.commits[0], read.credits[0]
+    assert commit.hierarchy_configuration.to_dict() == {"child_access": {"type": "ALL"}}
+    assert credit.hierarchy_configuration.to_dict() == {"child_access": {"type": "NONE"}}
+    sdk.v2.contracts.edit(
+        customer_id=customer_id, contract_id=parent,
+        add_commits=[{"type": "PREPAID", **_pool(world, "EU pool", **_access("CONTRACT_IDS", child))}],
+        add_credits=[_pool(world, "EU credit", **_access("CONTRACT_IDS", child))],
+        update_commits=[{"commit_id": commit.id, **_access("CONTRACT_IDS", child)}],
+        update_credits=[{"credit_id": credit.id, **_access("ALL")}],
+    )  # fmt: skip
+    read = _get(sdk, world, parent)
+    shown = {c.name: c.hierarchy_configuration.to_dict() for c in [*read.commits, *read.credits]}
+    only_eu = {"child_access": {"type": "CONTRACT_IDS", "contract_ids": [child]}}
+    assert shown == {
+        "Shared pool": only_eu, "EU pool": only_eu, "EU credit": only_eu,
+        "Own credit": {"child_access": {"type": "ALL"}},
+    }  # fmt: skip
+    sdk.v2.contracts.edit_commit(commit_id=commit.id, customer_id=customer_id, **_access("NONE"))
+    read = _get(sdk, world, parent)
+    assert read.commits[0].hierarchy_configuration.to_dict() == {"child_access": {"type": "NONE"}}
+
+
+@pytest.mark.parametrize(
+    ("access", "message"),
+    [
+        ({"type": "CONTRACT_IDS", "contract_ids": ["OTHER"]}, "is not a child contract"),
+        ({"type": "CONTRACT_IDS", "contract_ids": []}, "must name at least one"),
+        ({"type": "ALL", "contract_ids": ["OTHER"]}, "only given with type CONTRACT_IDS"),
+        ({"type": "SOME"}, "must be one of ALL, NONE, CONTRACT_IDS"),
+    ],
+)  # fmt: skip
+def test_child_access_names_only_children_of_the_contract(sdk, world, access, message):
+    # world.contract has no child: any other contract named is refused, by its path.
+    other = _create(sdk, world)
+    ids = [other if i == "OTHER" else i for i in access.get("contract_ids", [])]
+    access = {**access, **({"contract_ids": ids} if "contract_ids" in access else {})}
+    pool = {
+        "type": "PREPAID",
+        **_pool(world, "Pool"),
+        "hierarchy_configuration": {"child_access": access},
+    }
+    with pytest.raises(metronome.BadRequestError) as err:
+        sdk.v2.contracts.edit(
+            customer_id=str(world.customer.public_id), contract_id=str(world.contract.public_id),
+            add_commits=[pool],
+        )  # fmt: skip
+    body = err.value.body["message"]
+    assert (
+        body.startswith("add_commits[0].hierarchy_configuration.child_access.") and message in body
+    )

@@ -21,6 +21,7 @@ from contracts.wire.fields import (
     CUSTOMER_COMMIT_CREATE,
     CUSTOMER_CREDIT_CREATE,
 )
+from contracts.wire.fields.services_terms import PRO_SERVICES_INVOICE
 from customers.models import Customer
 from customers.wire_fields import CUSTOMER_CREATE
 from invoicing.tests.factories import priced_world
@@ -69,6 +70,12 @@ ENDPOINTS: dict[str, tuple[str, Fields, str]] = {
         T + "contracts.rate_cards.rate_add_params.RateAddParams",
         RATE_ADD,
         "/v1/contract-pricing/rate-cards/addRate",
+    ),
+    "contracts.schedule_pro_services_invoice": (
+        T + "contract_schedule_pro_services_invoice_params."
+        "ContractScheduleProServicesInvoiceParams",
+        PRO_SERVICES_INVOICE,
+        "/v1/contracts/scheduleProServicesInvoice",
     ),
 }
 

@@ -106,8 +106,9 @@ def test_edit_retry_is_applied_once_and_a_reused_key_conflicts(world):
         )
     assert err.value.code == "conflict"
     assert ContractEdit.objects.count() == 1
-    with pytest.raises(ApplicationError, match="^add_discounts: is not supported"):
-        contract_edit(contract=world.contract, data={"add_discounts": [{"product_id": "x"}]})
+    refused = {"add_revenue_system_configuration_update": {"revenue_system_configuration": {}}}
+    with pytest.raises(ApplicationError, match="^add_revenue_system_configuration_update: is not"):
+        contract_edit(contract=world.contract, data=refused)
 
 
 def test_commit_end_date_cuts_removes_and_extends_segments(world):

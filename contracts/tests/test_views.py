@@ -13,7 +13,11 @@ from contracts.console.forms import preset_start
 from contracts.edits import contract_edit
 from contracts.models import Commit, Contract, Override, ScheduledChargeItem
 from contracts.tests.factories import field_error
-from invoicing.services import invoice_compute_usage, invoice_finalize
+from invoicing.services import (
+    contract_scheduled_invoices_sync,
+    invoice_compute_usage,
+    invoice_finalize,
+)
 from invoicing.tests.factories import FEB, JAN, priced_world, send_calls
 from pricing.packages import package_create
 from pricing.services import product_create
@@ -60,6 +64,27 @@ def test_commit_error_inline_then_fixed_in_dollars(client, dave, world):
     commit = Commit.objects.get()
     assert commit.segments.get().amount == Decimal("100000")  # $1,000.00 in cents
     assert commit.invoice_items.get().amount == Decimal("100000")
+
+
+def test_commit_added_without_a_purchase_invoice(client, dave, world):
+    """do_not_invoice from the console: the balance is usable, no purchase invoice is issued,
+    and the contract page says so; a credit or postpaid commit cannot ask for it."""
+    client.force_login(dave)
+    data = {"kind": "PREPAID", "name": "Prepaid elsewhere", "product": str(world.fixed.public_id),
+            "amount": "500", "starting_at": "2026-01-01", "ending_before": "2027-01-01",
+            "do_not_invoice": "on"}  # fmt: skip
+    response = client.post(_url("contract-add-commit", world), data, **HTMX)
+    assert response.status_code == 200 and response["HX-Redirect"]
+    commit = Commit.objects.get()
+    assert commit.do_not_invoice and commit.segments.get().amount == Decimal("50000")
+    invoices = contract_scheduled_invoices_sync(contract=world.contract)
+    assert invoices == []  # no purchase invoice for it
+    page = client.get(_url("contract-detail", world)).content.decode()
+    assert "not invoiced" in page
+    response = client.post(_url("contract-add-commit", world), {**data, "kind": "CREDIT"}, **HTMX)
+    assert response.status_code == 422
+    assert "Only a prepaid commit is invoiced." in response.content.decode()
+    assert Commit.objects.count() == 1
 
 
 def test_override_added_removed_and_recorded_with_its_author(client, dave, world):
@@ -310,15 +335,13 @@ def test_drawdown_history_with_the_invoice(client, fiona, world):
     page = client.get(_url("contract-detail", world)).content.decode()
     ledger = page.split("Launch credit", 1)[1].split("</details>", 1)[0]
     assert "Drawdown history (2)" in ledger
-    assert re.search(
-        r'title="CREDIT_SEGMENT_START">Granted</td><td class="num">USD 100.00<', ledger
-    )
+    assert re.search(r'title="CREDIT_SEGMENT_START">Granted</td><td class="num">\$100.00<', ledger)
     assert re.search(  # 30 calls at 5 cents
-        r'title="CREDIT_AUTOMATED_INVOICE_DEDUCTION">Drawn by usage</td><td class="num">USD -1.50<',
+        r'title="CREDIT_AUTOMATED_INVOICE_DEDUCTION">Drawn by usage</td><td class="num">-\$1.50<',
         ledger,
     )
     assert reverse("invoicing:invoice-detail", args=[invoice.public_id]) in ledger
-    assert re.search(r"Launch credit.*?USD 98\.50", page, re.S)  # the balance
+    assert re.search(r"Launch credit.*?\$98\.50", page, re.S)  # the balance
 
 
 def test_history_names_the_actor_and_what_changed(client, dave, bob, world):
@@ -337,7 +360,7 @@ def test_history_names_the_actor_and_what_changed(client, dave, bob, world):
     assert [(actor, " ".join(re.sub(r"<[^>]+>", " ", what).split())) for actor, what in rows] == [
         ("API", "Renamed : Via API update_contract_name"),
         ("dave", "Changed commit : Annual: priority 3 update_commits"),
-        ("dave", "Added commit : Annual (prepaid, USD 1,000.00) add_commits"),
+        ("dave", "Added commit : Annual (prepaid, $1,000.00) add_commits"),
     ]
     page = client.get(_url("contract-detail", world)).content.decode()
     assert 'id="edit-history"' in page and "Changed commit" in page
@@ -357,4 +380,4 @@ def test_a_custom_unit_commit_shows_its_balance_and_ledger_in_its_unit(client, b
     client.force_login(bob)
     page = client.get(_url("contract-detail", world)).content.decode()
     row = page[page.index("GPU pack") :][:3000]
-    assert "100.00 GPU credits" in row and "USD 1.00" not in row
+    assert "100.00 GPU credits" in row and "$1.00" not in row

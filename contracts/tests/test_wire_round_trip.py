@@ -111,12 +111,15 @@ def test_contract_create_reads_back_as_sent(sdk, w):
         "usage_statement_schedule": {"frequency": "MONTHLY", "day": "FIRST_OF_MONTH"},
         "usage_filter": {"group_key": "region", "group_values": ["eu"],
                          "starting_at": "2026-03-01T00:00:00Z"},
+        "salesforce_opportunity_id": "0065e00000AbCdE", "netsuite_sales_order_id": "SO-1",
+        "total_contract_value": 1_250_000.5,
         **contract_terms(w),
     }  # fmt: skip
     contract_id = sdk.v1.contracts.create(**body).data.id
     rb = _read_back(sdk, w, contract_id, body)
     got = read_contract(sdk, w, contract_id)
-    for key in ("custom_fields", "multiplier_override_prioritization", "uniqueness_key"):
+    ids = ("salesforce_opportunity_id", "netsuite_sales_order_id", "total_contract_value")
+    for key in ("custom_fields", "multiplier_override_prioritization", "uniqueness_key", *ids):
         rb.check(body[key], got[key], key)
     rb.check(45, got["net_payment_terms_days"], "net_payment_terms_days")
     # FIRST_OF_MONTH: statements run from the 1st, so the anchor is January 1st.
@@ -171,6 +174,7 @@ def test_customer_commit_and_credit_read_back_as_sent(sdk, w):
         for item in contract_terms(w)[key]:
             sent = {k: v for k, v in item.items() if k not in ("rollover_fraction", "temporary_id")}
             sent["uniqueness_key"] = f"{key}: {item['name']}"
+            sent["salesforce_opportunity_id"] = f"006-{item['name']}"
             if key == "commits":
                 sent["invoice_contract_id"] = contract_id
             commit_id = create.create(customer_id=w.customer, **sent).data.id

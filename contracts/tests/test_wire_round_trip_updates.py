@@ -42,7 +42,8 @@ def _updates(w, got: dict[str, Any]) -> dict[str, Any]:
     segment = a["access_schedule"]["schedule_items"][0]
     billed = a["invoice_schedule"]["schedule_items"][0]
     changed = {"name": "Renamed", "description": "Changed", "priority": 11, "product_id": w.fee,
-               "applicable_product_ids": [w.seats], "applicable_product_tags": ["seats"]}  # fmt: skip
+               "applicable_product_ids": [w.seats], "applicable_product_tags": ["seats"],
+               "netsuite_sales_order_id": "SO-200"}  # fmt: skip
     return {
         "update_commits": [
             {"commit_id": a["id"], **changed, "rate_type": "COMMIT_RATE",

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from billing_console.lib.wire_values import iso, number
 from contracts.models import Commit, CommitKind, Contract, LedgerEntry, LedgerEntryType
+from contracts.terms.child_access import child_access_to_wire
+from contracts.terms.external_ids import contract_external_ids_to_wire
 from contracts.terms.hierarchy import hierarchy_to_wire, transitions_to_wire
 from contracts.terms.ledger import commit_available_balance
 
@@ -101,6 +103,13 @@ def commit_to_wire(
         "archived_at": iso(commit.archived_at),
         "contract": {"id": str(commit.contract.public_id)} if commit.contract_id else None,
         "uniqueness_key": commit.uniqueness_key,
+        "spend_tracker_attributes": (
+            {"counts_as_discounted": commit.counts_as_discounted}
+            if commit.counts_as_discounted is not None
+            else None
+        ),
+        "netsuite_sales_order_id": commit.netsuite_sales_order_id or None,
+        "salesforce_opportunity_id": commit.salesforce_opportunity_id or None,
         "access_schedule": {
             "schedule_items": [
                 {
@@ -137,6 +146,7 @@ def commit_to_wire(
         data["applicable_contract_ids"] = commit.applicable_contract_ids
     if commit.invoice_contract_id:
         data["invoice_contract"] = {"id": str(commit.invoice_contract.public_id)}
+    data["hierarchy_configuration"] = child_access_to_wire(commit)
     if include_balance:
         data["balance"] = number(commit_available_balance(commit, at=at or timezone.now()))
     if include_ledgers:
@@ -190,6 +200,7 @@ def scheduled_charge_to_wire(charge: Any) -> dict[str, Any]:
         "name": charge.name or None,
         "description": charge.description or None,
         "custom_fields": charge.custom_fields,
+        "netsuite_sales_order_id": charge.netsuite_sales_order_id or None,
         "archived_at": iso(charge.archived_at),
         "schedule": {
             "schedule_items": [
@@ -210,7 +221,11 @@ def contract_to_wire(
     contract: Contract, *, include_balance: bool = False, include_ledgers: bool = False
 ) -> dict[str, Any]:
     from contracts.terms.balances import contract_credit_type_id
+    from contracts.terms.discounts import contract_discounts, discount_to_wire
+    from contracts.terms.pro_services import contract_pro_services, pro_service_to_wire
     from contracts.terms.recurring import recurring_to_wire
+    from contracts.terms.reseller_royalties import contract_royalties, royalties_by_type_to_wire
+    from contracts.terms.spend_trackers import spend_trackers_to_wire
     from contracts.terms.subscription_read import subscription_to_wire
     from contracts.terms.usage_filters import usage_filter_to_wire
     from customers.wire import configuration_to_wire
@@ -240,6 +255,7 @@ def contract_to_wire(
         "archived_at": iso(contract.archived_at),
         "custom_fields": contract.custom_fields,
         "uniqueness_key": contract.uniqueness_key,
+        **contract_external_ids_to_wire(contract),
         "multiplier_override_prioritization": contract.multiplier_override_prioritization,
         "net_payment_terms_days": contract.net_payment_terms_days,
         "scheduled_charges_on_usage_invoices": contract.scheduled_charges_on_usage_invoices or None,
@@ -277,6 +293,10 @@ def contract_to_wire(
             .select_related("product")
             .prefetch_related("items")
         ],
+        "discounts": [discount_to_wire(d) for d in contract_discounts(contract)],
+        "professional_services": [pro_service_to_wire(s) for s in contract_pro_services(contract)],
+        "spend_trackers": spend_trackers_to_wire(contract, timezone.now()),
+        "reseller_royalties": royalties_by_type_to_wire(contract_royalties(contract)),
         "recurring_commits": recurring,
         "recurring_credits": recurring_credits,
         "subscriptions": [

@@ -19,6 +19,7 @@ from billing_console.api import (
 from billing_console.schema import IdSerializer, envelope, page_envelope
 from billing_console.wire_fields import refuse_unsupported
 from customers import selectors, services
+from customers.billing_on_create import customer_create_with_billing
 from customers.models import Customer
 from customers.wire_fields import CUSTOMER_CREATE
 
@@ -89,7 +90,13 @@ class CustomerCreateApi(APIView):
     def post(self, request: Request) -> Response:
         refuse_unsupported(request.data, CUSTOMER_CREATE)  # the serializer would drop them
         data = validated(self.InputSerializer, request.data)
-        customer = services.customer_create(**data)
+        customer = customer_create_with_billing(
+            **data,
+            billing_config=request.data.get("billing_config"),
+            customer_billing_provider_configurations=request.data.get(
+                "customer_billing_provider_configurations"
+            ),
+        )
         return data_response(customer_to_wire(customer, detail=True))
 
     @extend_schema(

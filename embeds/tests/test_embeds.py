@@ -92,8 +92,8 @@ def test_invoices_dashboard_shows_only_the_tokens_customer(api, client, settings
     page = client.get(path)
     assert page.status_code == 200
     html = page.content.decode()
-    assert world.a_invoice.number in html and "USD 0.50" in html
-    assert world.b_invoice.number not in html and "USD 1.65" not in html
+    assert world.a_invoice.number in html and "$0.50" in html
+    assert world.b_invoice.number not in html and "$1.65" not in html
     assert "--action: #00aa55;" in html
     assert page["Content-Security-Policy"] == "frame-ancestors https://app.example.com"
     assert "X-Frame-Options" not in page
@@ -101,11 +101,11 @@ def test_invoices_dashboard_shows_only_the_tokens_customer(api, client, settings
 
     detail = client.get(f"{path}invoices/{world.a_invoice.public_id}/")
     assert detail.status_code == 200
-    assert "Calls" in detail.content.decode() and "USD 0.50" in detail.content.decode()
+    assert "Calls" in detail.content.decode() and "$0.50" in detail.content.decode()
     # Customer B's invoice id under A's token: not found (the token scopes every id).
     other = client.get(f"{path}invoices/{world.b_invoice.public_id}/")
     assert other.status_code == 404
-    assert "USD 1.65" not in other.content.decode()
+    assert "$1.65" not in other.content.decode()
 
     # Every other page still refuses to be framed.
     assert client.get("/login/")["X-Frame-Options"] == "DENY"
@@ -143,9 +143,9 @@ def test_usage_dashboard_shows_current_spend_with_group_display_names(api, clien
         html = client.get(path).content.decode()
     # February so far: 20 calls x 5 cents = USD 1.00, all covered by the launch credit.
     assert "Acme platform" in html
-    assert "Calls" in html and "USD 1.00" in html
-    assert "Launch credit" in html and "USD -1.00" in html
-    assert "Due so far" in html and "USD 0.00" in html
+    assert "Calls" in html and "$1.00" in html
+    assert "Launch credit" in html and "-$1.00" in html
+    assert "Due so far" in html and "$0.00" in html
     assert "Globex" not in html
 
 
@@ -157,11 +157,11 @@ def test_credits_dashboard_shows_balances_schedules_and_drawdown(api, client):
         # A credits token opens no invoice pages, not even the customer's own.
         assert client.get(f"{path}invoices/{world.a_invoice.public_id}/").status_code == 404
     assert "Launch credit" in html
-    assert "USD 9.00" in html  # 1,000 cents less the 100 drawn in February
+    assert "$9.00" in html  # 1,000 cents less the 100 drawn in February
     assert "Feb 1, 2026" in html and "Jun 1, 2027" in html  # access schedule and expiry
-    assert "Segment Start" in html and "USD 10.00" in html
-    assert "Usage Deduction" in html and "USD -1.00" in html
-    assert "Globex secret credit" not in html and "USD 77.77" not in html
+    assert "Segment Start" in html and "$10.00" in html
+    assert "Usage Deduction" in html and "-$1.00" in html
+    assert "Globex secret credit" not in html and "$77.77" not in html
 
 
 def test_group_keys_show_their_display_names():
@@ -222,4 +222,4 @@ def test_credits_dashboard_shows_a_custom_unit_commit_in_its_unit(api, client):
     with time_machine.travel(datetime(2026, 2, 10, 12, tzinfo=UTC), tick=False):
         path = _path(_url(api, world.a.customer, "commits_and_credits"))
         html = client.get(path).content.decode()
-    assert "250.00 GPU credits" in html and "USD 2.50" not in html
+    assert "250.00 GPU credits" in html and "$2.50" not in html

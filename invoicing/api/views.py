@@ -33,7 +33,7 @@ from invoicing.preview import preview_events
 from invoicing.wire import invoice_to_wire, iso, number
 
 STATUSES = ("DRAFT", "FINALIZED", "VOID")
-TYPES = ("USAGE", "SCHEDULED")
+TYPES = ("USAGE", "USAGE_CONSOLIDATED", "SCHEDULED")
 
 
 def _time_param(request: Request, name: str):

@@ -12,17 +12,20 @@ from django.db import transaction
 
 from contracts.terms.billing_provider import configuration_of
 from customers.models import BillingProvider, CustomerBillingProviderConfiguration
+from invoicing.consolidation import billed_contract
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, InvoiceStatus
 
 logger = logging.getLogger(__name__)
 
 
 def invoice_configuration(invoice: Invoice) -> CustomerBillingProviderConfiguration | None:
-    contract = invoice.contract
+    contract = billed_contract(invoice)  # the payer's (account hierarchies)
+    if contract is None:
+        return None  # a statement collected through its parent's consolidated invoice
     if contract.billing_provider_configuration_id is not None:
         return configuration_of(contract)
     stripe_rows = list(
-        invoice.customer.billing_configurations.active()
+        contract.customer.billing_configurations.active()
         .filter(billing_provider=BillingProvider.STRIPE)
         .select_related("provider")[:2]
     )
@@ -37,20 +40,21 @@ def invoices_sync_enqueue(invoices: list[Invoice], **_signal: object) -> None:
     from invoicing.providers.tasks import invoice_provider_sync_task
 
     def enqueue() -> None:
+        billed = {i.pk: c for i in invoices if (c := billed_contract(i)) is not None}
         stripe_customers = set(
             CustomerBillingProviderConfiguration.objects.active()
             .filter(
-                customer_id__in={i.customer_id for i in invoices},
+                customer_id__in={c.customer_id for c in billed.values()},
                 billing_provider=BillingProvider.STRIPE,
             )
             .values_list("customer_id", flat=True)
         )
-        for invoice in invoices:
+        for invoice_id, contract in billed.items():
             if (
-                invoice.contract.billing_provider_configuration_id is not None
-                or invoice.customer_id in stripe_customers
+                contract.billing_provider_configuration_id is not None
+                or contract.customer_id in stripe_customers
             ):
-                invoice_provider_sync_task.delay(invoice.pk)
+                invoice_provider_sync_task.delay(invoice_id)
 
     transaction.on_commit(enqueue)
 

@@ -1,4 +1,4 @@
-"""The pure drawdown planner (invoicing.draw_plan), driven directly: no database."""
+"""The pure drawdown planner (invoicing.rating.draw_plan), driven directly: no database."""
 
 from decimal import Decimal
 
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing_console.lib.money import round_line
-from invoicing.draw_plan import LineIn, Pricer, SegmentIn, plan
+from invoicing.rating.draw_plan import LineIn, Pricer, SegmentIn, plan
 from pricing import rating
 
 D = Decimal

@@ -14,7 +14,7 @@ from billing_console.api import ApplicationError
 from billing_console.preferences import remembered_filters
 from billing_console.roles import role_required
 from pricing import packages
-from pricing.console import queries
+from pricing.console import package_display, queries
 from pricing.console.form_fields import ListFilterForm
 from pricing.console.package_forms import PackageCreateForm
 from pricing.console.view_helpers import (
@@ -80,7 +80,7 @@ def package_detail(request: HttpRequest, package_id: str) -> HttpResponse:
         raise Http404("No such package.")
     context = {
         "package": package,
-        "sections": queries.package_term_sections(package),
-        "other_terms": queries.package_other_terms(package),
+        "sections": package_display.package_term_sections(package),
+        "other_terms": package_display.package_other_terms(package),
     }
     return render(request, "pricing/package_detail.html", context)

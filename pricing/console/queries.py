@@ -2,7 +2,6 @@
 
 Writes never happen here; they go through pricing.services (and usage.services)."""
 
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,22 +12,10 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from billing_console.lib.money_text import format_money, major_text
 from pricing import selectors
 from pricing.models import Package, Product, ProductVersion, Rate, RateCard, RateType
 from usage.models import BillableMetric
-
-# Sections of a package's wire-shaped terms, in the order the package page shows them.
-TERM_SECTIONS = (
-    ("commits", "Commits"),
-    ("recurring_commits", "Recurring commits"),
-    ("credits", "Credits"),
-    ("recurring_credits", "Recurring credits"),
-    ("scheduled_charges", "Scheduled charges"),
-    ("subscriptions", "Subscriptions"),
-    ("overrides", "Overrides"),
-    ("spend_trackers", "Spend trackers"),
-    ("usage_statement_schedule", "Usage statement schedule"),
-)
 
 
 def decimal_text(value: Any) -> str:
@@ -164,20 +151,25 @@ class RateRow:
         return self.rate.product.archived_at is not None
 
 
-def tier_lines(tiers: list[dict[str, Any]]) -> list[str]:
-    """Tiers as the lines "size price" the rate form takes ("* price" for the last, unbounded)."""
+def tier_lines(tiers: list[dict[str, Any]], credit_type: Any = None) -> list[str]:
+    """Tiers as the lines "size price" the rate form takes ("* price" for the last, unbounded),
+    prices in `credit_type`'s major unit ("1000 0.02" for 2 cents)."""
     return [
-        f"{decimal_text(t['size']) if t.get('size') else '*'} {decimal_text(t['price'])}"
+        f"{decimal_text(t['size']) if t.get('size') else '*'} {major_text(t['price'], credit_type)}"
         for t in tiers or []
     ]
 
 
-def tier_texts(tiers: list[dict[str, Any]]) -> list[str]:
-    """Tiers for reading: "next 1000 @ 2", then "rest @ 1"."""
+def _size_text(size: Any) -> str:
+    return f"{Decimal(str(size)).normalize():,f}"
+
+
+def tier_texts(tiers: list[dict[str, Any]], credit_type: Any = None) -> list[str]:
+    """Tiers for reading: "next 1,000 @ $0.02", then "rest @ $0.01"."""
     return [
-        f"next {decimal_text(t['size'])} @ {decimal_text(t['price'])}"
+        f"next {_size_text(t['size'])} @ {format_money(t['price'], credit_type)}"
         if t.get("size")
-        else f"{'rest' if index else 'all'} @ {decimal_text(t['price'])}"
+        else f"{'rest' if index else 'all'} @ {format_money(t['price'], credit_type)}"
         for index, t in enumerate(tiers or [])
     ]
 
@@ -187,16 +179,18 @@ def group_text(values: dict[str, str]) -> str:
 
 
 def rate_row(rate: Rate) -> RateRow:
+    """A rate for reading: prices in the rate's credit type, as people read it ("$25.00")."""
     price = ""
     if rate.rate_type == RateType.TIERED:
         price = ""
     elif rate.price is not None:
-        price = decimal_text(rate.price)
+        price = format_money(rate.price, rate.credit_type)
         if rate.rate_type == RateType.PERCENTAGE:  # stored as a fraction: 0.05 is 5%
             price = f"{decimal_text(rate.price * 100)}% of the included products"
     elif rate.rate_type == RateType.CUSTOM:
         price = "custom"
-    return RateRow(rate, price, tier_texts(rate.tiers), group_text(rate.pricing_group_values))
+    tiers = tier_texts(rate.tiers, rate.credit_type)
+    return RateRow(rate, price, tiers, group_text(rate.pricing_group_values))
 
 
 def rate_card_rates(
@@ -250,69 +244,3 @@ def package_list(*, search: str = "", status: str = "active") -> QuerySet[Packag
 
 def package_get(package_id: Any) -> Package | None:
     return Package.objects.select_related("rate_card").filter(public_id=package_id).first()
-
-
-@dataclass(frozen=True)
-class TermSection:
-    key: str
-    title: str
-    columns: list[str]
-    rows: list[list[str]]
-
-
-def _cell(key: str, value: Any, names: dict[str, str]) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return names.get(value, value) if key.endswith("product_id") else value
-    if isinstance(value, (int, float, Decimal, bool)):
-        return str(value)
-    return json.dumps(value, separators=(", ", ": "), default=str)
-
-
-def package_term_sections(package: Package) -> list[TermSection]:
-    """The package's terms split into the known sections, each a table of its items."""
-    terms = package.terms or {}
-    names = product_name_map(package)
-    sections = []
-    for key, title in TERM_SECTIONS:
-        value = terms.get(key)
-        if value in (None, [], {}):
-            continue
-        items = value if isinstance(value, list) else [value]
-        items = [i if isinstance(i, dict) else {"value": i} for i in items]
-        columns = list(dict.fromkeys(k for item in items for k in item))
-        rows = [[_cell(c, item.get(c), names) for c in columns] for item in items]
-        sections.append(TermSection(key, title, columns, rows))
-    return sections
-
-
-def package_other_terms(package: Package) -> dict[str, Any]:
-    known = {key for key, _ in TERM_SECTIONS}
-    return {k: v for k, v in (package.terms or {}).items() if k not in known}
-
-
-def product_name_map(package: Package) -> dict[str, str]:
-    """public id -> product name, for the product ids named anywhere in the terms."""
-    ids: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if key in ("product_id", "applicable_product_ids") or key.endswith("product_id"):
-                    for pid in inner if isinstance(inner, list) else [inner]:
-                        if isinstance(pid, str):
-                            ids.add(pid)
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(package.terms or {})
-    valid = [u for u in (_uuid(i) for i in ids) if not isinstance(u, str)]
-    return {
-        str(pid): name
-        for pid, name in Product.objects.filter(public_id__in=valid).values_list(
-            "public_id", "name"
-        )
-    }

@@ -120,7 +120,8 @@ def _rate_card_context(request: HttpRequest, card: RateCard, **extra: Any) -> di
         "filters": filters,
         "products_filter": data.get("products") or "active",
         "rates_filter": data.get("rates") or "entitled",
-        "add_form": extra.pop("add_form", None) or RateAddForm(initial={"entitled": True}),
+        "add_form": extra.pop("add_form", None)
+        or RateAddForm(initial={"entitled": True}, credit_type=card.fiat_credit_type),
         "packages": list(card.packages.filter(archived_at__isnull=True).order_by("name")[:20]),
         **extra,
     }
@@ -151,7 +152,7 @@ def rate_card_archive(request: HttpRequest, rate_card_id: str) -> HttpResponse:
 @role_required()
 def rate_add(request: HttpRequest, rate_card_id: str) -> HttpResponse:
     card = _get_rate_card(rate_card_id)
-    form = RateAddForm(request.POST)
+    form = RateAddForm(request.POST, credit_type=card.fiat_credit_type)
     if form.is_valid():
         try:
             rate = services.rate_add(

@@ -7,6 +7,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
+from billing_console.lib.money_text import major_text
 from billing_console.models import ConsolePreference
 from pricing import selectors, services
 from pricing.models import Package, Product, ProductVersion, Rate, RateCard
@@ -58,7 +59,7 @@ def _edit_data(rate: Rate, **changes: str) -> dict[str, str]:
         "starting_at": rate.starting_at.strftime("%Y-%m-%d %H:%M"),
         "ending_before": "",
         "rate_type": rate.rate_type,
-        "price": str(rate.price) if rate.price is not None else "",
+        "price": major_text(rate.price, rate.credit_type) if rate.price is not None else "",
         "tiers": "",
         "pricing_group_values": "",
         "entitled": "on" if rate.entitled else "",
@@ -244,12 +245,14 @@ def test_rate_card_page_lists_rates_with_filters(client, alice, card, api_calls,
         return html
 
     page = client.get(url).content.decode()
-    assert "<html" in page and "2.5" in page and "next 1000 @ 2" in page and "rest @ 1" in page
+    # 2.5 cents a call; tiers of 2 and 1 cents: shown in dollars
+    assert "<html" in page and "$0.025" in page
+    assert "next 1,000 @ $0.02" in page and "rest @ $0.01" in page
     html = table("")
     assert "region=eu" in html and "Seats" not in html  # disabled (not entitled) hidden
     assert "Seats" in table("?rates=all&products=active")
     later = table("?rates=all&as_of=2025-08-01")
-    assert "region=eu" not in later and "2.5" in later  # the tiered rate ended in July
+    assert "region=eu" not in later and "$0.025" in later  # the tiered rate ended in July
     assert ConsolePreference.objects.get(user=alice, page="rate-card-rates").value == {
         "rates": "all"
     }
@@ -266,18 +269,18 @@ def test_edit_rate_in_place_changes_schedule_and_is_audited(client, fiona, card,
     assert (
         form_row.content.decode().lstrip().startswith("<tr") and b'name="price"' in form_row.content
     )
-    response = client.post(edit_url, _edit_data(rate, price="3.75"), REMOTE_ADDR="10.0.0.9", **HX)
+    response = client.post(edit_url, _edit_data(rate, price="$3.75"), REMOTE_ADDR="10.0.0.9", **HX)
     assert response.status_code == 200, response.content.decode()
     html = response.content.decode()
-    assert html.lstrip().startswith("<tr") and "3.75" in html and 'name="price"' not in html
+    assert html.lstrip().startswith("<tr") and "$3.75" in html and 'name="price"' not in html
     schedule = selectors.rate_schedule(card, starting_at=JAN, ending_before=None)
-    assert [r.price for r in schedule] == [Decimal("3.75")]
+    assert [r.price for r in schedule] == [Decimal("375")]  # stored in cents
     entry = LogEntry.objects.filter(
         content_type__model="rate", object_pk=str(rate.pk), action=LogEntry.Action.UPDATE
     ).latest("timestamp")
     assert entry.actor == fiona and entry.remote_addr == "10.0.0.9"
     before, after = entry.changes_dict["price"]
-    assert Decimal(before) == Decimal("2.5") and Decimal(after) == Decimal("3.75")
+    assert Decimal(before) == Decimal("2.5") and Decimal(after) == Decimal("375")
 
 
 def test_negative_price_renders_inline_in_the_row_with_422(client, alice, card, rate):
@@ -311,13 +314,17 @@ def test_tiered_edit_and_cancel(client, alice, card, rate):
     )
     assert bad.status_code == 422 and b"size price" in bad.content
     response = client.post(
-        edit_url, _edit_data(rate, rate_type="TIERED", price="", tiers="1000 2\n* 0.5"), **HX
+        edit_url,
+        _edit_data(rate, rate_type="TIERED", price="", tiers="1,000 $0.02\n* 0.005"),
+        **HX,
     )
     assert response.status_code == 200
     rate.refresh_from_db()
     assert rate.tiers == [{"size": "1000", "price": "2"}, {"price": "0.5"}] and rate.price is None
     cancel = client.get(reverse("pricing:rate-row", args=[card.public_id, rate.public_id]), **HX)
-    assert b"next 1000 @ 2" in cancel.content and b"<form" not in cancel.content
+    assert "next 1,000 @ $0.02" in cancel.content.decode() and b"<form" not in cancel.content
+    form_row = client.get(edit_url, **HX).content.decode()
+    assert "1000 0.02\n* 0.005" in form_row  # edited in dollars too
 
 
 def test_edit_without_htmx_renders_the_full_page(client, alice, card, rate):
@@ -334,7 +341,7 @@ def test_edit_without_htmx_renders_the_full_page(client, alice, card, rate):
     good = client.post(edit_url, _edit_data(rate, price="4"))
     assert good.status_code == 302
     rate.refresh_from_db()
-    assert rate.price == Decimal("4")
+    assert rate.price == Decimal("400")
 
 
 def test_add_rate_with_group_values_and_errors(client, alice, card, api_calls):
@@ -352,7 +359,7 @@ def test_add_rate_with_group_values_and_errors(client, alice, card, api_calls):
     good = client.post(url, data | {"price": "1.25"}, **HX)
     assert good.status_code == 200 and good["HX-Redirect"]
     rate = card.rates.get()
-    assert rate.price == Decimal("1.25") and rate.pricing_group_values == {"region": "us"}
+    assert rate.price == Decimal("125") and rate.pricing_group_values == {"region": "us"}
     assert rate.starting_at == JAN and rate.entitled
 
 

@@ -1,8 +1,9 @@
 """Contract datasets: contracts, customers' contracts (plans) with what they billed, and commits
 and credits with their balances.
 
-Amounts are in the contract's credit type unit (USD (cents) by default), named by the
-`credit_type` column. The date range selects contracts, or commits' access segments, that
+Amounts are in the contract's credit type unit (USD cents by default; a custom-unit commit's in
+its unit), named by the `credit_type` column; reports.datasets.major_units adds them in major
+units (dollars). The date range selects contracts, or commits' access segments, that
 overlap it.
 """
 
@@ -83,7 +84,9 @@ def _contract_row(contract: Contract, filters: Filters) -> tuple:
         contract.customer.name, public_id(card), card.name if card else None,
         public_id(package), package.name if package else None, contract.starting_at,
         contract.ending_before, contract.usage_statement_frequency,
-        contract.net_payment_terms_days, contract.n_commits, contract.n_credits,
+        contract.net_payment_terms_days, contract.salesforce_opportunity_id or None,
+        contract.netsuite_sales_order_id or None, contract.total_contract_value,
+        _credit_type_name(contract), contract.n_commits, contract.n_credits,
         contract.n_overrides, contract.n_scheduled_charges, contract.n_subscriptions,
         contract.created_at, contract.updated_at, contract.archived_at,
     )  # fmt: skip
@@ -92,13 +95,18 @@ def _contract_row(contract: Contract, filters: Filters) -> tuple:
 CONTRACTS = queryset_dataset(
     name="contracts",
     label="Contracts",
-    description="One row per contract: rate card, package, term, and how many live items it has.",
+    description=(
+        "One row per contract: rate card, package, term, its Salesforce and NetSuite ids and "
+        "total contract value (in credit_type), and how many live items it has."
+    ),
     columns=columns(
         """
         contract_id name customer_id customer_name rate_card_id rate_card_name package_id
         package_name starting_at:datetime ending_before:datetime usage_statement_frequency
-        net_payment_terms_days:int commits:int credits:int overrides:int scheduled_charges:int
-        subscriptions:int created_at:datetime updated_at:datetime archived_at:datetime
+        net_payment_terms_days:int salesforce_opportunity_id netsuite_sales_order_id
+        total_contract_value:decimal credit_type commits:int credits:int overrides:int
+        scheduled_charges:int subscriptions:int created_at:datetime updated_at:datetime
+        archived_at:datetime
         """
     ),
     queryset=_contracts,
@@ -142,6 +150,7 @@ def _contract_status(contract: Contract, at: datetime) -> str:
 def _customer_contracts(filters: Filters) -> QuerySet[Contract]:
     finalized = (
         Invoice.objects.filter(contract=OuterRef("pk"), status=InvoiceStatus.FINALIZED)
+        .exclude(type="USAGE_CONSOLIDATED")  # its statements are counted on their contracts
         .order_by()
         .values("contract")
         .annotate(total=Sum("total"))
@@ -197,6 +206,7 @@ def _commits(filters: Filters) -> QuerySet[Commit]:
         "customer",
         "product",
         "contract__rate_card__fiat_credit_type",
+        "access_credit_type",
         "invoice_contract__rate_card__fiat_credit_type",
     ).prefetch_related("segments", "invoice_items")
     if filters.starting_on is not None or filters.ending_before is not None:
@@ -223,15 +233,19 @@ def _commit_row(commit: Commit, filters: Filters) -> tuple:
     segments = list(commit.segments.all())
     invoiced = sum((item.amount for item in commit.invoice_items.all()), Decimal(0))
     contract = commit.contract or commit.invoice_contract
+    # a custom-unit commit's amounts are in its own unit, not the contract's currency
+    custom = commit.access_credit_type
     return (
         str(commit.public_id), commit.kind, str(commit.customer.public_id), commit.customer.name,
         public_id(commit.contract), str(commit.product.public_id), commit.product.name,
-        commit.name, commit.priority, _credit_type_name(contract),
+        commit.name, commit.priority, custom.name if custom else _credit_type_name(contract),
         min((s.starting_at for s in segments), default=None),
         max((s.ending_before for s in segments), default=None),
         sum((s.amount for s in segments), Decimal(0)), invoiced,
         commit_available_balance(commit, at=at), commit_balance(commit, as_of=at), at,
-        commit.rollover_fraction, commit.archived_at, commit.created_at, commit.updated_at,
+        commit.rollover_fraction, commit.netsuite_sales_order_id or None,
+        commit.salesforce_opportunity_id or None, commit.archived_at, commit.created_at,
+        commit.updated_at,
     )  # fmt: skip
 
 
@@ -250,7 +264,8 @@ COMMITS_AND_CREDITS = queryset_dataset(
         priority:decimal credit_type access_starting_at:datetime access_ending_before:datetime
         access_amount:decimal invoiced_amount:decimal available_balance:decimal
         remaining_balance:decimal balance_as_of:datetime rollover_fraction:decimal
-        archived_at:datetime created_at:datetime updated_at:datetime
+        netsuite_sales_order_id salesforce_opportunity_id archived_at:datetime
+        created_at:datetime updated_at:datetime
         """
     ),
     queryset=_commits,

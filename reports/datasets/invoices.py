@@ -1,7 +1,7 @@
 """Invoice datasets: invoices, their line items, and breakdowns by day or hour.
 
-Amounts are in the invoice's credit type unit, as on the wire (USD (cents) for USD): the
-`credit_type` column names it. The date range selects invoices whose period overlaps it.
+Amounts are in the invoice's credit type unit, as on the wire (USD cents for USD): the
+`credit_type` column names it; reports.datasets.major_units adds them in major units. The date range selects invoices whose period overlaps it.
 """
 
 from collections.abc import Iterator
@@ -13,7 +13,7 @@ from billing_console.lib.periods import Period
 from customers.models import Customer
 from invoicing.breakdowns import MAX_WINDOWS, WINDOWS, Breakdown, invoice_breakdowns
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
-from invoicing.usage_lines import DraftLine
+from invoicing.rating.lines import DraftLine
 from reports.datasets.base import (
     Batch,
     Dataset,

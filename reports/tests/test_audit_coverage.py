@@ -229,8 +229,52 @@ def _scheduled_charge(w: Walk) -> None:
                                         "unit_price": 50_000, "quantity": 1}]}}])  # fmt: skip
 
 
+def _discount(w: Walk) -> None:
+    w.edit(add_discounts=[{"product_id": w.product("FIXED"), "name": "Walk discount",
+                           "schedule": {"schedule_items": [
+                               {"timestamp": "2026-02-01T00:00:00Z", "amount": 5_000}]}}])  # fmt: skip
+
+
+def _pro_service_body(w: Walk) -> dict:
+    return {"product_id": w.product("PRO_SERVICE"), "description": "Walk hours",
+            "quantity": 10, "unit_price": 15_000, "max_amount": 150_000}  # fmt: skip
+
+
+def _pro_service(w: Walk) -> None:
+    w.edit(add_professional_services=[_pro_service_body(w)])
+
+
+def _pro_service_invoice(w: Walk) -> None:
+    def make() -> str:
+        w.edit(add_professional_services=[_pro_service_body(w)])
+        got = w.call(
+            "/v2/contracts/get", {"customer_id": w.customer(), "contract_id": w.contract()}
+        )
+        return got["data"]["professional_services"][-1]["id"]
+
+    service = w.once("pro_service", make)
+    w.call("/v1/contracts/scheduleProServicesInvoice",
+           {"customer_id": w.customer(), "contract_id": w.contract(),
+            "issued_at": "2026-03-01T00:00:00Z",
+            "line_items": [{"professional_service_id": service, "quantity": 2}]})  # fmt: skip
+
+
 def _contract_edit(w: Walk) -> None:
     w.edit(update_contract_name="Walk contract (renamed)")
+
+
+def _spend_tracker(w: Walk) -> None:
+    w.edit(add_spend_trackers=[{"alias": "walk", "reset_frequency": "BILLING_PERIOD",
+                                "credit_type_id": str(credit_type_get_default().public_id),
+                                "applicable_spend_specifiers": [
+                                    {"spend_type": "COMMIT_PURCHASE", "sources": ["MANUAL"]}]}])  # fmt: skip
+
+
+def _reseller_royalty(w: Walk) -> None:
+    w.edit(add_reseller_royalties=[{"reseller_type": "AWS", "fraction": 0.2,
+                                    "netsuite_reseller_id": "NS-walk",
+                                    "starting_at": "2026-01-01T00:00:00Z",
+                                    "applicable_product_ids": [w.product()]}])  # fmt: skip
 
 
 def _recurring_commit(w: Walk) -> None:
@@ -376,6 +420,10 @@ CHANGES: dict[str, Callable[[Walk], None]] = {
     "contracts.ScheduledCharge": _scheduled_charge,
     "contracts.ScheduledChargeItem": _scheduled_charge,
     "contracts.ContractEdit": _contract_edit,
+    "contracts.Discount": _discount,
+    "contracts.DiscountItem": _discount,
+    "contracts.ProfessionalService": _pro_service,
+    "contracts.ProServiceInvoiceItem": _pro_service_invoice,
     "contracts.RecurringCommit": _recurring_commit,
     "contracts.Subscription": _subscription,
     "contracts.SubscriptionQuantityChange": _subscription,
@@ -383,6 +431,8 @@ CHANGES: dict[str, Callable[[Walk], None]] = {
     "contracts.ThresholdCharge": _threshold_charge,
     "contracts.ContractUsageFilter": _usage_filter,
     "contracts.ContractNamedSchedule": _contract_named_schedule,
+    "contracts.SpendTracker": _spend_tracker,
+    "contracts.ResellerRoyalty": _reseller_royalty,
     "customers.CustomerNamedSchedule": _customer_named_schedule,
     "pricing.RateCardNamedSchedule": _rate_card_named_schedule,
     "pricing.RateCardProductPosition": _rate_card_product_position,

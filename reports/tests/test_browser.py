@@ -95,9 +95,10 @@ def test_start_a_report_watch_it_progress_and_download_it(
     assert len(rows) == 402
     assert list(rows[0]) == [
         "line_item_id", "invoice_id", "invoice_number", "invoice_status", "customer_id",
-        "customer_name", "contract_id", "credit_type", "period_start", "period_end", "position",
-        "type", "name", "product_id", "pricing_group_values", "presentation_group_values",
-        "starting_at", "ending_before", "quantity", "unit_price", "total_unrounded", "total",
+        "customer_name", "contract_id", "credit_type", "currency", "period_start", "period_end",
+        "position", "type", "name", "product_id", "pricing_group_values", "presentation_group_values",
+        "starting_at", "ending_before", "quantity", "unit_price", "unit_price (USD)",
+        "total_unrounded", "total_unrounded (USD)", "total", "total (USD)",
         "commit_id",
     ]  # fmt: skip
     # 1000 (January) + 500 (February) + 400 extra lines of 3 cents

@@ -9,6 +9,7 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from reports import services
 from reports.datasets import DATASETS
+from reports.datasets.major_units import report_header
 from reports.models import ReportRun, RunStatus
 from reports.params import report_params_read
 from reports.tests.factories import billed_world, read_csv
@@ -44,7 +45,9 @@ def test_line_items_csv_has_the_dataset_columns_and_totals_in_cents(
     assert (run.progress_done, run.progress_total, run.rows_written) == (2, 2, 2)
     path = services.report_file_path(run)
     header = path.read_text().splitlines()[0]
-    assert header == ",".join(DATASETS["invoice_line_items"].header)
+    # the dataset's columns, each amount's major-unit twin headed with its unit
+    assert header == ",".join(report_header(DATASETS["invoice_line_items"]))
+    assert "total,total (USD)" in header
     rows = _rows(run)
     assert [(r["invoice_number"], r["invoice_status"], r["name"], r["quantity"],
              r["unit_price"], r["total"]) for r in rows] == [

@@ -1,4 +1,5 @@
-"""The audit log page: the API's filters, each entry's diff, pages, and a streamed CSV export."""
+"""The audit log page: the API's filters, each entry's diff, pages, and a streamed CSV export.
+Diffs show money as the console does ("$25.00"); the API keeps the stored values (cents)."""
 
 import json
 from collections.abc import Iterator
@@ -14,7 +15,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from billing_console.lib import csv_safe
-from reports.audit_log import AuditFilters, audit_entries, entries_to_wire, entries_to_wire_streamed
+from reports.audit_log import AuditFilters, audit_entries
+from reports.audit_money import entries_shown, entries_shown_streamed
 from reports.forms import AuditFilterForm, day_after, day_start
 from reports.views.access import require_viewer
 
@@ -54,7 +56,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(_ordered(form), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     entries = [
-        dict(wire, at=row.timestamp) for wire, row in zip(entries_to_wire(rows), rows, strict=True)
+        dict(wire, at=row.timestamp) for wire, row in zip(entries_shown(rows), rows, strict=True)
     ]
     query = request.GET.copy()
     query.pop("page", None)
@@ -73,14 +75,15 @@ class _Echo:
 def _csv_lines(form: AuditFilterForm) -> Iterator[str]:
     writer = csv_safe.writer(_Echo())  # formula-like cells neutralised
     yield writer.writerow(CSV_COLUMNS)
-    for entry in entries_to_wire_streamed(_ordered(form)):
+    for entry in entries_shown_streamed(_ordered(form)):
         actor = entry["actor"] or {}
         request = entry["request"]
         yield writer.writerow((
             entry["timestamp"], entry["action"], entry["resource_type"], entry["resource_id"],
             entry["description"], actor.get("id", ""), actor.get("name", ""),
             actor.get("email") or "", request["ip"] or "", request["user_agent"] or "",
-            request["id"], entry["via"] or "", json.dumps(entry["changes"], sort_keys=True),
+            request["id"], entry["via"] or "",
+            json.dumps(entry["changes"], sort_keys=True, ensure_ascii=False),
         ))  # fmt: skip
 
 

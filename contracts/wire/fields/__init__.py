@@ -3,6 +3,9 @@
 customerCredits/create. Their terms' fragments are in terms.py."""
 
 from billing_console.wire_fields import honour, refuse
+from contracts.wire.fields import reporting_terms, services_terms
+from contracts.wire.fields.charge_updates import CHARGE_BILLED, SCHEDULED_CHARGE_UPDATE
+from contracts.wire.fields.hierarchy import CHILD_ACCESS_FIELDS
 from contracts.wire.fields.terms import (
     ACCESS_UNIT,
     API,
@@ -12,8 +15,6 @@ from contracts.wire.fields.terms import (
     CREATE,
     CREDIT,
     EDIT_ADDS,
-    EXTERNAL_ID,
-    HIERARCHY,
     INVOICE_SCHEDULE,
     OVERRIDE,
     PREPAID_THRESHOLD,
@@ -22,7 +23,6 @@ from contracts.wire.fields.terms import (
     ROUND_TRIP,
     SCHEDULED_CHARGE,
     SPEND_THRESHOLD,
-    SPEND_TRACKERS,
     SUBS,
     SUBSCRIPTION,
     added,
@@ -37,7 +37,11 @@ PROVIDER = (
     "contracts.tests.test_billing_provider::"
     "test_contract_created_with_a_configuration_and_reassigned_after_archive"
 )
-CONSOLIDATION = "is not supported yet: children's statements are not consolidated on the parent."
+# A parent, a child whose statements go on its consolidated invoice and one billed apart.
+HIERARCHY_BILLED = (
+    "invoicing.tests.test_hierarchy_billing::"
+    "test_parent_with_a_consolidated_and_a_separate_child_bills_to_the_cent"
+)
 
 # -- /v1/contracts/create -------------------------------------------------------------------------
 CONTRACT_CREATE = (
@@ -100,16 +104,11 @@ CONTRACT_CREATE = (
         "hierarchy_configuration.parent.customer_id",
     )
     + honour(
-        CHILD,
+        HIERARCHY_BILLED,
+        "hierarchy_configuration.parent_behavior",
+        "hierarchy_configuration.parent_behavior.invoice_consolidation_type",
         "hierarchy_configuration.payer",
-        refused_values={
-            "PARENT": "is not supported yet: a child's invoices are not billed to its parent."
-        },
-    )
-    + honour(
-        CHILD,
         "hierarchy_configuration.usage_statement_behavior",
-        refused_values={"CONSOLIDATE": CONSOLIDATION},
     )
     + honour(API + "test_contract_from_a_package_takes_its_rate_card_and_terms", "package_id")
     + honour(TRIP + "test_a_contract_names_its_package_by_alias", "package_alias")
@@ -133,14 +132,11 @@ CONTRACT_CREATE = (
     + SUBSCRIPTION.under("subscriptions[]")
     + SPEND_THRESHOLD.under("spend_threshold_configuration")
     + PREPAID_THRESHOLD.under("prepaid_balance_threshold_configuration")
-    + refuse("is not supported yet: discounts are not invoiced.", "discounts")
-    + refuse(
-        "is not supported yet: professional services are not invoiced.", "professional_services"
+    + services_terms.ON_CREATE  # discounts, professional services
+    + reporting_terms.ON_CREATE  # spend trackers, reseller royalties
+    + honour(
+        ROUND_TRIP, "netsuite_sales_order_id", "salesforce_opportunity_id", "total_contract_value"
     )
-    + refuse("is not supported yet: reseller royalties are not computed.", "reseller_royalties")
-    + refuse(SPEND_TRACKERS, "spend_trackers")
-    + refuse("is not supported yet: the total contract value is not kept.", "total_contract_value")
-    + refuse(EXTERNAL_ID, "netsuite_sales_order_id", "salesforce_opportunity_id")
     + refuse(
         "is not supported yet: this server sends invoices to no revenue system.",
         "revenue_system_configuration",
@@ -150,7 +146,6 @@ CONTRACT_CREATE = (
         "is not supported yet: scheduled charges are invoiced apart from usage.",
         "scheduled_charges_on_usage_invoices",
     )
-    + refuse(CONSOLIDATION, "hierarchy_configuration.parent_behavior")
     + refuse(
         "is not supported yet: statements are anchored by day (FIRST_OF_MONTH or CONTRACT_START).",
         "usage_statement_schedule.billing_anchor_date",
@@ -185,8 +180,8 @@ _COMMIT_UPDATE = (
         "product_id",
         "rate_type",
     )
-    + refuse(HIERARCHY, "hierarchy_configuration")
-    + refuse(EXTERNAL_ID, "netsuite_sales_order_id")
+    + CHILD_ACCESS_FIELDS
+    + honour(UPDATES, "netsuite_sales_order_id")  # null clears it
     + refuse(
         "is not supported yet: a rollover fraction is set when it is created.", "rollover_fraction"
     )
@@ -350,27 +345,16 @@ CONTRACT_EDIT = (
         "is not supported yet: this server sends invoices to no revenue system.",
         "add_revenue_system_configuration_update",
     )
-    + refuse("is not supported yet: discounts are not invoiced.", "add_discounts")
-    + refuse(
-        "is not supported yet: professional services are not invoiced.",
-        "add_professional_services",
-    )
-    + refuse("is not supported yet: reseller royalties are not computed.", "add_reseller_royalties")
-    + refuse(SPEND_TRACKERS, "add_spend_trackers", "archive_spend_trackers")
-    + refuse(
-        "is not supported yet: archive the scheduled charge and add it again as it should be.",
-        "update_scheduled_charges",
-    )
+    + services_terms.ON_EDIT  # add_discounts, add_professional_services
+    + reporting_terms.ON_EDIT  # add_ and archive_spend_trackers, add_reseller_royalties
+    + honour(CHARGE_BILLED, "update_scheduled_charges")
+    + SCHEDULED_CHARGE_UPDATE.under("update_scheduled_charges[]")
 )
 
 # -- /v1/contracts/customerCommits/create and customerCredits/create ----------------------------
-_CUSTOMER_LEVEL = (
-    honour(
-        API + "test_customer_level_commits_and_credits", "applicable_contract_ids", "customer_id"
-    )
-    + honour(CUSTOMER_TRIP, "uniqueness_key")
-    + refuse(EXTERNAL_ID, "salesforce_opportunity_id")
-)
+_CUSTOMER_LEVEL = honour(
+    API + "test_customer_level_commits_and_credits", "applicable_contract_ids", "customer_id"
+) + honour(CUSTOMER_TRIP, "uniqueness_key", "salesforce_opportunity_id")
 CUSTOMER_COMMIT_CREATE = (
     (BALANCE + INVOICE_SCHEDULE).naming(CUSTOMER_TRIP, keep=(ACCESS_UNIT,))
     + _CUSTOMER_LEVEL

@@ -10,6 +10,8 @@ it in every place.
 """
 
 from billing_console.wire_fields import Fields, honour, refuse
+from contracts.wire.fields.hierarchy import CHILD_ACCESS, CHILD_ACCESS_FIELDS
+from contracts.wire.fields.reporting_terms import COMMIT_ATTRIBUTES, TRACKER_TRIP
 
 # -- the tests that show a field ----------------------------------------------------------------
 API = "contracts.tests.test_api::"
@@ -26,12 +28,11 @@ SUBS = "contracts.tests.test_subscriptions::"
 THRESHOLDS = "invoicing.tests.test_thresholds::"
 GATE = "invoicing.tests.test_stripe_payments::"
 # Tests that send the field through both a create and a v2 edit: they stay named under add_*.
-BOTH_WAYS = (COMMIT_SPECIFIC, ACCESS_UNIT, RECURRING_UNIT)
+BOTH_WAYS = (COMMIT_SPECIFIC, ACCESS_UNIT, RECURRING_UNIT, CHILD_ACCESS, TRACKER_TRIP)
 
 # -- why a field is refused (the 400 reads "<path>: <why>") -------------------------------------
-EXTERNAL_ID = "is not supported yet: this server keeps no NetSuite or Salesforce link for it."
-HIERARCHY = "is not supported yet: a child contract's usage does not draw its parent's balances."
-SPEND_TRACKERS = "is not supported yet: this server keeps no spend trackers."
+HIERARCHY = "is not supported yet: a recurring item's commits are not shared with child contracts."
+DISCOUNT_CAP = "is not supported yet: spend trackers are reported, but no cap stops a discount."
 SCHEDULE_UNIT = "is not supported yet: schedules are in the contract's fiat credit type."
 RECURRING_SCHEDULE = "is not supported yet: give the schedule as schedule_items."
 DEPRECATED_AMOUNT = "is not supported: give the amount in access_schedule and invoice_schedule."
@@ -80,7 +81,7 @@ BALANCE = (
     + honour(CREATE, "name", "priority", "product_id", "applicable_product_tags")
     + honour(ROUND_TRIP, "applicable_product_ids", "custom_fields", "description")
     + honour(BILLED + "test_tiered_commit_rate_pays_by_tier_and_the_rest_is_at_list", "rate_type")
-    + refuse(EXTERNAL_ID, "netsuite_sales_order_id")
+    + honour(ROUND_TRIP, "netsuite_sales_order_id")  # kept and read back (terms/external_ids.py)
 )
 INVOICE_SCHEDULE = (
     honour(
@@ -99,10 +100,13 @@ INVOICE_SCHEDULE = (
     + refuse(SCHEDULE_UNIT, "invoice_schedule.credit_type_id")
     + refuse(RECURRING_SCHEDULE, "invoice_schedule.recurring_schedule")
 )
-ON_CONTRACT = honour(
-    "contracts.tests.test_ledger::test_rollover_moves_a_fraction_to_the_next_segment",
-    "rollover_fraction",
-) + refuse(HIERARCHY, "hierarchy_configuration")
+ON_CONTRACT = (
+    honour(
+        "contracts.tests.test_ledger::test_rollover_moves_a_fraction_to_the_next_segment",
+        "rollover_fraction",
+    )
+    + CHILD_ACCESS_FIELDS
+)
 COMMIT = (
     BALANCE
     + INVOICE_SCHEDULE
@@ -110,7 +114,7 @@ COMMIT = (
     + honour(CREATE, "type")
     + honour(COMMIT_SPECIFIC, "temporary_id")
     + refuse(DEPRECATED_AMOUNT, "amount")
-    + refuse(SPEND_TRACKERS, "spend_tracker_attributes")
+    + COMMIT_ATTRIBUTES  # spend_tracker_attributes: stored, counted by spend trackers
 )
 CREDIT = BALANCE + ON_CONTRACT
 
@@ -191,7 +195,7 @@ SCHEDULED_CHARGE = (
         "schedule.schedule_items[].amount",
         "schedule.schedule_items[].timestamp",
     )
-    + refuse(EXTERNAL_ID, "netsuite_sales_order_id")
+    + honour(ROUND_TRIP, "netsuite_sales_order_id")
     + refuse(SCHEDULE_UNIT, "schedule.credit_type_id")
     + refuse(NOT_INVOICED_CHARGE, "schedule.do_not_invoice")
     + refuse(RECURRING_SCHEDULE, "schedule.recurring_schedule")
@@ -241,7 +245,7 @@ _RECURRING = (
     )
     + honour(RECURRING_UNIT, "access_amount.credit_type_id")
     + refuse(HIERARCHY, "hierarchy_configuration")
-    + refuse(EXTERNAL_ID, "netsuite_sales_order_id")
+    + honour(ROUND_TRIP, "netsuite_sales_order_id")  # passed down to the commits it issues
 )
 RECURRING_COMMIT = (
     _RECURRING
@@ -331,7 +335,7 @@ def _payment_gate(gated: str, stripe: str) -> Fields:
 _THRESHOLD = (
     honour(ROUND_TRIP, "commit.description", "commit.priority", "discount_configuration")
     + honour(ROUND_TRIP, "discount_configuration.payment_fraction")
-    + refuse(SPEND_TRACKERS, "discount_configuration.cap")
+    + refuse(DISCOUNT_CAP, "discount_configuration.cap")
 )
 SPEND_THRESHOLD = (
     _THRESHOLD

@@ -1,5 +1,8 @@
 """Subscription charges: quantity x the rate card's SUBSCRIPTION price per billing period.
 
+The loader gives each subscription's billing periods with their quantities (the fold of its
+quantity changes, contracts.terms.subscriptions); this module prices and places them.
+
 Where a charge goes (what Metronome does for each collection schedule):
 
 - ARREARS: billed with the period's end, on the usage statement whose period contains that end
@@ -33,23 +36,16 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.utils import timezone
-
 from billing_console.lib.money import quantize, round_line
 from billing_console.lib.periods import Period
-from contracts.models import Contract, OverrideType, Subscription
-from contracts.terms.subscription_read import subscription_unit_price
-from contracts.terms.subscriptions import (
-    quantity_steps,
-    subscription_periods,
-    subscription_timeline,
-)
-from invoicing.overrides import NO_PRIORITY, override_active, override_matches
-from invoicing.usage_lines import DraftLine
-from pricing import selectors as pricing_selectors
+from invoicing.rating.lines import DraftLine
+from invoicing.rating.overrides import NO_PRIORITY, override_active, override_matches
+from invoicing.rating.rates import rates_in
+from invoicing.rating.snapshot import ContractTerms, StatementSnapshot, SubscriptionTerms
 
 ROUNDING = {"HALF_UP": ROUND_HALF_UP, "FLOOR": ROUND_FLOOR, "CEILING": ROUND_CEILING}
 ONE = Decimal(1)
+Price = tuple[Decimal, Decimal, list]  # (price, list price, override ids)
 
 
 @dataclass(frozen=True)
@@ -59,29 +55,50 @@ class Charge:
     line: DraftLine
 
 
-def unit_price(
-    contract: Contract, sub: Subscription, at: datetime
-) -> tuple[Decimal, Decimal, list]:
+def list_price(contract: ContractTerms, sub: SubscriptionTerms, at: datetime) -> Decimal | None:
+    """The rate card's SUBSCRIPTION price for the subscription's product at `at`."""
+    if contract.rate_card is None:
+        return None
+    for rate in rates_in(contract.rate_card, at, None, sub.product.pk):
+        if (
+            rate.rate_type == "SUBSCRIPTION"
+            and rate.billing_frequency in ("", sub.billing_frequency)
+            and rate.starting_at <= at
+            and (rate.ending_before is None or at < rate.ending_before)
+        ):
+            return rate.price
+    return None
+
+
+def _tags_at(sub: SubscriptionTerms, at: datetime) -> list[str]:
+    current = sub.versions[0]
+    for version in sub.versions:
+        if version.starting_at <= at:
+            current = version
+    return list(current.tags or [])
+
+
+def unit_price(contract: ContractTerms, sub: SubscriptionTerms, at: datetime) -> Price:
     """(price, list price, override ids): the rate card's SUBSCRIPTION price, then an OVERWRITE
     override to a SUBSCRIPTION price and at most one MULTIPLIER, as for usage."""
-    list_price = subscription_unit_price(sub, at)
-    price = list_price
-    state = pricing_selectors.product_state_at(sub.product, at)
+    listed = list_price(contract, sub, at)
+    price = listed
+    tags = _tags_at(sub, at)
     overrides = [
-        o for o in contract.overrides.all()
+        o for o in contract.overrides
         if o.archived_at is None and not o.is_commit_specific and override_active(o, at)
-        and override_matches(o, sub.product, list(state.tags or []), {})
+        and override_matches(o, sub.product, tags, {})
     ]  # fmt: skip
     applied = []
     overwrites = sorted(
-        (o for o in overrides if o.type == OverrideType.OVERWRITE
+        (o for o in overrides if o.type == "OVERWRITE"
          and (o.overwrite_rate or {}).get("rate_type") == "SUBSCRIPTION"),
         key=lambda o: (o.priority if o.priority is not None else NO_PRIORITY, -o.starting_at.timestamp()),
     )  # fmt: skip
     if overwrites:
-        price = Decimal(str(overwrites[0].overwrite_rate["price"]))
+        price = Decimal(str(overwrites[0].overwrite_rate["price"]))  # type: ignore[index]
         applied.append(str(overwrites[0].public_id))
-    multipliers = [o for o in overrides if o.type == OverrideType.MULTIPLIER]
+    multipliers = [o for o in overrides if o.type == "MULTIPLIER"]
     if multipliers and price is not None:
         if contract.multiplier_override_prioritization == "EXPLICIT":
             chosen = min(
@@ -89,13 +106,13 @@ def unit_price(
                 key=lambda o: (o.priority if o.priority is not None else NO_PRIORITY, o.multiplier),
             )
         else:
-            chosen = min(multipliers, key=lambda o: o.multiplier)
-        price *= chosen.multiplier
+            chosen = min(multipliers, key=lambda o: o.multiplier)  # type: ignore[arg-type,return-value]
+        price *= chosen.multiplier  # type: ignore[operator]
         applied.append(str(chosen.public_id))
-    return price if price is not None else Decimal(-1), list_price or Decimal(0), applied
+    return price if price is not None else Decimal(-1), listed or Decimal(0), applied
 
 
-def _prorate(sub: Subscription, amount: Decimal, fraction: Decimal) -> Decimal:
+def _prorate(sub: SubscriptionTerms, amount: Decimal, fraction: Decimal) -> Decimal:
     if fraction == ONE:
         return amount
     amount *= fraction
@@ -105,8 +122,8 @@ def _prorate(sub: Subscription, amount: Decimal, fraction: Decimal) -> Decimal:
     return amount
 
 
-def _line(sub: Subscription, name: str, start: datetime, end: datetime, quantity: Decimal,
-          price: tuple[Decimal, Decimal, list], fraction: Decimal, places: int, **why: Any) -> DraftLine:  # fmt: skip
+def _line(sub: SubscriptionTerms, name: str, start: datetime, end: datetime, quantity: Decimal,
+          price: Price, fraction: Decimal, places: int, **why: Any) -> DraftLine:  # fmt: skip
     amount = _prorate(sub, quantity * price[0], fraction)
     return DraftLine(
         type="SUBSCRIPTION", name=name, product=sub.product, starting_at=start, ending_before=end,
@@ -123,18 +140,18 @@ def _fraction(part: Period | tuple[datetime, datetime], full: Period) -> Decimal
 
 
 def subscription_charges(
-    contract: Contract, sub: Subscription, until: datetime, places: int
+    contract: ContractTerms, sub: SubscriptionTerms, places: int
 ) -> Iterator[Charge]:
-    """Every charge of the billing periods that start before `until`."""
-    points = subscription_timeline(sub)
+    """Every charge of the subscription's billing periods (those the loader gave it)."""
     advance = sub.collection_schedule == "ADVANCE"
     on_usage = not advance and sub.invoice_placement != "ON_SCHEDULED_INVOICE"
-    name = sub.name or sub.product.name
-    for clipped, full in subscription_periods(sub, until):
+    name = sub.name
+    for period in sub.periods:
+        clipped, full = period.clipped, period.full
         price = unit_price(contract, sub, clipped.start)
         if price[0] < 0:
             continue  # no SUBSCRIPTION rate in force: nothing to bill
-        start_quantity, steps = quantity_steps(points, clipped)
+        start_quantity, steps = period.start_quantity, period.steps
         collect = clipped.start if advance else clipped.end
         if start_quantity:
             fraction = _fraction(clipped, full) if sub.is_prorated else ONE
@@ -158,36 +175,25 @@ def subscription_charges(
             ))  # fmt: skip
 
 
-def _subscriptions(contract: Contract) -> list[Subscription]:
-    prefetched = getattr(contract, "prefetched_subscriptions", None)  # see invoicing.close
-    if prefetched is not None:
-        return prefetched
-    return list(
-        contract.subscriptions.filter(archived_at__isnull=True)
-        .select_related("product", "contract")
-        .prefetch_related("quantity_changes")
-    )
-
-
-def subscription_usage_lines(contract: Contract, period: Period, places: int) -> list[DraftLine]:
-    """The subscription lines a usage statement for `period` carries (ARREARS charges
-    collected in (period.start, period.end])."""
-    lines = []
-    for sub in _subscriptions(contract):
-        for charge in subscription_charges(contract, sub, period.end, places):
+def subscription_usage_lines(snapshot: StatementSnapshot) -> list[DraftLine]:
+    """The subscription lines a usage statement carries (ARREARS charges collected in
+    (period.start, period.end])."""
+    period, lines = snapshot.period, []
+    for sub in snapshot.subscriptions:
+        for charge in subscription_charges(snapshot.contract, sub, snapshot.places):
             if charge.on_usage_statement and period.start < charge.collect_at <= period.end:
                 lines.append(charge.line)
     return lines
 
 
 def subscription_scheduled_lines(
-    contract: Contract, through: datetime | None, places: int
-) -> list[tuple[datetime, DraftLine]]:
-    """(timestamp, line) of the charges billed on SCHEDULED invoices dated before `through`."""
-    until = through or timezone.now()
+    contract: ContractTerms, subscriptions: tuple[SubscriptionTerms, ...], until: datetime,
+    places: int,
+) -> list[tuple[datetime, DraftLine]]:  # fmt: skip
+    """(timestamp, line) of the charges billed on SCHEDULED invoices dated before `until`."""
     out = []
-    for sub in _subscriptions(contract):
-        for charge in subscription_charges(contract, sub, until, places):
+    for sub in subscriptions:
+        for charge in subscription_charges(contract, sub, places):
             if not charge.on_usage_statement and charge.collect_at < until:
                 out.append((charge.collect_at, charge.line))
     return out

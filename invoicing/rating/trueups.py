@@ -2,37 +2,25 @@
 invoiced as a true-up line."""
 
 from billing_console.lib.money import round_line
-from billing_console.lib.periods import Period
-from contracts.models import CommitKind, Contract
-from invoicing.usage_lines import DraftLine
+from invoicing.rating.lines import DraftLine
+from invoicing.rating.snapshot import StatementSnapshot
 
 
-def postpaid_true_up_lines(contract: Contract, period: Period, places: int) -> list[DraftLine]:
+def postpaid_true_up_lines(snapshot: StatementSnapshot) -> list[DraftLine]:
     """At the end of a postpaid commit's access, invoice what was committed but not used."""
-    from contracts.models import Commit
-    from contracts.selectors import segment_balance
-
-    lines = []
+    period, places = snapshot.period, snapshot.places
     # A renewal that says trueup REMOVE drops the true-ups falling due after the hand-over.
-    transition = getattr(contract, "transition_out", None)
-    removed_from = transition.to_contract.starting_at if transition and (
-        transition.future_trueup == "REMOVE"
-    ) else None  # fmt: skip
-    prefetched = getattr(contract, "prefetched_commits", None)  # see invoicing.close
-    commits = (
-        [c for c in prefetched if c.contract_id == contract.pk and c.kind == CommitKind.POSTPAID]
-        if prefetched is not None
-        else Commit.objects.filter(
-            contract=contract, kind=CommitKind.POSTPAID, archived_at__isnull=True
-        )
-    )
-    for commit in commits:
-        for segment in commit.segments.all():
+    removed_from = snapshot.true_ups_removed_from
+    lines = []
+    for commit in snapshot.commits:
+        if commit.contract_id != snapshot.contract.pk or commit.kind != "POSTPAID":
+            continue
+        for segment in commit.segments:
             if not period.start < segment.ending_before <= period.end:
                 continue
             if removed_from is not None and segment.ending_before >= removed_from:
                 continue
-            shortfall = segment_balance(segment, exclude_invoice_period_start=period.start)
+            shortfall = snapshot.shortfalls[segment.pk]
             if shortfall > 0:
                 lines.append(DraftLine(
                     type="POSTPAID_TRUEUP",

@@ -1,7 +1,7 @@
 """Drawdown planning, pure: which commit segments pay for how much of each line, at what price.
 
-No Django and no clock: the caller (invoicing.drawdown) turns commits, segments, rates and
-overrides into the plain values below and writes what comes back.
+No Django and no clock: the caller (invoicing.rating.drawdown) turns commits, segments, rates
+and overrides into the plain values below and makes lines and draws of what comes back.
 
 A usage line is a quantity priced by its list `Pricer` (rate card and contract overrides) in
 the line's own unit: the contract's fiat, or a custom pricing unit that `to_fiat` converts.

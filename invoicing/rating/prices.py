@@ -1,13 +1,8 @@
 """The effective price of a product and group value at a moment: the rate card's rate, then
-the contract's overrides.
-
-Precedence (Metronome's): an OVERWRITE replaces the rate card rate (the one with the lowest
-`priority` wins, then the latest start); then at most one MULTIPLIER applies — the lowest
-multiplier under LOWEST_MULTIPLIER prioritization, the lowest `priority` under EXPLICIT; a
-TIERED override applies multipliers by quantity tiers to a flat price.
+the contract's overrides (which ones apply, and their precedence: invoicing.rating.overrides).
 
 Commit-specific overrides price only the usage their commits pay for (`commit_price`, used by
-invoicing.drawdown): with target LIST_RATE (the default) they join the contract's other
+invoicing.rating.drawdown): with target LIST_RATE (the default) they join the contract's other
 overrides on the list rate; with target COMMIT_RATE they apply to the rate's commit rate,
 which prices usage drawn from a COMMIT_RATE commit.
 """
@@ -17,12 +12,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from contracts.models import Contract, Override, OverrideType
+from invoicing.rating.overrides import (
+    OverrideChoice,
+    choose,
+    multiplier_tiers,
+    override_active,
+    override_choice,
+    override_matches,
+)
+from invoicing.rating.rates import rate_at
+from invoicing.rating.snapshot import (
+    CommitTerms,
+    ContractTerms,
+    ProductRef,
+    ProductVersionTerms,
+    RateTerms,
+)
 from pricing import rating
-from pricing import selectors as pricing_selectors
-from pricing.models import Product
-
-NO_PRIORITY = Decimal("1e30")
 
 
 @dataclass(frozen=True)
@@ -95,66 +101,6 @@ def _as_dict(detail: Any) -> dict[str, Any]:
     return {"detail": detail}
 
 
-def override_matches(
-    override: Override,
-    product: Product,
-    tags: list[str],
-    values: dict[str, Any],
-    presentation: dict[str, Any] | None = None,
-    commit: Any = None,
-) -> bool:
-    """Whether `override` prices this product and group values (and, for a commit-specific
-    override, usage paid for by `commit`)."""
-    if override.product_id is not None and override.product_id != product.pk:
-        return False
-    if override.applicable_product_tags and not set(override.applicable_product_tags) & set(tags):
-        return False
-    if not override.override_specifiers:
-        return override.product_id is not None or bool(override.applicable_product_tags)
-    return any(
-        _specifier_matches(spec, product, tags, values, presentation or {})
-        and (commit is None or _names_commit(spec, commit))
-        for spec in override.override_specifiers
-    )
-
-
-def _specifier_matches(
-    spec: dict[str, Any],
-    product: Product,
-    tags: list[str],
-    values: dict[str, Any],
-    presentation: dict[str, Any],
-) -> bool:
-    if spec.get("product_id") and spec["product_id"] != str(product.public_id):
-        return False
-    if spec.get("product_tags") and not set(spec["product_tags"]) <= set(tags):
-        return False
-    wanted = spec.get("pricing_group_values") or {}
-    shown = spec.get("presentation_group_values") or {}
-    return all(values.get(key) == value for key, value in wanted.items()) and all(
-        presentation.get(key) == value for key, value in shown.items()
-    )
-
-
-def _names_commit(spec: dict[str, Any], commit: Any) -> bool:
-    """A commit-specific specifier names commits by id, by the recurring commit or credit that
-    issued them, or either (any_commit_or_credit_ids); naming none means every commit."""
-    ids = spec.get("commit_ids") or []
-    recurring = spec.get("recurring_commit_ids") or []
-    either = spec.get("any_commit_or_credit_ids") or []
-    if not (ids or recurring or either):
-        return True
-    own = str(commit.public_id)
-    issuer = str(commit.recurring_commit.public_id) if commit.recurring_commit_id else None
-    return own in ids or own in either or (issuer is not None and issuer in [*recurring, *either])
-
-
-def override_active(override: Override, at: datetime) -> bool:
-    return override.starting_at <= at and (
-        override.ending_before is None or at < override.ending_before
-    )
-
-
 def _tiers(raw: list[dict[str, Any]]) -> tuple[rating.Tier, ...]:
     return tuple(
         rating.Tier(
@@ -165,90 +111,39 @@ def _tiers(raw: list[dict[str, Any]]) -> tuple[rating.Tier, ...]:
     )
 
 
-@dataclass(frozen=True)
-class OverrideChoice:
-    """The contract's overrides in force for one product and group value at one moment, and
-    which of them take effect (Metronome's precedence, in the module docstring)."""
-
-    matching: tuple[Override, ...]
-    overwrite: Override | None
-    multiplier: Override | None
-    tiered: Override | None  # applies only to a FLAT price
-
-    @property
-    def entitled(self) -> bool:
-        return any(o.entitled for o in self.matching if o.entitled is not None)
-
-
-def override_choice(
-    contract: Contract,
-    product: Product,
+def _choice(
+    contract: ContractTerms,
+    product: ProductRef,
     tags: list[str],
     values: dict[str, Any],
     at: datetime,
-    presentation: dict[str, Any] | None = None,
+    presentation: dict[str, Any] | None,
 ) -> OverrideChoice:
-    """The contract's overrides of the list rate for this product and group values at `at`."""
-    return choose(
-        contract,
-        tuple(
-            o for o in contract.overrides.all()
-            if o.archived_at is None and not o.is_commit_specific and override_active(o, at)
-            and override_matches(o, product, tags, values, presentation)
-        ),
+    return override_choice(
+        contract.overrides, contract.multiplier_override_prioritization, product, tags, values,
+        at, presentation,
     )  # fmt: skip
 
 
-def choose(contract: Contract, overrides: tuple[Override, ...]) -> OverrideChoice:
-    """Which of `overrides` take effect, by Metronome's precedence (module docstring)."""
-    overwrites = sorted(
-        (o for o in overrides if o.type == OverrideType.OVERWRITE),
-        key=lambda o: (
-            o.priority if o.priority is not None else NO_PRIORITY,
-            -o.starting_at.timestamp(),
-        ),
-    )
-    multiplier = None
-    multipliers = [o for o in overrides if o.type == OverrideType.MULTIPLIER]
-    if multipliers:
-        if contract.multiplier_override_prioritization == "EXPLICIT":
-            multiplier = min(
-                multipliers,
-                key=lambda o: (o.priority if o.priority is not None else NO_PRIORITY, o.multiplier),
-            )
-        else:
-            multiplier = min(multipliers, key=lambda o: o.multiplier)
-    tiered = [o for o in overrides if o.type == OverrideType.TIERED]
-    return OverrideChoice(
-        matching=overrides,
-        overwrite=overwrites[0] if overwrites else None,
-        multiplier=multiplier,
-        tiered=min(tiered, key=lambda o: o.priority if o.priority is not None else NO_PRIORITY)
-        if tiered
-        else None,
-    )
-
-
-def multiplier_tiers(override: Override) -> tuple[tuple[Decimal | None, Decimal], ...]:
-    """A TIERED override's (size, multiplier) pairs."""
-    return tuple(
-        (Decimal(t["size"]) if t.get("size") is not None else None, Decimal(t["multiplier"]))
-        for t in override.tiers or []
-    )
+def _list_rate(
+    contract: ContractTerms, product: ProductRef, at: datetime, values: dict[str, Any]
+) -> RateTerms | None:
+    assert contract.rate_card is not None  # only a contract with a rate card prices usage
+    return rate_at(contract.rate_card, product.pk, at, values)
 
 
 def resolve_price(
-    contract: Contract,
-    product: Product,
-    state: Any,
+    contract: ContractTerms,
+    product: ProductRef,
+    state: ProductVersionTerms,
     values: dict[str, Any],
     at: datetime,
     presentation: dict[str, Any] | None = None,
 ) -> ResolvedPrice | None:
     """The price for `product` with pricing group `values` (and presentation group values)
     at `at`, or None when not billable."""
-    rate = pricing_selectors.rate_at(contract.rate_card, product, at, values)
-    choice = override_choice(contract, product, list(state.tags or []), values, at, presentation)
+    rate = _list_rate(contract, product, at, values)
+    choice = _choice(contract, product, list(state.tags or []), values, at, presentation)
     if rate is None and choice.overwrite is None:
         return None
     if rate is not None and not rate.entitled and not choice.entitled:
@@ -261,7 +156,7 @@ def resolve_price(
     price = _priced(base, choice)
     if price is None:
         return None
-    custom = rate is not None and not rate.credit_type.is_fiat
+    custom = rate is not None and rate.custom_unit
     return replace(
         price,
         list_price=rate.price if rate is not None else None,
@@ -272,14 +167,14 @@ def resolve_price(
 
 
 def commit_price(
-    contract: Contract,
-    product: Product,
-    state: Any,
+    contract: ContractTerms,
+    product: ProductRef,
+    state: ProductVersionTerms,
     values: dict[str, Any],
     presentation: dict[str, Any],
     at: datetime,
     listed: ResolvedPrice,
-    commit: Any,
+    commit: CommitTerms,
 ) -> ResolvedPrice | None:
     """The price of usage that `commit` pays for, or None when it is `listed` (the list
     price): a COMMIT_RATE commit pays the rate's commit rate (when the rate has one) under the
@@ -287,26 +182,27 @@ def commit_price(
     under the contract's overrides and the commit-specific ones that target LIST_RATE."""
     tags = list(state.tags or [])
     specific = tuple(
-        o for o in contract.overrides.all()
+        o for o in contract.overrides
         if o.archived_at is None and o.is_commit_specific and override_active(o, at)
         and override_matches(o, product, tags, values, presentation, commit=commit)
     )  # fmt: skip
     if commit.rate_type == "COMMIT_RATE" and listed.commit_rate is not None:
         aimed = tuple(o for o in specific if o.target == "COMMIT_RATE")
-        price = _priced(_RateTerms(*listed.commit_rate), choose(contract, aimed))
+        prioritization = contract.multiplier_override_prioritization
+        price = _priced(_RateTerms(*listed.commit_rate), choose(prioritization, aimed))
         label = "COMMIT_RATE"
     else:
         aimed = tuple(o for o in specific if o.target != "COMMIT_RATE")
         if not aimed:
             return None
-        rate = pricing_selectors.rate_at(contract.rate_card, product, at, values)
-        regular = override_choice(contract, product, tags, values, at, presentation).matching
+        rate = _list_rate(contract, product, at, values)
+        regular = _choice(contract, product, tags, values, at, presentation).matching
         base = (
             _RateTerms(rate.rate_type, rate.price, _tiers(rate.tiers or []) if rate.rate_type == "TIERED" else ())
             if rate is not None
             else _RateTerms("FLAT", None, ())
         )  # fmt: skip
-        price = _priced(base, choose(contract, regular + aimed))
+        price = _priced(base, choose(contract.multiplier_override_prioritization, regular + aimed))
         label = "COMMIT_SPECIFIC"
     if price is None:
         return None

@@ -1,23 +1,25 @@
-"""Tiers that span usage statements (a rate's `tier_reset_frequency` of N > 1).
+"""Tiers that span usage statements (a rate's `tier_reset_frequency` of N > 1), and the
+product's quantity conversion every priced quantity goes through.
 
 Statements are grouped in blocks of N, counted from the contract's statement anchor; within a
 block, a statement's tiered usage starts where the block's earlier statements left off. What
-those statements used is read again from the usage store, converted the way each of them
+those statements used is asked again of the usage store, converted the way each of them
 converted it, so the carry equals what they were priced on. Only additive aggregations (COUNT,
 SUM) carry: a maximum or a distinct count of one month does not add to the next month's.
 """
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from billing_console.lib.periods import Period, iter_periods
-from contracts.models import Contract
+from invoicing.rating.quantities import ADDITIVE, Quantities
+from invoicing.rating.snapshot import ContractTerms, ProductVersionTerms
 from pricing import rating
 
-ADDITIVE = ("COUNT", "SUM")
 
-
-def block_start(contract: Contract, moment: Any, frequency: int) -> tuple[Any, list[Period]]:
+def block_start(
+    contract: ContractTerms, moment: datetime, frequency: int
+) -> tuple[datetime, list[Period]]:
     """The start of the block of `frequency` statements holding `moment`, and the block's
     statements before the one holding it."""
     periods: list[Period] = []
@@ -34,7 +36,7 @@ def block_start(contract: Contract, moment: Any, frequency: int) -> tuple[Any, l
     return start, earlier
 
 
-def converted(state: Any, raw: Decimal) -> Decimal:
+def converted(state: ProductVersionTerms, raw: Decimal) -> Decimal:
     conversion = state.quantity_conversion or {}
     rounding_rule = state.quantity_rounding or {}
     return rating.convert_quantity(
@@ -47,12 +49,12 @@ def converted(state: Any, raw: Decimal) -> Decimal:
 
 
 def tier_carry(
-    contract: Contract,
-    state: Any,
+    contract: ContractTerms,
+    state: ProductVersionTerms,
     group_key: list[str],
     window: Period,
     frequency: int,
-    usage: Any,
+    usage: Quantities,
 ) -> dict[tuple, Decimal]:
     """Per group value: the quantity already priced in this block's earlier statements."""
     metric = state.billable_metric
@@ -64,13 +66,6 @@ def tier_carry(
         piece = period.intersect(Period(contract.starting_at, window.start))
         if piece is None:
             continue
-        quantities = usage(
-            metric=metric,
-            customer=contract.customer,
-            starting_at=piece.start,
-            ending_before=piece.end,
-            group_by=group_key or None,
-        )
-        for group, raw in quantities.items():
+        for group, raw in usage(metric, piece.start, piece.end, group_key).items():
             carry[group] = carry.get(group, Decimal(0)) + converted(state, raw)
     return carry
