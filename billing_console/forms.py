@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,21 @@ class ConsoleFormRenderer(TemplatesSetting):
 
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
+
+
+def own_ids(name: str, build: Callable[..., forms.Form]) -> Callable[..., forms.Form]:
+    """`build`, whose form's element ids start with `name` ("commit-product", not "id_product"):
+    for a page with several forms that have a field of one name, so that each label names its
+    own input. auto_id changes the ids only, not the names POSTed and read back. A form that
+    chose its ids (an auto_id other than Django's default) keeps them."""
+
+    def built(*args: Any, **kwargs: Any) -> forms.Form:
+        form = build(*args, **kwargs)
+        if form.auto_id == "id_%s":
+            form.auto_id = f"{name.replace('_', '-')}-%s"
+        return form
+
+    return built
 
 
 class ApiTokenForm(forms.Form):

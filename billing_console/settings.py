@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An htmx request: 401 rather than the sign-in page, errors not swapped, a change rolled
+    # back on a server error (billing_console/htmx_errors.py; static/js/htmx-errors.js).
+    "billing_console.htmx_errors.HtmxErrorsMiddleware",
     "billing_console.audit.AuditContextMiddleware",
     # Last, so that its process_exception sees a view's exception first.
     "billing_console.errors.PublicErrorsMiddleware",
@@ -162,6 +165,7 @@ SECURE_PROXY_SSL_HEADER = (
 # right of X-Forwarded-For, the one the outermost proxy of ours saw (billing_console.audit).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "billing_console.htmx_errors.csrf_failure"  # marked apart from a role's 403
 
 # --- REST API (Metronome wire format) ---------------------------------------------------
 # The largest request body (bytes): the API answers 413 above it. 100 events of a few KB fit.

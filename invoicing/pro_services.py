@@ -26,6 +26,7 @@ from django.db import transaction
 
 from billing_console.api import ApplicationError
 from billing_console.lib.money import round_line
+from billing_console.lib.money_text import format_money
 from billing_console.wire import Reader
 from billing_console.wire_fields import refuse_unsupported
 from contracts.models import Contract, ProfessionalService, ProServiceInvoiceItem
@@ -35,9 +36,9 @@ from contracts.wire.read import uuid_from_wire
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType
 from invoicing.services import contract_credit_type, contract_scheduled_invoices_sync, line_places
 
+# Amounts as people read them ("$7,107.75"), not in the stored unit the body is in (cents).
 OVER_MAX = (
-    "would invoice {name} {total} {unit} in all, over its max_amount of {max} "
-    "({billed} already invoiced)."
+    "would invoice {name} {total} in all, over its max_amount of {max} ({billed} already invoiced)."
 )
 FINALIZED = (
     "the scheduled invoice of {at} is already finalized: issue these lines at another moment."
@@ -112,10 +113,9 @@ def _within_max(
             field = "amount" if line.has("amount") else "quantity"
             message = OVER_MAX.format(
                 name=service.description or service.product.name,
-                total=_text(billed[service.pk] + total),
-                unit=credit_type.name,
-                max=_text(service.max_amount),
-                billed=_text(billed[service.pk]),
+                total=format_money(billed[service.pk] + total, credit_type),
+                max=format_money(service.max_amount, credit_type),
+                billed=format_money(billed[service.pk], credit_type),
             )
             raise OverMaxAmount(
                 f"{line.path}.{field}: {message}",
@@ -124,10 +124,6 @@ def _within_max(
                 billed=billed[service.pk],
             )
         billed[service.pk] += total
-
-
-def _text(amount: Decimal) -> str:
-    return format(amount.normalize(), "f")  # 12000, not 1.2E+4
 
 
 def pro_services_billed(services: list[ProfessionalService], places: int) -> dict[int, Decimal]:

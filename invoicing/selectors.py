@@ -77,7 +77,14 @@ def customer_invoices_refresh(*, customer: Customer, now: datetime | None = None
             .first()
         )
         current = latest is not None and latest.period_start <= now < latest.period_end
-        if current and latest.computed_at and now - latest.computed_at < DRAFT_FRESHNESS:
+        fresh = (
+            latest is not None and latest.computed_at and now - latest.computed_at < DRAFT_FRESHNESS
+        )
+        # Drafts computed as the contract was created (invoicing.new_contract) predate the usage
+        # sent right after the create: reads in the contract's first seconds recompute.
+        if fresh and latest.computed_at - contract.created_at < DRAFT_FRESHNESS:
+            fresh = False
+        if current and fresh:
             continue
         with transaction.atomic():
             busy = not Contract.objects.select_for_update(skip_locked=True).filter(pk=contract.pk)

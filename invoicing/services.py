@@ -24,11 +24,11 @@ from invoicing.rating.lines import DraftLine
 from invoicing.rating.loader import UsageReader, UsageSource
 from invoicing.rating.terms import Cards
 from invoicing.scheduled_terms import services_terms_lines
+from invoicing.statement_pieces import statement_pieces
 
 logger = logging.getLogger(__name__)
 
 NOT_DRAFT = "id: invoice {id} is {status}; only a draft can be {verb}."
-NOT_FINALIZED_OR_DRAFT = "id: invoice {id} is already void."
 
 
 def contract_credit_type(contract: Contract):
@@ -198,7 +198,7 @@ def contract_scheduled_invoices_sync(
 
 
 def contract_statement_periods(contract: Contract, through: datetime) -> list[Period]:
-    """Usage statement periods of the contract that have started by `through`."""
+    """Usage statement periods begun by `through`, cut where one was finalized early."""
     end = (
         min(filter(None, [contract.ending_before, through])) if contract.ending_before else through
     )
@@ -213,7 +213,7 @@ def contract_statement_periods(contract: Contract, through: datetime) -> list[Pe
         )
         if clipped is not None:
             periods.append(clipped)
-    return periods
+    return [piece for piece in statement_pieces(contract, periods) if piece.start < end]
 
 
 def current_statements(
@@ -311,10 +311,11 @@ def next_numbers(prefix: str, count: int) -> list[str]:
 
 
 @transaction.atomic
-def invoice_finalize(*, invoice: Invoice) -> Invoice:
-    """Finalize a draft: a usage statement is recomputed with final usage first; numbered.
-    The same as the periodic close (invoicing.close) does for many drafts at once."""
+def invoice_finalize(*, invoice: Invoice, confirm_period: str | None = None) -> Invoice:
+    """Finalize a draft: a usage statement is recomputed with final usage first; numbered. The
+    close does the same for many. An open period: invoicing.finalize_rules (`confirm_period`)."""
     from invoicing.close import invoices_close
+    from invoicing.finalize_rules import finalize_open_period
 
     _lock_contract_then(invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -325,6 +326,8 @@ def invoice_finalize(*, invoice: Invoice) -> Invoice:
             NOT_DRAFT.format(id=invoice.public_id, status=invoice.status, verb="finalized"),
             "conflict",
         )
+    if invoice.type != InvoiceType.SCHEDULED and invoice.period_end > timezone.now():
+        return finalize_open_period(invoice=invoice, confirm_period=confirm_period)
     closed = [i for i in invoices_close(invoice_ids=[invoice.pk]) if i.pk == invoice.pk]
     if not closed:
         invoice.refresh_from_db()

@@ -1,5 +1,7 @@
 """Invoices in the console: list with remembered filters; a page that explains every line."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,9 +16,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from billing_console.api import ApplicationError
 from billing_console.forms import within_input_window
 from billing_console.preferences import remembered_filters
-from billing_console.roles import ADMIN, FINANCE, role_required
+from billing_console.roles import ADMIN, FINANCE, can_bill, role_required
 from invoicing import services
+from invoicing.action_effects import regenerate_effects, statement_preview, void_effects
 from invoicing.consolidation import invoice_hierarchy_context
+from invoicing.finalize_rules import cut_neighbours, day_text, early_finalize_plan
 from invoicing.models import Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
@@ -75,22 +79,49 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"filters": filters, "page": page})
 
 
+CONFIRMS = ("finalize", "void", "regenerate")  # ?confirm=: the action whose effects are shown
+
+
+def _confirm_context(invoice: Invoice, action: str | None) -> dict[str, Any]:
+    """What the asked-for action would do, for its confirmation (the early finalization of an
+    open period is always described: its button asks for that confirmation)."""
+    early = early_finalize_plan(invoice) if invoice.is_draft else None
+    context: dict[str, Any] = {"early": early, "confirm": action if action in CONFIRMS else None}
+    if action == "finalize" and early is not None and not early.refused:
+        context["finalized_preview"] = statement_preview(invoice, early.finalized)
+        context["rest_preview"] = statement_preview(invoice, early.rest)  # its charges so far
+    elif action == "void" and invoice.status != InvoiceStatus.VOID:
+        context["void"] = void_effects(invoice)
+    elif action == "regenerate" and invoice.status != InvoiceStatus.VOID:
+        effects = regenerate_effects(invoice)
+        context["void"], context["new"] = effects.void, effects.new
+    return context
+
+
+def _detail_context(invoice: Invoice, action: str | None) -> dict[str, Any]:
+    charges = [line for line in invoice.lines.all() if not line.type.startswith("APPLIED_")]
+    applied = [line for line in invoice.lines.all() if line.type.startswith("APPLIED_")]
+    cut_before, cut_after = cut_neighbours(invoice)  # a period finalized early: its two parts
+    return {
+        "invoice": invoice,
+        "charges": charges,
+        "applied": applied,
+        "cut_before": cut_before,
+        "cut_after": cut_after,
+        **_confirm_context(invoice, action),
+        **invoice_hierarchy_context(invoice),  # payer; a consolidated invoice's statements
+    }
+
+
 @require_GET
 @login_required
 def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
     invoice = _invoice(invoice_id)
-    charges = [line for line in invoice.lines.all() if not line.type.startswith("APPLIED_")]
-    applied = [line for line in invoice.lines.all() if line.type.startswith("APPLIED_")]
-    return render(
-        request,
-        "invoicing/invoice_detail.html",
-        {
-            "invoice": invoice,
-            "charges": charges,
-            "applied": applied,
-            **invoice_hierarchy_context(invoice),  # payer; a consolidated invoice's statements
-        },
-    )
+    template = "invoicing/invoice_detail.html"
+    if request.htmx and request.htmx.target == "confirm-panel":
+        template += "#confirm-panel"  # a confirmation opened from the action buttons
+    action = request.GET.get("confirm") if can_bill(request.user) else None  # who may act
+    return render(request, template, _detail_context(invoice, action))
 
 
 def _done(request: HttpRequest, invoice: Invoice, message: str) -> HttpResponse:
@@ -99,25 +130,50 @@ def _done(request: HttpRequest, invoice: Invoice, message: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+def _refused(request: HttpRequest, invoice: Invoice, err: ApplicationError) -> HttpResponse:
+    messages.error(request, err.message.split(": ", 1)[-1])
+    url = reverse("invoicing:invoice-detail", args=[invoice.public_id])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 def _act(request: HttpRequest, invoice_id: str, action, message: str) -> HttpResponse:
     try:
         invoice = action(invoice=_invoice(invoice_id))
     except ApplicationError as err:
-        messages.error(request, err.message.split(": ", 1)[-1])
-        invoice = _invoice(invoice_id)
-    else:
-        return _done(request, invoice, message.format(invoice=invoice))
-    url = reverse("invoicing:invoice-detail", args=[invoice.public_id])
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        return _refused(request, _invoice(invoice_id), err)
+    return _done(request, invoice, message.format(invoice=invoice))
 
 
 @require_POST
 @login_required
 @role_required(ADMIN, FINANCE)
 def invoice_finalize(request: HttpRequest, invoice_id: str) -> HttpResponse:
-    return _act(
-        request, invoice_id, services.invoice_finalize, "Invoice {invoice.number} finalized."
-    )
+    """Finalize; a draft whose period is still open only with its period typed (the form of
+    the confirmation, re-shown with 422 until it is)."""
+    invoice = _invoice(invoice_id)
+    typed = request.POST.get("confirm_period", "")
+    early = early_finalize_plan(invoice) if invoice.is_draft else None
+    try:
+        finalized = services.invoice_finalize(invoice=invoice, confirm_period=typed)
+    except ApplicationError as err:
+        if not err.message.startswith("confirm_period:"):
+            return _refused(request, invoice, err)
+        context = {**_detail_context(invoice, "finalize"), "typed": typed}
+        context["confirm_error"] = (
+            f"Type {context['early'].label} to confirm." if not typed.strip()
+            else f"That is not the period this invoice will cover: {context['early'].label}."
+        )  # fmt: skip
+        template = "invoicing/invoice_detail.html"
+        template += "#confirm-panel" if request.htmx else ""
+        return render(request, template, context, status=422)
+    message = f"Invoice {finalized.number} finalized."
+    if early is not None:
+        rest = f"{day_text(early.rest.start)} - {day_text(early.rest.end)}"
+        message = (
+            f"Invoice {finalized.number} finalized for {early.label}. The rest of the period, "
+            f"{rest}, is billed on a new draft that the close finalizes."
+        )
+    return _done(request, finalized, message)
 
 
 @require_POST

@@ -49,6 +49,20 @@ MONEY_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("observed", "threshold_amount", "amount", "invoice_amount"),
         ("contract__rate_card__fiat_credit_type",),
     ),
+    # Discount and SpendTracker rows hold no amount: a discount's are on its items, a
+    # tracker's spend is computed from invoices.
+    "contracts.discountitem": (
+        ("amount", "unit_price"), ("discount__contract__rate_card__fiat_credit_type",),
+    ),
+    "contracts.professionalservice": (
+        ("max_amount", "unit_price"), ("contract__rate_card__fiat_credit_type",),
+    ),
+    "contracts.proserviceinvoiceitem": (
+        ("unit_price", "amount"), ("service__contract__rate_card__fiat_credit_type",),
+    ),
+    "contracts.resellerroyalty": (
+        ("reseller_contract_value",), ("contract__rate_card__fiat_credit_type",),
+    ),
     "alerts.alert": (("threshold",), ("credit_type",)),
 }  # fmt: skip
 

@@ -18,6 +18,7 @@ from contracts.terms.usage_filters import contract_usage_filter_set, usage_filte
 from contracts.wire.write import contract_to_wire
 from customers.selectors import customer_get
 from invoicing.contract_archive import contract_archive
+from invoicing.new_contract import contract_invoices_on_create
 
 _body = request_object
 
@@ -38,6 +39,7 @@ class ContractCreateApi(APIView):
         contract = services.contract_create(
             customer=customer, data={k: v for k, v in body.items() if k != "customer_id"}
         )
+        contract_invoices_on_create(contract=contract)  # its drafts exist when we answer
         return data_response({"id": str(contract.public_id)})
 
 

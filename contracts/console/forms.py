@@ -1,12 +1,11 @@
 """Contract console forms. They collect wire-shaped data; the services validate it."""
 
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
 
 from django import forms
 
-from billing_console.forms import within_input_window
-from billing_console.lib.money import CURRENCY_EXPONENTS
+from billing_console.forms import MoneyField, within_input_window
+from billing_console.lib.money_text import unit_label
 from billing_console.lib.periods import add_months
 
 START_PRESETS = [
@@ -156,30 +155,17 @@ class ContractCreateForm(forms.Form):
         return window_text(data["start_dt"], data["end_dt"])
 
 
-def to_credit_units(amount: Decimal, credit_type) -> Decimal:
-    """Console amounts are typed in major units (dollars); fiat credit types count minor units
-    (USD cents) on the wire and in the database."""
-    code = getattr(credit_type, "currency_code", "")
-    if getattr(credit_type, "is_fiat", False) and code in CURRENCY_EXPONENTS:
-        return amount.scaleb(CURRENCY_EXPONENTS[code])
-    return amount
-
-
-def from_credit_units(amount: Decimal, credit_type) -> Decimal:
-    """The inverse of to_credit_units: USD cents back to dollars for a form's initial value."""
-    code = getattr(credit_type, "currency_code", "")
-    if getattr(credit_type, "is_fiat", False) and code in CURRENCY_EXPONENTS:
-        return amount.scaleb(-CURRENCY_EXPONENTS[code]).normalize()
-    return amount.normalize()
-
-
-def unit_label(credit_type) -> str:
-    code = getattr(credit_type, "currency_code", "")
-    return (
-        code
-        if getattr(credit_type, "is_fiat", False) and code
-        else getattr(credit_type, "name", "")
-    )
+def money_in(form: forms.Form, credit_type, labels: dict[str, str]) -> None:
+    """Point the form's MoneyFields at `credit_type`: typed and shown in its major unit
+    ("$1,200.50"), cleaned to its stored unit (120050 USD cents). Each label in `labels` gets
+    the unit people type in: "Amount (USD)", never "(cents)"."""
+    unit = unit_label(credit_type)
+    for field in form.fields.values():
+        if isinstance(field, MoneyField):
+            field.credit_type = credit_type
+    for name, label in labels.items():
+        if name in form.fields:
+            form.fields[name].label = f"{label} ({unit})" if unit else label
 
 
 class TermsForm(forms.Form):

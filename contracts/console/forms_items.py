@@ -1,13 +1,15 @@
 """Console forms for the contract page's items: edit a commit or credit, add and edit recurring
-commits and credits, edit an override (subscriptions: forms_subscriptions.py). Like
-contracts/forms.py they only collect wire-shaped data (dollars → credit type units);
-contract_edit validates it."""
+commits and credits (subscriptions: forms_subscriptions.py; overrides: forms_overrides.py).
+Like contracts/forms.py they only collect wire-shaped data, amounts typed in major units
+("$1,200.50") and sent in the credit type's stored unit (USD cents); contract_edit validates it."""
 
 from decimal import Decimal
 
 from django import forms
 
-from contracts.console.forms import from_credit_units, midnight_utc, to_credit_units, unit_label
+from billing_console.forms import MoneyField
+from billing_console.lib.money_text import unit_of
+from contracts.console.forms import midnight_utc, money_in
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"})}
 FREQUENCIES = [
@@ -42,6 +44,15 @@ def _amount(value) -> Decimal:
     return Decimal(str(value))
 
 
+def _finer_than_currency(amount: Decimal | None, credit_type) -> bool:
+    """Whether a stored amount has more decimals than its currency (0.5 USD cents): the API
+    may set such an amount, and an edit form shows it and takes it back unchanged."""
+    unit = unit_of(credit_type)
+    if amount is None or not unit.fiat:
+        return False
+    return amount != amount.to_integral_value()
+
+
 class CommitEditForm(forms.Form):
     """Name, priority and the end of the access schedule (its last item) of a commit or credit."""
 
@@ -63,7 +74,7 @@ class CommitEditForm(forms.Form):
         self.segment = list(commit.segments.all())[-1] if commit.segments.all() else None
         initial = {
             "name": commit.name,
-            "priority": commit.priority.normalize() if commit.priority is not None else None,
+            "priority": f"{commit.priority.normalize():f}" if commit.priority is not None else None,
             "ending_before": self.segment.ending_before.date() if self.segment else None,
         }
         super().__init__(data, initial=initial, auto_id=item_field_id("commit", commit), **kwargs)
@@ -106,13 +117,9 @@ class RecurringForm(forms.Form):
         max_digits=10, decimal_places=2, help_text="Lower is drawn first."
     )
     frequency = forms.ChoiceField(choices=FREQUENCIES, required=False, label="Every")
-    access_amount = forms.DecimalField(min_value=0, max_digits=19, decimal_places=4)
-    invoice_amount = forms.DecimalField(
-        required=False,
-        min_value=0,
-        max_digits=19,
-        decimal_places=4,
-        help_text="Commits only: billed each period. Empty: the access amount.",
+    access_amount = MoneyField()
+    invoice_amount = MoneyField(
+        required=False, help_text="Commits only: billed each period. Empty: the access amount."
     )
     periods = forms.IntegerField(
         min_value=1, max_value=120, initial=1, label="Usable for (periods)",
@@ -140,9 +147,8 @@ class RecurringForm(forms.Form):
         self.fields["subscription"].choices = [("", "—")] + [
             (str(s.public_id), str(s)) for s in subscriptions
         ]
-        unit = unit_label(credit_type)
-        self.fields["access_amount"].label = f"Access amount per period ({unit})"
-        self.fields["invoice_amount"].label = f"Invoice amount per period ({unit})"
+        money_in(self, credit_type, {"access_amount": "Access amount per period",
+                                     "invoice_amount": "Invoice amount per period"})  # fmt: skip
 
     def clean(self):
         data = super().clean()
@@ -155,7 +161,7 @@ class RecurringForm(forms.Form):
 
     def to_wire(self, *, credit_type_id: str) -> dict:
         data = self.cleaned_data
-        access = to_credit_units(data["access_amount"], self.credit_type)
+        access = data["access_amount"]  # stored unit (USD cents)
         item: dict = {
             "product_id": data["product"],
             "priority": str(data["priority"]),
@@ -178,8 +184,8 @@ class RecurringForm(forms.Form):
             }
         if data["kind"] == "CREDIT":
             return {"add_recurring_credits": [item]}
-        invoiced = data["invoice_amount"] if data.get("invoice_amount") is not None else None
-        price = to_credit_units(invoiced, self.credit_type) if invoiced is not None else access
+        invoiced = data.get("invoice_amount")
+        price = invoiced if invoiced is not None else access
         item["invoice_amount"] = {
             "credit_type_id": credit_type_id,
             "quantity": "1",
@@ -197,8 +203,8 @@ class RecurringEditForm(forms.Form):
     ending_before = forms.DateField(
         required=False, help_text="Exclusive. Empty: until the contract ends.", **DATE
     )
-    access_amount = forms.DecimalField(min_value=0, max_digits=19, decimal_places=4)
-    invoice_amount = forms.DecimalField(min_value=0, max_digits=19, decimal_places=4)
+    access_amount = MoneyField()
+    invoice_amount = MoneyField()
 
     def __init__(self, data=None, *, item, credit_type=None, **kwargs):
         self.item, self.credit_type = item, credit_type
@@ -206,31 +212,31 @@ class RecurringEditForm(forms.Form):
         invoice = item.invoice_amount
         initial = {
             "ending_before": item.ending_before.date() if item.ending_before else None,
-            "access_amount": from_credit_units(access, credit_type),
-            "invoice_amount": from_credit_units(_amount(invoice["unit_price"]), credit_type)
-            if invoice
-            else None,
+            "access_amount": access,  # stored unit: the field shows it in major units
+            "invoice_amount": _amount(invoice["unit_price"]) if invoice else None,
         }
         super().__init__(data, initial=initial, auto_id=item_field_id("recurring", item), **kwargs)
-        unit = unit_label(credit_type)
-        quantity = item.access_amount.get("quantity")
-        per = f" × quantity {quantity}" if quantity not in (None, 1) else ""  # noqa: RUF001
-        self.fields["access_amount"].label = f"Access unit price ({unit}){per}"
         if item.kind == "CREDIT" or not invoice:
             del self.fields["invoice_amount"]
-        else:
-            self.fields["invoice_amount"].label = f"Invoice unit price ({unit})"
+        money_in(self, credit_type, {"access_amount": "Access unit price",
+                                     "invoice_amount": "Invoice unit price"})  # fmt: skip
+        quantity = item.access_amount.get("quantity")
+        if quantity not in (None, 1):
+            self.fields["access_amount"].label += f" × quantity {quantity}"  # noqa: RUF001
+        for name, field in self.fields.items():
+            if isinstance(field, MoneyField) and _finer_than_currency(initial[name], credit_type):
+                field.sub_unit = True  # set finer through the API: saved back as it is
 
     def to_wire(self) -> dict:
         data, item = self.cleaned_data, self.item
         update: dict = {}
         if not same_day(item.ending_before, data.get("ending_before")):
             update["ending_before"] = iso_day(data.get("ending_before"))
-        access = to_credit_units(data["access_amount"], self.credit_type)
+        access = data["access_amount"]  # stored unit (USD cents)
         if access != _amount(item.access_amount["unit_price"]):
             update["access_amount"] = {"unit_price": str(access)}
         if "invoice_amount" in self.fields:
-            invoice = to_credit_units(data["invoice_amount"], self.credit_type)
+            invoice = data["invoice_amount"]
             if invoice != _amount(item.invoice_amount["unit_price"]):
                 update["invoice_amount"] = {"unit_price": str(invoice)}
         if not update:
@@ -238,39 +244,3 @@ class RecurringEditForm(forms.Form):
         if item.kind == "CREDIT":
             return {"update_recurring_credits": [{"recurring_credit_id": str(item.public_id), **update}]}  # fmt: skip
         return {"update_recurring_commits": [{"recurring_commit_id": str(item.public_id), **update}]}  # fmt: skip
-
-
-def override_initial(override) -> dict | None:
-    """An override as the add form's initial values, for editing it as remove + add; None for
-    the kinds the console form cannot express (tiered, non-flat new rates)."""
-    rate = override.overwrite_rate or {}
-    if (
-        override.type == "TIERED"
-        or (override.type == "OVERWRITE" and rate.get("rate_type") != "FLAT")
-        or len(override.override_specifiers or []) > 1
-        or override.is_commit_specific
-        or override.entitled is not None
-        or override.target
-    ):
-        return None
-    values = {}
-    for spec in override.override_specifiers or []:
-        values.update(spec.get("pricing_group_values") or {})
-    product = override.product
-    if product is None:
-        ids = [s["product_id"] for s in override.override_specifiers or [] if s.get("product_id")]
-        product = ids[0] if ids else None
-    tags = list(override.applicable_product_tags or [])
-    for spec in override.override_specifiers or []:
-        tags += spec.get("product_tags") or []
-    return {
-        "type": override.type,
-        "product": str(getattr(product, "public_id", product) or ""),
-        "tags": ", ".join(tags),
-        "group_values": ", ".join(f"{k}={v}" for k, v in values.items()),
-        "multiplier": override.multiplier.normalize() if override.multiplier is not None else None,
-        "price": _amount(rate["price"]).normalize() if rate.get("price") is not None else None,
-        "starting_at": override.starting_at.date(),
-        "ending_before": override.ending_before.date() if override.ending_before else None,
-        "priority": override.priority.normalize() if override.priority is not None else None,
-    }

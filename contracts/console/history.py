@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from billing_console.templatetags.money import format_money
+from contracts.console.override_words import override_words
 from contracts.console.reporting_page import reporting_added_words
 from contracts.console.schedule_words import schedule_change_words, trim_lines
 from contracts.models import Contract, ContractEdit
@@ -118,9 +119,8 @@ def _added(key: str, item: dict, names: dict[str, str], unit) -> str:
         kind = item.get("type", "CREDIT").lower()
         return f"{name} ({kind}, {format_money(total, unit)})"
     if key == "add_overrides":
-        how = f"× {item['multiplier']}" if "multiplier" in item else item.get("type", "").lower()  # noqa: RUF001
-        scope = names.get(item.get("id", ""), name)
-        return f"{scope} {how} from {_day(item.get('starting_at'))}"
+        scope = names.get(item.get("id", ""), name)  # "Calls: 20% off list from Jan 1, 2026"
+        return f"{scope}: {override_words(item, unit)} from {_day(item.get('starting_at'))}"
     if key == "add_scheduled_charges":
         total = sum(Decimal(str(i["amount"])) for i in item["schedule"]["schedule_items"])
         return f"{name} ({format_money(total, unit)})"

@@ -7,23 +7,21 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from billing_console.forms import own_ids
 from contracts.console.forms import TermsForm
 from contracts.console.forms_external_ids import external_ids_form
-from contracts.console.forms_items import (
-    CommitEditForm,
-    RecurringEditForm,
-    RecurringForm,
-    override_initial,
-)
+from contracts.console.forms_items import CommitEditForm, RecurringEditForm, RecurringForm
+from contracts.console.forms_overrides import OverrideForm, override_initial
 from contracts.console.forms_subscriptions import (
     QuantityForm,
     SeatsForm,
     SubscriptionEndForm,
     SubscriptionForm,
 )
-from contracts.console.forms_terms import ChargeForm, CommitForm, OverrideForm
+from contracts.console.forms_terms import ChargeForm, CommitForm
 from contracts.console.hierarchy import hierarchy_context
 from contracts.console.history import credit_type, edit_rows, override_scopes, per_period
+from contracts.console.override_words import override_row_words
 from contracts.console.reporting_page import reporting_terms_context
 from contracts.console.services_page import services_terms_context
 from contracts.models import Contract
@@ -63,10 +61,10 @@ def page_forms(contract: Contract) -> dict:
         archived_at__isnull=True, quantity_management_mode="SEAT_BASED"
     )
     terms = {"name": contract.name, "ending_before": contract.ending_before}
-    return {
+    builders = {
         "commit": lambda data=None: CommitForm(data, products=fixed, credit_type=unit),
         "override": lambda data=None: OverrideForm(
-            data, products=_products("FIXED", "PRO_SERVICE", exclude=True)
+            data, products=_products("FIXED", "PRO_SERVICE", exclude=True), credit_type=unit
         ),
         "charge": lambda data=None: ChargeForm(data, products=fixed, credit_type=unit),
         "terms": lambda data=None: TermsForm(data, initial=terms),
@@ -78,6 +76,8 @@ def page_forms(contract: Contract) -> dict:
         ),
         "external_ids": lambda data=None: external_ids_form(contract, data),  # external_ids.py
     }
+    # Several of these forms have a field of one name: ids per form ("commit-product").
+    return {name: own_ids(name, build) for name, build in builders.items()}
 
 
 def override_form(contract: Contract, override, data=None) -> OverrideForm | None:
@@ -88,6 +88,7 @@ def override_form(contract: Contract, override, data=None) -> OverrideForm | Non
         data,
         initial=initial,
         products=_products("FIXED", "PRO_SERVICE", exclude=True),
+        credit_type=credit_type(contract),
         auto_id=f"override-{override.public_id}-%s",
     )
 
@@ -201,11 +202,12 @@ def _subscription_rows(contract: Contract, bound: dict) -> list[dict]:
 
 def _override_rows(contract: Contract, bound: dict) -> list[dict]:
     overrides = list(contract.overrides.filter(archived_at__isnull=True).select_related("product"))
-    scopes = override_scopes(overrides)
+    scopes, unit = override_scopes(overrides), credit_type(contract)
     return [
         {
             "override": o,
             "scope": scopes[o.pk],
+            "terms": override_row_words(o, unit),  # ("20% off list", "× 0.8")  # noqa: RUF003
             "edit_form": _form(bound, "override-edit", contract, o),
         }
         for o in overrides

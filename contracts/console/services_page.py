@@ -1,6 +1,7 @@
 """What the contract page shows of its discounts and professional services, and their forms
 (the views are in services_terms.py)."""
 
+from billing_console.forms import own_ids
 from contracts.console.forms_services import DiscountForm, ProServiceForm, ProServiceInvoiceForm
 from contracts.console.history import credit_type
 from contracts.models import Contract
@@ -19,7 +20,7 @@ def _products(kind: str):
 
 def page_forms(contract: Contract) -> dict:
     unit = credit_type(contract)
-    return {
+    builders = {
         "discount": lambda data=None: DiscountForm(
             data, products=_products("FIXED"), credit_type=unit
         ),
@@ -27,6 +28,8 @@ def page_forms(contract: Contract) -> dict:
             data, products=_products("PRO_SERVICE"), credit_type=unit
         ),
     }
+    # On the contract page with its other forms: ids per form ("discount-product").
+    return {name: own_ids(name, build) for name, build in builders.items()}
 
 
 def services_terms_context(contract: Contract, bound: dict) -> dict:

@@ -26,6 +26,7 @@ from contracts.models import Contract
 from contracts.services import contract_create
 from contracts.terms.balances import contract_credit_type_id
 from customers.models import Customer
+from invoicing.new_contract import contract_invoices_on_create
 from pricing.models import Package, RateCard
 
 DEAL_ROLES = (ADMIN, DEAL_DESK, FINANCE)
@@ -102,6 +103,7 @@ def contract_create_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as err:
             form.add_error(form_field(err.message, form), err.message.split(": ", 1)[-1])
         else:
+            contract_invoices_on_create(contract=contract)  # its drafts are on its page at once
             messages.success(request, "Contract created.")
             url = reverse("contracts:contract-detail", args=[contract.public_id])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

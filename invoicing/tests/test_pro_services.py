@@ -89,8 +89,8 @@ def test_invoicing_past_the_max_amount_is_a_400_naming_the_field(api, deal):
     message = response.json()["message"]
     assert message.startswith("line_items[0].quantity: "), message
     assert message.endswith(
-        "would invoice Implementation 710775 USD (cents) in all, over its max_amount of 702000"
-        " (684450 already invoiced)."
+        "would invoice Implementation $7,107.75 in all, over its max_amount of $7,020.00"
+        " ($6,844.50 already invoiced)."
     ), message
     # Two lines of one call count together: 684450 + 10000 + 7551 = 702001, the second is over.
     response = _schedule(
