@@ -178,3 +178,15 @@ def quantity_for_amount(
             break
         lower = upper
     return covered
+
+
+def subscription_rate_in_force(rate: Any, billing_frequency: str, at: Any) -> bool:
+    """Whether `rate` (a Rate row or the rating core's copy of one) prices a subscription
+    billed at `billing_frequency` at the moment `at`: a SUBSCRIPTION rate for that frequency
+    (or for any), in force then."""
+    return (
+        rate.rate_type == "SUBSCRIPTION"
+        and rate.billing_frequency in ("", billing_frequency)
+        and rate.starting_at <= at
+        and (rate.ending_before is None or at < rate.ending_before)
+    )

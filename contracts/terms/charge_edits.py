@@ -73,8 +73,8 @@ def _schedule(
             charge=charge,
             timestamp=moment,
             amount=amount,
-            quantity=quantity if quantity is not None else Decimal(1),
-            unit_price=unit_price if unit_price is not None else amount,
+            quantity=quantity,
+            unit_price=unit_price,
         )
 
 

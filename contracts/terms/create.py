@@ -49,9 +49,9 @@ def _segments(commit: Commit, schedule: Reader) -> None:
         raise schedule.fail("schedule_items", "needs at least one item.")
 
 
-def priced_item(item: Reader) -> tuple[Decimal, Decimal | None, Decimal | None]:
-    """(amount, quantity, unit_price) of a schedule item: `amount`, or unit_price x quantity
-    (quantity 1 when not given)."""
+def priced_item(item: Reader) -> tuple[Decimal, Decimal, Decimal]:
+    """(amount, quantity, unit_price) of a schedule item: `amount`, or unit_price x quantity;
+    quantity 1 and unit_price the amount when not given."""
     unit_price = item.decimal("unit_price", minimum=Decimal(0))
     quantity = item.decimal("quantity", minimum=Decimal(0))
     amount = item.decimal("amount", minimum=Decimal(0))
@@ -59,7 +59,8 @@ def priced_item(item: Reader) -> tuple[Decimal, Decimal | None, Decimal | None]:
         if unit_price is None:
             raise item.fail("amount", "is required (or unit_price and quantity).")
         amount = unit_price * (quantity if quantity is not None else Decimal(1))
-    return amount, quantity, unit_price
+    quantity = quantity if quantity is not None else Decimal(1)
+    return amount, quantity, unit_price if unit_price is not None else amount
 
 
 def invoice_moments(commit: Commit) -> tuple[dict, datetime | None]:
@@ -81,8 +82,8 @@ def invoice_items_create(commit: Commit, schedule: Reader, key: str = "schedule_
             commit=commit,
             timestamp=timestamp,
             amount=amount,
-            quantity=quantity if quantity is not None else Decimal(1),
-            unit_price=unit_price if unit_price is not None else amount,
+            quantity=quantity,
+            unit_price=unit_price,
         )
 
 
@@ -251,8 +252,8 @@ def scheduled_charge_create_from_wire(reader: Reader, contract: Contract) -> Sch
             charge=charge,
             timestamp=moment,
             amount=amount,
-            quantity=quantity if quantity is not None else Decimal(1),
-            unit_price=unit_price if unit_price is not None else amount,
+            quantity=quantity,
+            unit_price=unit_price,
         )
     return charge
 

@@ -7,7 +7,6 @@ than guessed at. The schedule is `schedule_items` or a `recurring_schedule`, sto
 it expands to (contracts/terms/recurring_schedule.py) and read back as `schedule_items`.
 """
 
-from decimal import Decimal
 from typing import Any
 
 from billing_console.custom_fields import custom_fields_validate
@@ -44,8 +43,8 @@ def _point_items(schedule: Reader) -> list[ScheduleItem]:
             ScheduleItem(
                 timestamp,  # type: ignore[arg-type]
                 amount,
-                quantity if quantity is not None else Decimal(1),
-                unit_price if unit_price is not None else amount,
+                quantity,
+                unit_price,
             )
         )
     return items

@@ -15,6 +15,7 @@ from contracts.terms.subscriptions import (
     subscription_periods,
     subscription_timeline,
 )
+from pricing import rating
 
 # --- reading back ---------------------------------------------------------------------------
 
@@ -98,12 +99,7 @@ def subscription_unit_price(sub: Subscription, at: datetime) -> Decimal | None:
     for rate in pricing_selectors.rates_for(
         sub.contract.rate_card, starting_at=at, ending_before=None, product=sub.product
     ):
-        if (
-            rate.rate_type == "SUBSCRIPTION"
-            and rate.billing_frequency in ("", sub.billing_frequency)
-            and rate.starting_at <= at
-            and (rate.ending_before is None or at < rate.ending_before)
-        ):
+        if rating.subscription_rate_in_force(rate, sub.billing_frequency, at):
             return rate.price
     return None
 

@@ -42,6 +42,7 @@ from invoicing.rating.lines import DraftLine
 from invoicing.rating.overrides import NO_PRIORITY, override_active, override_matches
 from invoicing.rating.rates import rates_in
 from invoicing.rating.snapshot import ContractTerms, StatementSnapshot, SubscriptionTerms
+from pricing import rating
 
 ROUNDING = {"HALF_UP": ROUND_HALF_UP, "FLOOR": ROUND_FLOOR, "CEILING": ROUND_CEILING}
 ONE = Decimal(1)
@@ -60,12 +61,7 @@ def list_price(contract: ContractTerms, sub: SubscriptionTerms, at: datetime) ->
     if contract.rate_card is None:
         return None
     for rate in rates_in(contract.rate_card, at, None, sub.product.pk):
-        if (
-            rate.rate_type == "SUBSCRIPTION"
-            and rate.billing_frequency in ("", sub.billing_frequency)
-            and rate.starting_at <= at
-            and (rate.ending_before is None or at < rate.ending_before)
-        ):
+        if rating.subscription_rate_in_force(rate, sub.billing_frequency, at):
             return rate.price
     return None
 

@@ -4,7 +4,11 @@ customerCredits/create. Their terms' fragments are in terms.py."""
 
 from billing_console.wire_fields import honour, refuse
 from contracts.wire.fields import reporting_terms, services_terms
-from contracts.wire.fields.charge_updates import CHARGE_BILLED, SCHEDULED_CHARGE_UPDATE
+from contracts.wire.fields.charge_updates import (
+    CHARGE_BILLED,
+    INVOICE_SCHEDULE_EDITS,
+    SCHEDULED_CHARGE_UPDATE,
+)
 from contracts.wire.fields.hierarchy import CHILD_ACCESS_FIELDS
 from contracts.wire.fields.terms import (
     ACCESS_UNIT,
@@ -186,28 +190,7 @@ _COMMIT_UPDATE = (
         "is not supported yet: a rollover fraction is set when it is created.", "rollover_fraction"
     )
 )
-_INVOICE_UPDATE = honour(
-    UPDATES,
-    *(
-        f"invoice_schedule{tail}"
-        for tail in (
-            "",
-            ".add_schedule_items",
-            ".add_schedule_items[].amount",
-            ".add_schedule_items[].quantity",
-            ".add_schedule_items[].timestamp",
-            ".add_schedule_items[].unit_price",
-            ".remove_schedule_items",
-            ".remove_schedule_items[].id",
-            ".update_schedule_items",
-            ".update_schedule_items[].amount",
-            ".update_schedule_items[].id",
-            ".update_schedule_items[].quantity",
-            ".update_schedule_items[].timestamp",
-            ".update_schedule_items[].unit_price",
-        )
-    ),
-)
+_INVOICE_UPDATE = honour(UPDATES, *INVOICE_SCHEDULE_EDITS)
 _RECURRING_UPDATE = honour(
     UPDATES,
     "access_amount",
