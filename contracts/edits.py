@@ -21,7 +21,7 @@ from contracts.services import remember_temporary_id, subscriptions_create_from_
 from contracts.signals import contract_billing_changed_send
 from contracts.terms.billing_provider import billing_configuration_edit
 from contracts.terms.charge_edits import scheduled_charges_update_from_wire
-from contracts.terms.commit_edits import commit_edit
+from contracts.terms.commit_edits import commit_edit, commit_previous
 from contracts.terms.create import (
     commit_create_from_wire,
     override_create_from_wire,
@@ -84,7 +84,12 @@ def _end_date(contract: Contract, reader: Reader) -> dict[str, Any]:
             **({"end_date_trim": trim} if trim else {})}  # fmt: skip
 
 
-def _updates(contract: Contract, reader: Reader, key: str, id_key: str, kinds: tuple) -> list:
+def _was(changes: dict[str, Any], key: str) -> dict[str, Any]:
+    """Old values of what the edit changes, by key then id: the history's "old → new"."""
+    return changes.setdefault("previous", {}).setdefault(key, {})
+
+
+def _updates(contract: Contract, reader: Reader, key: str, id_key: str, kinds: tuple, was: dict) -> list:  # fmt: skip
     updated = []
     for index, item in enumerate(reader.children(key)):
         public_id = uuid_from_wire(item, id_key, item.str(id_key, required=True))
@@ -94,6 +99,7 @@ def _updates(contract: Contract, reader: Reader, key: str, id_key: str, kinds: t
         if commit is None:
             raise item.fail(id_key, f"no such item on this contract: {public_id}.")
         body = {k: v for k, v in item.data.items() if k != id_key}
+        was[str(public_id)] = commit_previous(commit)
         commit_edit(commit=commit, data=body, path=f"{key}[{index}]")
         updated.append({"id": public_id, **_canonical(body)})
     return updated
@@ -226,7 +232,8 @@ def _item_updates(contract: Contract, reader: Reader, changes: dict[str, Any]) -
                 for i in reader.children(key)
             ]  # fmt: skip
     if reader.has("update_scheduled_charges"):
-        updated = scheduled_charges_update_from_wire(contract, reader)
+        was = _was(changes, "schedule_items")
+        updated = scheduled_charges_update_from_wire(contract, reader, was=was)
         changes["update_scheduled_charges"] = [_canonical(u) for u in updated]
 
 
@@ -246,10 +253,13 @@ def _terms(contract: Contract, reader: Reader, data: dict, changes: dict[str, An
         name = data["update_contract_name"]
         if name is not None and not isinstance(name, str):
             raise reader.fail("update_contract_name", "must be a string or null.")
+        _was(changes, "contract")["name"] = contract.name
         contract.name = (name or "")[:200]
         contract.save(update_fields=["name", "updated_at"])
         changes["update_contract_name"] = name
     if "update_contract_end_date" in data:
+        end = contract.ending_before
+        _was(changes, "contract")["ending_before"] = end.isoformat() if end else None
         changes.update(_end_date(contract, reader))
     if "update_net_payment_terms_days" in data:
         days = reader.decimal("update_net_payment_terms_days", minimum=0)  # type: ignore[arg-type]
@@ -268,10 +278,12 @@ def _apply(contract: Contract, reader: Reader, data: dict) -> tuple[dict, dict]:
         ("update_credits", "credit_id", (CommitKind.CREDIT,)),
     ):
         if reader.has(key):
-            changes[key] = _updates(contract, reader, key, id_key, kinds)
+            changes[key] = _updates(contract, reader, key, id_key, kinds, _was(changes, key))
     _item_updates(contract, reader, changes)
     _thresholds(contract, reader, changes)
     _terms(contract, reader, data, changes)
+    if not any(changes.get("previous", {}).values()):  # nothing changed in place
+        changes.pop("previous", None)
     billing = billing_configuration_edit(reader, contract)
     if billing is not None:
         changes["add_billing_provider_configuration_update"] = billing

@@ -82,6 +82,9 @@ LABELS = {
 }
 
 
+COMMIT_UPDATES = ("update_commits", "update_credits")  # their old values are recorded
+
+
 def _names(contract: Contract) -> dict[str, str]:
     """Display names of everything on the contract, archived or not, by public id."""
     names: dict[str, str] = {}
@@ -138,13 +141,37 @@ def _added(key: str, item: dict, names: dict[str, str], unit) -> str:
     return name
 
 
-def _change(key: str, value: Any, unit) -> str:
+def _old_new(old: dict, field: str, new: str, show=str) -> str:
+    """ "old → new" where the edit recorded the old value; "→ new" for edits before it did."""
+    return f"{show(old[field])} → {new}" if field in old else f"→ {new}"
+
+
+def _commit_change(key: str, value: Any, old: dict | None) -> str | None:
+    """A commit's name, priority or access end, old → new (old: commit_previous's record)."""
+    if old is None:
+        return None
+    if key in ("name", "priority"):
+        return f"{key} {_old_new(old, key, str(value), lambda v: v if v not in (None, '') else 'none')}"
+    if key == "access_schedule":
+        ends = old.get("access_ends", {})
+        parts = [
+            f"access ends before {_old_new(ends, i.get('id'), _day(i['ending_before']), _day)}"
+            for i in value.get("update_schedule_items", [])
+            if i.get("ending_before")
+        ]
+        return "; ".join(parts) or None
+    return None
+
+
+def _change(key: str, value: Any, unit, old: dict | None = None, was: dict | None = None) -> str:
+    if (words := _commit_change(key, value, old)) is not None:
+        return words
     if key == "ending_before":
         return f"ends before {_day(value)}" if value else "runs to the contract's end"
     if key in ("access_amount", "invoice_amount"):
         return f"{key.replace('_', ' ')} {format_money(value.get('unit_price'), unit)}"
     if key == "invoice_schedule":
-        return schedule_change_words(value, unit)
+        return schedule_change_words(value, unit, was or {})
     if key == "access_schedule":
         ends = [i.get("ending_before") for i in value.get("update_schedule_items", []) if i.get("ending_before")]  # fmt: skip
         return f"access ends before {_day(ends[0])}" if ends else "access schedule changed"
@@ -164,15 +191,16 @@ def _change(key: str, value: Any, unit) -> str:
     return f"{key} {value}"
 
 
-def _lines(key: str, value: Any, names: dict[str, str], unit) -> list[str]:
+def _lines(key: str, value: Any, names: dict[str, str], unit, was: dict) -> list[str]:
     if key.startswith(("add_spend_threshold", "add_prepaid", "update_spend", "update_prepaid")):
         return ["set" if key.startswith("add_") else "updated"]
     if key == "update_contract_end_date":
-        return [_day(value)]
+        return [_old_new(was.get("contract", {}), "ending_before", _day(value), _day)]
     if key == "end_date_trim":
         return trim_lines(value, unit)
     if key == "update_contract_name":
-        return [value if value else "name removed"]
+        old = was.get("contract", {})
+        return [_old_new(old, "name", value or "name removed", lambda v: v or "unnamed")]
     if not isinstance(value, list):
         return [str(value)]
     out = []
@@ -182,7 +210,9 @@ def _lines(key: str, value: Any, names: dict[str, str], unit) -> list[str]:
         elif key.startswith("add_"):
             out.append(_added(key, item, names, unit))
         elif key.startswith("update_"):
-            changes = [_change(k, v, unit) for k, v in item.items() if k != "id"]
+            old = was.get(key, {}).get(item.get("id", "")) if key in COMMIT_UPDATES else None
+            items_was = was.get("schedule_items", {})
+            changes = [_change(k, v, unit, old, items_was) for k, v in item.items() if k != "id"]
             out.append(f"{_item_name(item, names)}: {', '.join(changes)}")
         else:
             out.append(_item_name(item, names))
@@ -195,12 +225,13 @@ def edit_rows(contract: Contract, edits: list[ContractEdit]) -> list[dict]:
     unit = credit_type(contract)
     rows = []
     for edit in edits:
-        body = edit.wire or edit.changes
+        body = {k: v for k, v in (edit.wire or edit.changes).items() if k != "previous"}
+        was = edit.changes.get("previous", {})  # old values, recorded since Dec 2026
         lines = [
             {"label": LABELS.get(key, key.replace("_", " ").capitalize()), "key": key, "text": text}
             for key, value in body.items()
             if key not in ("id", "timestamp", "uniqueness_key", "allow_contract_ending_before_finalized_invoice")
-            for text in _lines(key, value, names, unit)
+            for text in _lines(key, value, names, unit, was)
         ]  # fmt: skip
         rows.append({"edit": edit, "lines": lines})
     return rows

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from billing_console.forms import own_ids
+from contracts.console.charges_page import charge_rows
 from contracts.console.forms import TermsForm
 from contracts.console.forms_external_ids import external_ids_form
 from contracts.console.forms_items import CommitEditForm, RecurringEditForm, RecurringForm
@@ -225,9 +226,7 @@ def detail_context(contract: Contract, *, show_expired: bool = False, bound: dic
         "commits": _commit_rows(contract, show_expired, bound),
         "show_expired": show_expired,
         "overrides": _override_rows(contract, bound),
-        "charges": contract.scheduled_charges.filter(archived_at__isnull=True)
-        .select_related("product")
-        .prefetch_related("items"),
+        "charges": charge_rows(contract),  # by date, invoiced items marked
         "recurring": _recurring_rows(contract, bound),
         "subscriptions": _subscription_rows(contract, bound),
         "edits": edit_rows(contract, edits[:RECENT_EDITS]),

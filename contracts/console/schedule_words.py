@@ -20,9 +20,30 @@ def _amount(value: Any, unit: Any) -> str:
     return format_money(Decimal(str(value)), unit) if value is not None else "—"
 
 
-def schedule_change_words(schedule: dict[str, Any], unit: Any) -> str:
+def _item_words(item: dict[str, Any], unit: Any) -> str:
+    return f"{_day(item.get('timestamp'))} {_amount(item.get('amount'), unit)}"
+
+
+def _known_changes(schedule: dict[str, Any], unit: Any, was: dict[str, Any]) -> list[str]:
+    """Removed and updated items whose old date and amount the edit recorded, old → new."""
+    parts = []
+    for i in schedule.get("remove_schedule_items") or []:
+        if i.get("id") in was:
+            parts.append(f"removed {_item_words(was[i['id']], unit)}")
+    for i in schedule.get("update_schedule_items") or []:
+        if i.get("id") in was:
+            new = {**was[i["id"]], **{k: i[k] for k in ("timestamp", "amount") if k in i}}
+            parts.append(f"{_item_words(was[i['id']], unit)} → {_item_words(new, unit)}")
+    return parts
+
+
+def schedule_change_words(
+    schedule: dict[str, Any], unit: Any, was: dict[str, Any] | None = None
+) -> str:
     """An update_schedule_items / add_ / remove_ change of an invoice schedule, counted, with the
-    dates and amounts of what was added."""
+    dates and amounts of what was added, and of what was removed or changed where the edit
+    recorded them (`was`: the old timestamp and amount by item id)."""
+    was = was or {}
     parts = []
     added = schedule.get("add_schedule_items") or []
     if added:
@@ -31,8 +52,9 @@ def schedule_change_words(schedule: dict[str, Any], unit: Any) -> str:
             for i in added
         )
         parts.append(f"added {items}")
+    parts += _known_changes(schedule, unit, was)
     for key, verb in (("update_schedule_items", "changed"), ("remove_schedule_items", "removed")):
-        count = len(schedule.get(key) or [])
+        count = len([i for i in schedule.get(key) or [] if i.get("id") not in was])
         if count:
             parts.append(f"{count} item{'s' if count > 1 else ''} {verb}")
     return "invoice schedule: " + ("; ".join(parts) or "unchanged")

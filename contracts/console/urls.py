@@ -1,7 +1,7 @@
 from django.urls import path
 
 from contracts.console import billing as billing_views
-from contracts.console import end_date, external_ids, services_terms, views
+from contracts.console import charges, end_date, external_ids, services_terms, views
 from contracts.console import items as views_items
 
 app_name = "contracts"
@@ -78,6 +78,11 @@ urlpatterns = [
         ITEM.format("subscriptions", "end"),
         views_items.subscription_end,
         name="contract-subscription-end",
+    ),
+    path(  # one item of a scheduled charge; the whole charge is contract-archive-item
+        "<uuid:contract_id>/charge-items/<uuid:item_id>/archive",
+        charges.charge_item_archive,
+        name="contract-archive-charge-item",
     ),
     path(
         "<uuid:contract_id>/<str:kind>/<uuid:item_id>/archive",

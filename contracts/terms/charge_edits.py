@@ -54,13 +54,20 @@ def _reprice(row: ScheduledChargeItem, reader: Reader) -> None:
     row.amount = expected
 
 
+def _was(row: ScheduledChargeItem) -> dict[str, str]:
+    return {"timestamp": row.timestamp.isoformat(), "amount": f"{row.amount.normalize():f}"}
+
+
 def _schedule(
-    charge: ScheduledCharge, schedule: Reader, finalized: dict, end: datetime | None
+    charge: ScheduledCharge, schedule: Reader, finalized: dict, end: datetime | None, was: dict
 ) -> None:
     for item in schedule.children("remove_schedule_items"):
-        _item(charge, item, finalized).delete()
+        row = _item(charge, item, finalized)
+        was[str(row.public_id)] = _was(row)
+        row.delete()
     for item in schedule.children("update_schedule_items"):
         row = _item(charge, item, finalized)
+        was[str(row.public_id)] = _was(row)
         moment = item.datetime("timestamp")
         if moment is not None:
             row.timestamp = open_moment(item, moment, finalized, end)
@@ -79,10 +86,15 @@ def _schedule(
 
 
 def scheduled_charges_update_from_wire(
-    contract: Contract, reader: Reader, key: str = "update_scheduled_charges"
+    contract: Contract,
+    reader: Reader,
+    key: str = "update_scheduled_charges",
+    was: dict | None = None,
 ) -> list[dict[str, Any]]:
     """Apply each update_scheduled_charges item; returns them as applied, for the edit record
-    ({"id": <charge id>, "invoice_schedule": {...}, ...as sent})."""
+    ({"id": <charge id>, "invoice_schedule": {...}, ...as sent}). `was` collects each removed
+    or updated schedule item's timestamp and amount before the edit, by item id."""
+    was = {} if was is None else was
     finalized = finalized_scheduled_invoices(contract)
     applied = []
     for item in reader.children(key):
@@ -99,7 +111,7 @@ def scheduled_charges_update_from_wire(
             charge.save(update_fields=["netsuite_sales_order_id"])
         schedule = item.child("invoice_schedule")
         if schedule is not None:
-            _schedule(charge, schedule, finalized, contract.ending_before)
+            _schedule(charge, schedule, finalized, contract.ending_before, was)
         body = {k: v for k, v in item.data.items() if k != "scheduled_charge_id"}
         applied.append({"id": str(charge.public_id), **body})
     return applied

@@ -237,6 +237,13 @@ def commit_edit(*, commit: Commit, data: dict[str, Any], path: str = "") -> Comm
     return commit
 
 
+def commit_previous(commit: Commit) -> dict[str, Any]:
+    """What an edit can change, before it: for the edit history's "old → new"."""
+    ends = {str(s.public_id): s.ending_before.isoformat() for s in commit.segments.all()}
+    priority = f"{commit.priority.normalize():f}" if commit.priority is not None else None
+    return {"name": commit.name, "priority": priority, "access_ends": ends}
+
+
 @transaction.atomic
 def commit_update_end_date(
     *,

@@ -358,8 +358,8 @@ def test_history_names_the_actor_and_what_changed(client, dave, bob, world):
     history = client.get(_url("contract-history", world)).content.decode()
     rows = re.findall(r'<td class="edit-actor">(\w+)</td>\s*<td>(.*?)</td></tr>', history, re.S)
     assert [(actor, " ".join(re.sub(r"<[^>]+>", " ", what).split())) for actor, what in rows] == [
-        ("API", "Renamed : Via API update_contract_name"),
-        ("dave", "Changed commit : Annual: priority 3 update_commits"),
+        ("API", "Renamed : unnamed → Via API update_contract_name"),
+        ("dave", "Changed commit : Annual: priority none → 3 update_commits"),
         ("dave", "Added commit : Annual (prepaid, $1,000.00) add_commits"),
     ]
     page = client.get(_url("contract-detail", world)).content.decode()

@@ -70,7 +70,9 @@ def test_commit_priority_name_and_access_end_edited(client, dave, world, commit)
     assert (commit.name, commit.priority) == ("Annual 2026", Decimal("2"))
     assert commit.segments.get().ending_before == datetime(2026, 10, 1, tzinfo=UTC)
     edit = _last_edit()
-    assert edit.actor == "dave" and edit.changes == {"update_commits": [str(commit.public_id)]}
+    assert edit.actor == "dave" and edit.changes["update_commits"] == [str(commit.public_id)]
+    was = edit.changes["previous"]["update_commits"][str(commit.public_id)]  # for "old → new"
+    assert (was["name"], was["priority"]) == ("Annual", "5")
     # Nothing changed: no edit recorded.
     assert _post(client, url, data).status_code == 200 and _last_edit() == edit
 
@@ -99,7 +101,7 @@ def test_credit_priority_edited_through_update_credits(client, fiona, world):
     assert response.status_code == 200
     credit.refresh_from_db()
     assert credit.priority == Decimal("7")
-    assert _last_edit().changes == {"update_credits": [str(credit.public_id)]}
+    assert _last_edit().changes["update_credits"] == [str(credit.public_id)]
 
 
 def test_commit_edit_refused_to_read_only(client, bob, world, commit):
