@@ -299,6 +299,10 @@ EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "'self'")
 COMPANY_NAME = env_str("COMPANY_NAME", "Billing Console")
 COMPANY_ADDRESS = env_str("COMPANY_ADDRESS", "")  # lines separated by \n, printed on invoices
 COMPANY_LOGO_PATH = env_str("COMPANY_LOGO_PATH", str(BASE_DIR / "static" / "img" / "logo.svg"))
+# The seller printed on invoice PDFs: legal name and postal address (lines separated by \n).
+# Empty: COMPANY_NAME / COMPANY_ADDRESS are printed instead.
+SELLER_NAME = env_str("SELLER_NAME", "")
+SELLER_ADDRESS = env_str("SELLER_ADDRESS", "")
 
 LOGGING = {
     "version": 1,

@@ -144,7 +144,13 @@ def invoice_detail(
     lines = selectors.invoice_lines(invoice, grant.options)
     context = _context(
         grant, customer, token, invoice=invoice,
-        charges=[line for line in lines if not line.type.startswith("APPLIED_")],
+        charges=[(line, _line_groups(grant, line)) for line in lines if not line.type.startswith("APPLIED_")],
         applied=[line for line in lines if line.type.startswith("APPLIED_")],
     )  # fmt: skip
     return render(request, "embeds/invoice_detail.html", context)
+
+
+def _line_groups(grant: EmbedGrant, line: Any) -> list[tuple[str, str]]:
+    """Both kinds of group values (a line per region and model reads as one per value)."""
+    shown = {k: v for k, v in (line.presentation_group_values or {}).items() if v is not None}
+    return _group_display(grant, {**(line.pricing_group_values or {}), **shown})

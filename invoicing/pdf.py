@@ -2,6 +2,7 @@
 so rendering the same invoice twice gives the same document."""
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -14,6 +15,19 @@ from invoicing.models import Invoice
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
 
+def _lines_of(text: str) -> list[str]:
+    """Address lines: separated by newlines, or by a literal \\n as written in .env files."""
+    return [line.strip() for line in text.replace("\\n", "\n").split("\n") if line.strip()]
+
+
+def due_date(invoice: Invoice) -> datetime | None:
+    """Issue date plus the contract's net payment terms (none set: due on issue)."""
+    if invoice.is_draft:
+        return None
+    days = invoice.contract.net_payment_terms_days or 0
+    return invoice.issued_at + timedelta(days=days)
+
+
 def render_invoice_pdf(invoice: Invoice) -> bytes:
     from weasyprint import HTML  # heavy import: only where PDFs are made
 
@@ -23,10 +37,10 @@ def render_invoice_pdf(invoice: Invoice) -> bytes:
         {
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
-            "company_name": settings.COMPANY_NAME,
-            "company_address": settings.COMPANY_ADDRESS.split("\n")
-            if settings.COMPANY_ADDRESS
-            else [],
+            "company_name": settings.SELLER_NAME or settings.COMPANY_NAME,
+            "company_address": _lines_of(settings.SELLER_ADDRESS or settings.COMPANY_ADDRESS),
+            "due": due_date(invoice),
+            "applied_total": invoice.total - invoice.subtotal,  # negative: commits, credits
             "logo_url": logo.as_uri() if logo.is_file() else None,
         },
     )

@@ -21,6 +21,7 @@ from invoicing import services
 from invoicing.action_effects import regenerate_effects, statement_preview, void_effects
 from invoicing.consolidation import invoice_hierarchy_context
 from invoicing.finalize_rules import cut_neighbours, day_text, early_finalize_plan
+from invoicing.line_notes import line_notes
 from invoicing.models import Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
@@ -105,6 +106,7 @@ def _detail_context(invoice: Invoice, action: str | None) -> dict[str, Any]:
     return {
         "invoice": invoice,
         "charges": charges,
+        "notes": line_notes(invoice, charges),  # how each was priced, what paid it, why not
         "applied": applied,
         "cut_before": cut_before,
         "cut_after": cut_after,

@@ -35,7 +35,9 @@ class PlannedDraw:
     fiat: Decimal | None = None  # what the applied line takes off the invoice (None: amount)
 
 
-def _applies(commit: CommitTerms, line: DraftLine) -> bool:
+def commit_applies(commit: CommitTerms, line: DraftLine) -> bool:
+    """Whether `commit` may pay for `line`'s product (ids, tags or specifiers). Duck-typed:
+    also reads a Commit row and a stored LineItem (invoicing.line_draws explains with it)."""
     product = line.product
     if product is None:
         return False
@@ -48,7 +50,7 @@ def _applies(commit: CommitTerms, line: DraftLine) -> bool:
         return True
     if str(product.public_id) in ids or set(tags) & set(line.product_tags):
         return True
-    for spec in specs:
+    for spec in specs or ():
         if spec.get("product_id") and spec["product_id"] != str(product.public_id):
             continue
         if spec.get("product_tags") and not set(spec["product_tags"]) <= set(line.product_tags):
@@ -62,7 +64,7 @@ def _group_values_match(spec: Any, line: DraftLine) -> bool:
     """A specifier's group values against the line's. A pricing group value may also be found
     among the presentation values: a per-seat credit names its seat key as a pricing group
     value whichever kind of key the usage product has for it."""
-    pricing, shown = line.pricing_group_values, line.presentation_group_values
+    pricing, shown = line.pricing_group_values or {}, line.presentation_group_values or {}
     wanted = spec.get("pricing_group_values") or {}
     return all(pricing.get(k, shown.get(k)) == v for k, v in wanted.items()) and all(
         shown.get(k) == v for k, v in (spec.get("presentation_group_values") or {}).items()
@@ -115,7 +117,7 @@ def plan_drawdown(
             if not (
                 segment.starting_at < line.ending_before
                 and segment.ending_before > line.starting_at
-                and _applies(commit, line)
+                and commit_applies(commit, line)
             ):
                 continue
             segments[segment.pk] = (commit, segment)
