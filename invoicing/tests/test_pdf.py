@@ -92,9 +92,11 @@ def test_pdf_has_seller_address_and_due_date(settings):
 
 @pytest.mark.parametrize("count", [10, 11, 12, 13])
 def test_totals_stay_on_the_page_of_the_last_line(count):
-    pdf = render_invoice_pdf(_models_invoice(count))
+    invoice = _models_invoice(count)
+    pdf = render_invoice_pdf(invoice)
     _dump(pdf, f"invoice-{count}")
     pages = _pages(pdf)
-    last_line = f"model-{count - 1:02d}"
+    # the last line as the invoice orders them (group order is the database's)
+    last_line = invoice.lines.last().pricing_group_values["model"]
     with_total = [text for text in pages if "Total due" in text]
     assert len(with_total) == 1 and last_line in with_total[0]
