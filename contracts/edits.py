@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.wire import Reader
 from billing_console.wire_fields import refuse_unsupported
+from contracts.edit_previous import overrides_previous, subscription_update_recorded
 from contracts.end_date import contract_end_date_move
 from contracts.end_date_plan import plan_to_wire
 from contracts.models import Commit, CommitKind, Contract, ContractEdit, Override, ScheduledCharge
@@ -213,11 +214,10 @@ def _thresholds(contract: Contract, reader: Reader, changes: dict[str, Any]) -> 
 def _item_updates(contract: Contract, reader: Reader, changes: dict[str, Any]) -> None:
     """update_subscriptions, update_recurring_commits, update_recurring_credits,
     update_scheduled_charges."""
-    from contracts.terms.subscription_input import subscription_update_from_wire
-
     if reader.has("update_subscriptions"):
+        was = _was(changes, "update_subscriptions")
         changes["update_subscriptions"] = [
-            {"id": str(subscription_update_from_wire(i, contract=contract).public_id),
+            {"id": str(subscription_update_recorded(i, contract, was).public_id),
              **_canonical({k: v for k, v in i.data.items() if k != "subscription_id"})}
             for i in reader.children("update_subscriptions")
         ]  # fmt: skip
@@ -245,6 +245,8 @@ def _removals(contract: Contract, reader: Reader, changes: dict[str, Any]) -> No
         ("remove_overrides", Override, {}),
     ):
         if reader.has(key):
+            if key == "remove_overrides":  # an override is edited as removed + added
+                _was(changes, key).update(overrides_previous(contract, reader))
             changes[key] = _archive(model, contract, reader, key, **filters)
 
 

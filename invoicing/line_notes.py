@@ -7,10 +7,10 @@ and product versions it names. Amounts are in the invoice's credit type unit (US
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from billing_console.lib.money_text import format_money
+from billing_console.lib.money_text import format_money, to_major, to_minor, unit_of
 from invoicing.line_draws import draw_notes
 from invoicing.models import Invoice, LineItem
 from pricing.models import ProductVersion, Rate
@@ -27,6 +27,7 @@ class LineNote:
     owed_why: list[str] = field(default_factory=list)  # "Launch credit ($9.00 left): ..."
 
 
+AVERAGE_DIGITS = 4  # significant digits of an average unit price: $0.01235, not $0.0123456789
 TIMES = "\u00d7"  # the multiplication sign people read in "1,000 × $0.02"  # noqa: RUF003
 
 
@@ -116,7 +117,8 @@ def _override(line: LineItem, unit: str, credit_type: Any) -> str:
     return f"{text} ({TIMES} {_number(multiplier)})" if multiplier != 1 else text
 
 
-def _tier_math(line: LineItem, credit_type: Any) -> list[str]:
+def tier_math(line: LineItem, credit_type: Any) -> list[str]:
+    """Each tier of a tiered line: "Tier 2 (from unit 101): 50 × $0.005 = $0.25"."""  # noqa: RUF002
     out = []
     for tier in line.tiers or []:
         if "quantity" not in tier or "price" not in tier:
@@ -130,6 +132,35 @@ def _tier_math(line: LineItem, credit_type: Any) -> list[str]:
             f"{format_money(amount, credit_type)}"
         )
     return out
+
+
+def is_average(line: LineItem) -> bool:
+    """A usage line whose unit price is its amount over its quantity (tiered, or a rate that is
+    not a flat price), not a price any unit was charged."""
+    rate_type = (line.explanation or {}).get("rate_type")
+    return line.type == "USAGE" and bool(line.tiers or rate_type not in (None, "FLAT"))
+
+
+def _rounded_average(price: Decimal, credit_type: Any) -> Decimal:
+    """An average price (stored unit) to AVERAGE_DIGITS significant digits, never coarser than
+    the currency's minor unit: $0.0123456789 -> $0.01235, $12.3456 -> $12.35. Display only."""
+    unit = unit_of(credit_type)
+    major = to_major(price, credit_type)
+    if major == 0:
+        return price
+    places = max(unit.exponent if unit.fiat else 2, AVERAGE_DIGITS - 1 - major.adjusted())
+    return to_minor(major.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP), credit_type)
+
+
+def unit_price_text(line: LineItem, credit_type: Any) -> str:
+    """The unit price column: the price charged, or a tiered line's rounded average, "avg
+    $0.01235" (the tier math says what each unit cost). Amounts billed are not touched."""
+    if line.unit_price is None:
+        return ""
+    price = Decimal(str(line.unit_price))
+    if not is_average(line):
+        return format_money(price, credit_type)
+    return f"avg {format_money(_rounded_average(price, credit_type), credit_type)}"
 
 
 def _percentage(line: LineItem, credit_type: Any) -> str:
@@ -162,7 +193,7 @@ def line_notes(invoice: Invoice, lines: list[LineItem]) -> list[LineNote]:
                 line=line,
                 priced=_priced(line, rate, unit, credit_type),
                 override=_override(line, unit, credit_type),
-                tier_math=_tier_math(line, credit_type),
+                tier_math=tier_math(line, credit_type),
                 percentage=_percentage(line, credit_type),
                 paid_by=paid_by,
                 owed_why=owed_why,

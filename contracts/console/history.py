@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from billing_console.templatetags.money import format_money
+from contracts.console.edit_words import REPLACED_KEY, overrides_replaced, subscription_changes
 from contracts.console.override_words import override_words
 from contracts.console.reporting_page import reporting_added_words
 from contracts.console.schedule_words import schedule_change_words, trim_lines
@@ -83,6 +84,7 @@ LABELS = {
 
 
 COMMIT_UPDATES = ("update_commits", "update_credits")  # their old values are recorded
+OLD_RECORDED = (*COMMIT_UPDATES, "update_subscriptions")
 
 
 def _names(contract: Contract) -> dict[str, str]:
@@ -210,9 +212,12 @@ def _lines(key: str, value: Any, names: dict[str, str], unit, was: dict) -> list
         elif key.startswith("add_"):
             out.append(_added(key, item, names, unit))
         elif key.startswith("update_"):
-            old = was.get(key, {}).get(item.get("id", "")) if key in COMMIT_UPDATES else None
+            old = was.get(key, {}).get(item.get("id", "")) if key in OLD_RECORDED else None
             items_was = was.get("schedule_items", {})
-            changes = [_change(k, v, unit, old, items_was) for k, v in item.items() if k != "id"]
+            if key == "update_subscriptions" and old is not None:
+                changes = subscription_changes(item, old, lambda k, v: _change(k, v, unit))
+            else:
+                changes = [_change(k, v, unit, old, items_was) for k, v in item.items() if k != "id"]  # fmt: skip
             out.append(f"{_item_name(item, names)}: {', '.join(changes)}")
         else:
             out.append(_item_name(item, names))
@@ -227,7 +232,9 @@ def edit_rows(contract: Contract, edits: list[ContractEdit]) -> list[dict]:
     for edit in edits:
         body = {k: v for k, v in (edit.wire or edit.changes).items() if k != "previous"}
         was = edit.changes.get("previous", {})  # old values, recorded since Dec 2026
-        lines = [
+        replaced, body = overrides_replaced(body, was, names, unit)
+        lines = [{"label": "Changed override", "key": REPLACED_KEY, "text": t} for t in replaced]
+        lines += [
             {"label": LABELS.get(key, key.replace("_", " ").capitalize()), "key": key, "text": text}
             for key, value in body.items()
             if key not in ("id", "timestamp", "uniqueness_key", "allow_contract_ending_before_finalized_invoice")

@@ -157,7 +157,9 @@ def test_override_edited_as_one_remove_and_add(client, dave, world, override):
             "pricing_group_values": {"region": "us-east-1"},
         }
     ]
-    assert set(_last_edit().changes) == {"add_overrides", "remove_overrides"}
+    changes = _last_edit().changes
+    assert set(changes) == {"add_overrides", "remove_overrides", "previous"}
+    assert changes["previous"]["remove_overrides"][str(old.public_id)]["multiplier"] == 0.9
 
 
 def test_override_edit_errors_inline(client, dave, world, override):

@@ -12,6 +12,7 @@ the card's conversion; the line keeps what draws down need (`LineRating`).
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from billing_console.lib.money import round_line
@@ -40,6 +41,20 @@ def usage_group_key(state: ProductVersionTerms) -> list[str]:
     """The usage dimensions of a line: pricing group keys, then presentation group keys."""
     pricing = list(state.pricing_group_key or [])
     return pricing + [k for k in state.presentation_group_key or [] if k not in pricing]
+
+
+def _natural(value: str) -> tuple:
+    """'node-10' after 'node-2', 'EU' beside 'eu': digit runs as numbers, the rest casefolded."""
+    runs = ("".join(run) for _digit, run in groupby(value, str.isdecimal))
+    return tuple((0, int(p), "") if p.isdecimal() else (1, 0, p.casefold()) for p in runs)
+
+
+def group_order(group: GroupValues) -> tuple:
+    """A usage group's place among its product's lines: by its values in the group key's order
+    (pricing keys, then presentation keys), naturally and case-insensitively, a missing value
+    last, the exact text breaking ties. The database's group order differs between PostgreSQL
+    and SQLite; this one is the same on both, so API, console, PDF and embeds list alike."""
+    return tuple((v is None, _natural(v or ""), v or "") for v in group)
 
 
 def _split_values(
@@ -144,7 +159,7 @@ def _product_lines(priced: _Product, usage: Quantities) -> list[DraftLine]:
     lines = []
     reset = {str(rate.public_id): rate.tier_reset_frequency for rate in priced.rates}
     carries: dict[tuple, dict[tuple, Decimal]] = {}
-    for group, run in runs.items():
+    for group, run in sorted(runs.items(), key=lambda item: group_order(item[0])):
         _piece, first_price, first_state, _known = run[0]
         frequency = reset.get(first_price.rate_id, 1)
         key = (frequency, first_state.pk)
