@@ -9,7 +9,9 @@ from django.utils.dateparse import parse_datetime
 
 from billing_console.forms import own_ids
 from contracts.console.charges_page import charge_rows
+from contracts.console.commit_words import pays_for_words, product_names, rollover_words
 from contracts.console.forms import TermsForm
+from contracts.console.forms_commits import CommitForm
 from contracts.console.forms_external_ids import external_ids_form
 from contracts.console.forms_items import CommitEditForm, RecurringEditForm, RecurringForm
 from contracts.console.forms_overrides import OverrideForm, override_initial
@@ -19,12 +21,13 @@ from contracts.console.forms_subscriptions import (
     SubscriptionEndForm,
     SubscriptionForm,
 )
-from contracts.console.forms_terms import ChargeForm, CommitForm
+from contracts.console.forms_terms import ChargeForm
 from contracts.console.hierarchy import hierarchy_context
 from contracts.console.history import credit_type, edit_rows, override_scopes, per_period
 from contracts.console.override_words import override_row_words
 from contracts.console.reporting_page import reporting_terms_context
 from contracts.console.services_page import services_terms_context
+from contracts.console.thresholds_page import thresholds_context
 from contracts.models import Contract
 from contracts.selectors import commit_balance
 from contracts.terms.subscription_read import quantity_schedule
@@ -141,8 +144,9 @@ def _commit_rows(contract: Contract, show_expired: bool, bound: dict) -> list[di
     now = timezone.now()
     rows = []
     commits = contract.commits.select_related("product", "recurring_commit").prefetch_related(
-        "segments", "ledger"
+        "segments", "ledger", "invoice_items"
     )
+    names = product_names(commits)  # the products the commits pay for, by id
     for commit in commits:
         status = commit_status(commit, now)
         if status == "expired" and not show_expired:
@@ -153,6 +157,8 @@ def _commit_rows(contract: Contract, show_expired: bool, bound: dict) -> list[di
             "balance": commit_balance(commit),
             "ledger": _ledger(commit),
             "archive_kind": "credit" if commit.is_credit else "commit",
+            "pays_for": pays_for_words(commit, names),
+            "rollover": rollover_words(commit.rollover_fraction),
             "edit_form": _form(bound, "commit-edit", contract, commit) if status != "voided" else None,
         })  # fmt: skip
     return rows
@@ -234,6 +240,7 @@ def detail_context(contract: Contract, *, show_expired: bool = False, bound: dic
         "invoices": contract.invoices.select_related("credit_type").order_by("-period_start")[:24],
         **services_terms_context(contract, bound),  # discounts, professional services
         **reporting_terms_context(contract),  # spend trackers, reseller royalties
+        **thresholds_context(contract, bound),  # threshold billing, auto-recharge
         "hierarchy": hierarchy_context(contract),
         **{
             f"{name}_form": bound.get(f"{name}_form") or build()

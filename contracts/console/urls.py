@@ -1,8 +1,16 @@
 from django.urls import path
 
 from contracts.console import billing as billing_views
-from contracts.console import charges, end_date, external_ids, services_terms, views
+from contracts.console import (
+    charges,
+    customer_commits,
+    end_date,
+    external_ids,
+    services_terms,
+    views,
+)
 from contracts.console import items as views_items
+from contracts.console import thresholds as threshold_views
 
 app_name = "contracts"
 
@@ -10,6 +18,23 @@ ITEM = "<uuid:contract_id>/{}/<uuid:item_id>/{}"
 
 urlpatterns = [
     path("", views.contract_list, name="contract-list"),
+    # Customer-level commits and credits: a card of the customer page (customers imports no
+    # contracts code, so the card is served from here and loaded into that page).
+    path(
+        "customers/<uuid:customer_id>/commits",
+        customer_commits.customer_commits,
+        name="customer-commits",
+    ),
+    path(
+        "customers/<uuid:customer_id>/commits/add",
+        customer_commits.customer_commit_add,
+        name="customer-commit-add",
+    ),
+    path(
+        "customers/<uuid:customer_id>/commits/<uuid:commit_id>/end-date",
+        customer_commits.customer_commit_end_date,
+        name="customer-commit-end-date",
+    ),
     path("new", views.contract_create_view, name="contract-create"),
     path("<uuid:contract_id>/", views.contract_detail, name="contract-detail"),
     path("<uuid:contract_id>/history", views.contract_history, name="contract-history"),
@@ -56,6 +81,16 @@ urlpatterns = [
         "<uuid:contract_id>/billing-provider/archive",
         billing_views.contract_billing_configuration_archive,
         name="contract-billing-provider-archive",
+    ),
+    path(  # kind: spend (threshold billing) or recharge (auto-recharge)
+        "<uuid:contract_id>/thresholds/<str:kind>",
+        threshold_views.contract_threshold_set,
+        name="contract-threshold-set",
+    ),
+    path(
+        "<uuid:contract_id>/thresholds/<str:kind>/off",
+        threshold_views.contract_threshold_off,
+        name="contract-threshold-off",
     ),
     path(ITEM.format("commits", "edit"), views_items.commit_edit, name="contract-edit-commit"),
     path(

@@ -150,6 +150,8 @@ def form_field(message: str, form) -> str | None:
     """The form field a service error ('add_commits[0].access_schedule...: why') belongs to:
     the deepest path segment that is a field, a mapped wire name, or a field plus '_id'."""
     path = message.split(": ", 1)[0]
+    if hasattr(form, "field_for_path") and (row_field := form.field_for_path(path)):
+        return row_field  # a row of the form (CommitForm: "invoice_date_1")
     if getattr(form, "wire_top_level_only", False) and re.search(r"[.\[]", path):
         return None
     aliases = getattr(form, "wire_fields", {})
@@ -188,7 +190,9 @@ def _page_form_view(request: HttpRequest, contract_id: str, name: str) -> HttpRe
             form.add_error(form_field(err.message, form), err.message.split(": ", 1)[-1])
     template = f"{DETAIL}#{name}-form" if request.htmx else DETAIL
     context = detail_context(contract, bound={f"{name}_form": form})
-    return render(request, template, context, status=422)
+    # A row added or removed (CommitForm) is the form again, unchecked: not an error.
+    status = 200 if getattr(form, "rows_changed", False) else 422
+    return render(request, template, context, status=status)
 
 
 @require_http_methods(["POST"])

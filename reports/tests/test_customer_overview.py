@@ -172,11 +172,13 @@ def test_finance_reads_this_months_spend_and_whats_left_on_the_commit(client, fi
 
 
 def test_writers_get_the_quick_actions_and_read_only_users_do_not(client, fiona, bob, acme):
-    customer, contract = acme.world.customer, acme.world.contract
+    customer = acme.world.customer
     client.force_login(fiona)
     html = client.get(_url(customer), HTTP_HX_REQUEST="true").content.decode()
     assert f'href="/contracts/new?customer={customer.public_id}">New contract' in html
-    assert f'href="/contracts/{contract.public_id}/#commit-form">Add commit or credit' in html
+    # The customer page's customer-level form (contracts.console.customer_commits).
+    add = f'href="/customers/{customer.public_id}/#customer-commit-form">Add commit or credit'
+    assert add in html
     assert f'href="/alerts/create?customer={customer.public_id}">New alert' in html
     client.force_login(bob)
     html = client.get(_url(customer), HTTP_HX_REQUEST="true").content.decode()
