@@ -2,15 +2,17 @@
 and usage alerts, evaluated now for every demo customer; renewal and credit-expiry offsets; and
 the contract.create / commit.create system events turned on. Idempotent by uniqueness_key.
 
-The alerts that apply to every customer are scoped to the demo's own by its custom field
-(customers.demo.MARK_FILTER): a user's customers never raise the demo's alerts."""
+The alerts that apply to every customer are scoped to the demo's own by the custom field on
+their contracts (customers.demo.MARK_FILTER, a Contract filter: the SDK's only entities are
+Contract, Commit, ContractCredit and ContractCreditOrCommit): a user's customers never raise
+the demo's alerts."""
 
 from typing import Any
 
 from alerts.evaluation import customers_evaluate
 from alerts.lifecycle import offset_notification_create, system_notification_set
-from alerts.models import Alert, OffsetNotification
-from alerts.services import alert_create
+from alerts.models import WIRE_ENTITIES, Alert, OffsetNotification
+from alerts.services import alert_archive, alert_create
 from customers import demo as customers_demo
 from customers.models import IngestAlias
 from usage.models import BillableMetric
@@ -35,7 +37,7 @@ def _alerts() -> list[dict[str, Any]]:
          "custom_field_filters": [demo]},
         {"uniqueness_key": "demo-enterprise-spend", "alert_type": "spend_threshold_reached",
          "name": "Enterprise accounts over $220", "threshold": 22_000,
-         "custom_field_filters": [{"entity": "Customer", "key": "tier", "value": "enterprise"}, demo]},
+         "custom_field_filters": [{"entity": "Contract", "key": "tier", "value": "enterprise"}, demo]},
     ]  # fmt: skip
     if acme is not None:
         alerts.append({
@@ -68,7 +70,13 @@ NOTIFICATIONS = (
 def load(stdout) -> None:
     created = 0
     for body in _alerts():
-        if not Alert.objects.filter(uniqueness_key=body["uniqueness_key"]).exists():
+        existing = Alert.objects.filter(uniqueness_key=body["uniqueness_key"]).first()
+        if existing is not None and any(
+            f["entity"] not in WIRE_ENTITIES for f in existing.custom_field_filters
+        ):  # an earlier demo's Customer filter, which the SDK cannot read: replaced
+            alert_archive(alert=existing, release_uniqueness_key=True)
+            existing = None
+        if existing is None:
             alert_create(data=body)
             created += 1
     for key, name, event_type, offset in NOTIFICATIONS:

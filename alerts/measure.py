@@ -4,7 +4,7 @@
   current statements, optionally as if only the events of one group value had happened;
 - usage: the billable metric over the customer's current billing period;
 - balance: what remains on active prepaid commits and/or credits, with the live statements'
-  drawdown applied;
+  drawdown applied (with a seat filter, on the seat's own);
 - invoice total: the largest current invoice total (after commits and credits).
 """
 
@@ -251,8 +251,26 @@ def _remaining(commit: Commit, snapshot: CustomerSnapshot) -> Decimal:
     return total
 
 
+def _seat_balances(
+    alert: Alert, snapshot: CustomerSnapshot, commits: list[Commit], key: str, seat: str | None
+) -> list[Measurement]:
+    """seat_filter: the balance of the seat's own commits and credits (pooled ones belong to
+    no seat); with a key alone, one balance per seat of that key."""
+    by_seat: dict[str, Decimal] = {seat: Decimal(0)} if seat is not None else {}
+    for commit in commits:
+        found = commit.seat
+        if found is not None and found[0] == key and (seat is None or found[1] == seat):
+            by_seat[found[1]] = by_seat.get(found[1], Decimal(0)) + _remaining(commit, snapshot)
+    return [
+        Measurement(scope_of({key: v}), {key: v}, total, over_threshold(alert, total))
+        for v, total in sorted(by_seat.items())
+    ]
+
+
 def measure_balance(alert: Alert, snapshot: CustomerSnapshot) -> list[Measurement]:
     commits = _balance_commits(alert, snapshot)
+    if alert.seat_filter is not None:
+        return _seat_balances(alert, snapshot, commits, *alert.seat_filter)
     grouping = _group_key(alert)
     if grouping is None:
         balance = sum((_remaining(c, snapshot) for c in commits), Decimal(0))

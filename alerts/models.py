@@ -33,6 +33,10 @@ BALANCE_TYPES = frozenset(
 )
 
 
+# The SDK's custom field filter entities (types/v1/alert_create_params.py CustomFieldFilter).
+WIRE_ENTITIES = ("Contract", "Commit", "ContractCredit", "ContractCreditOrCommit")
+
+
 class AlertQuerySet(models.QuerySet):
     def active(self) -> "AlertQuerySet":
         return self.filter(archived_at__isnull=True)
@@ -97,11 +101,22 @@ class Alert(models.Model):
 
     @property
     def per_value_key(self) -> str | None:
-        """The group key whose every value alarms on its own, if any."""
+        """The group key whose every value alarms on its own, if any (spend alerts)."""
+        if self.alert_type in BALANCE_TYPES:
+            return None  # group_values holds the seat filter (seat_filter)
         for item in self.group_values or []:
             if item.get("value") is None:
                 return item["key"]
         return None
+
+    @property
+    def seat_filter(self) -> tuple[str, str | None] | None:
+        """Balance alerts: (seat group key, seat or None for each seat) whose commits and
+        credits the balance is read from, kept in group_values (spend alerts' otherwise)."""
+        if self.alert_type not in BALANCE_TYPES or not self.group_values:
+            return None
+        item = self.group_values[0]
+        return item["key"], item.get("value")
 
     @property
     def fixed_group_values(self) -> dict[str, str]:

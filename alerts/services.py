@@ -10,7 +10,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alerts.models import BALANCE_TYPES, Alert, AlertStatus, AlertType, CustomerAlert
+from alerts.models import (
+    BALANCE_TYPES,
+    WIRE_ENTITIES,
+    Alert,
+    AlertStatus,
+    AlertType,
+    CustomerAlert,
+)
 from billing_console.api import ApplicationError, get_by_public_id
 from billing_console.wire import Reader
 from customers.models import Customer
@@ -23,8 +30,14 @@ TYPE_UNSUPPORTED = "alert_type: '{value}' is not supported by this server; use o
 ONLY_FOR = "{field}: only {types} alerts take this field."
 ALERT_ARCHIVED = "alert_id: the alert is archived."
 NOT_FOR_CUSTOMER = "alert_id: the alert does not apply to customer {customer}."
+SEAT_AND_SPLIT = (
+    "seat_filter: cannot be combined with an alert_specifiers filter without a value "
+    "(each splits the balance its own way)."
+)
 
-ENTITIES = ("Contract", "Commit", "ContractCredit", "ContractCreditOrCommit", "Customer")
+# Customer: the console's scoping by the customer's custom fields (alerts.forms), which the wire
+# cannot express: the API refuses it (alert_wire_check) and never shows it (alerts.wire).
+ENTITIES = (*WIRE_ENTITIES, "Customer")
 COMMIT_ENTITIES = ("Commit", "ContractCredit", "ContractCreditOrCommit")
 # Fields that only some alert types take (Metronome rejects them elsewhere, so do we).
 ONLY = {
@@ -33,11 +46,19 @@ ONLY = {
     "invoice_types_filter": {AlertType.INVOICE_TOTAL},
     "alert_specifiers": {AlertType.LOW_BALANCE},
     "access_type": BALANCE_TYPES,
+    # The seat group key (and seat) whose commits and credits the balance is read from.
+    "seat_filter": BALANCE_TYPES,
 }
 UNSUPPORTED_FIELDS = {
     "plan_id": "plans (Metronome 1.0) are not supported; alerts apply to contracts.",
-    "seat_filter": "seat balance alerts are not supported yet.",
-    "credit_grant_type_filters": "credit grants (Metronome 1.0) are not supported.",
+    # Metronome defines it for the CreditBalance and CreditPercentage notifications only
+    # (low_credit_balance_reached, low_remaining_credit_percentage_reached: credit grants of
+    # plans), types this server does not offer: on any other type it has no meaning.
+    "credit_grant_type_filters": (
+        "credit grants (Metronome 1.0 plans) are not supported: the filter applies only to "
+        "low_credit_balance_reached and low_remaining_credit_percentage_reached alerts, which "
+        "this server does not offer."
+    ),
 }
 
 
@@ -79,6 +100,23 @@ def _group_values(reader: Reader) -> list[dict[str, str]]:
     if sum(1 for i in items if "value" not in i) > 1:
         raise reader.fail("group_values", "at most one key may be given without a value.")
     return items
+
+
+def _seat_filter(reader: Reader) -> list[dict[str, str]]:
+    """seat_filter, kept as the alert's one group value (group_values is spend alerts' only
+    otherwise): a key alone reads each seat's balance on its own, a value that seat's."""
+    if not reader.has("seat_filter"):
+        return []
+    seat = reader.child("seat_filter", required=True)
+    key = seat.str("seat_group_key", required=True, max_length=200)
+    value = seat.str("seat_group_value", max_length=2000) if seat.has("seat_group_value") else None
+    return [{"key": key, **({"value": value} if value is not None else {})}]
+
+
+def alert_wire_check(reader: Reader) -> None:
+    """What the wire may not carry though the console may: a Customer filter entity."""
+    for item in reader.children("custom_field_filters"):
+        item.choice("entity", WIRE_ENTITIES, required=True)
 
 
 def _custom_field_filters(reader: Reader, alert_type: str) -> list[dict[str, str]]:
@@ -129,7 +167,7 @@ def alert_create(*, data: dict[str, Any]) -> Alert:
         alert_type=alert_type,
         threshold=reader.decimal("threshold", required=True, minimum=Decimal(0)),
         credit_type=_credit_type(reader, alert_type),
-        group_values=_group_values(reader),
+        group_values=_group_values(reader) or _seat_filter(reader),
         invoice_types_filter=[t.upper() for t in reader.str_list("invoice_types_filter")],
         custom_field_filters=_custom_field_filters(reader, alert_type),
         alert_specifiers=_specifiers(reader),
@@ -139,6 +177,12 @@ def alert_create(*, data: dict[str, Any]) -> Alert:
         evaluate_on_create=bool(reader.bool("evaluate_on_create", True)),
         uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
     )
+    if alert.seat_filter and any(
+        f.get("value") is None
+        for spec in alert.alert_specifiers
+        for f in spec["custom_field_filters"]
+    ):
+        raise ApplicationError(SEAT_AND_SPLIT)
     if alert_type == AlertType.USAGE:
         alert.billable_metric = get_by_public_id(
             BillableMetric.objects.active(),

@@ -4,7 +4,7 @@
 from typing import Any
 
 from alerts.lifecycle import iso
-from alerts.models import Alert, OffsetNotification
+from alerts.models import WIRE_ENTITIES, Alert, OffsetNotification
 from alerts.selectors import CustomerAlertView
 from billing_console.lib.wire_values import number
 
@@ -33,8 +33,10 @@ def alert_to_wire(alert: Alert, view: CustomerAlertView | None = None) -> dict[s
         data["billable_metric_id"] = str(alert.billable_metric.public_id)
     if alert.access_type:
         data["access_type"] = alert.access_type
-    if alert.custom_field_filters:
-        data["custom_field_filters"] = alert.custom_field_filters
+    # A console-made Customer filter (alerts.services.ENTITIES) is no entity of the wire's.
+    shown = [f for f in alert.custom_field_filters if f["entity"] in WIRE_ENTITIES]
+    if shown:
+        data["custom_field_filters"] = shown
     if alert.alert_specifiers:
         data["alert_specifiers"] = alert.alert_specifiers
     if alert.invoice_types_filter:
@@ -42,7 +44,12 @@ def alert_to_wire(alert: Alert, view: CustomerAlertView | None = None) -> dict[s
     group_values = alert.group_values
     if state is not None and state.group_values:
         group_values = [{"key": k, "value": v} for k, v in state.group_values.items()]
-    if group_values:
+    if group_values and alert.seat_filter is not None:  # kept in group_values
+        item = group_values[0]
+        data["seat_filter"] = {"seat_group_key": item["key"]}
+        if item.get("value") is not None:
+            data["seat_filter"]["seat_group_value"] = item["value"]
+    elif group_values:
         data["group_values"] = group_values
     return data
 

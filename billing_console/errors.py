@@ -21,12 +21,13 @@ from django.utils.log import log_response
 from django.views.debug import ExceptionReporter
 
 API_PREFIXES = ("/v1/", "/v2/")
+API_ROOTS = ("/v1", "/v2")  # the prefixes without their slash: still the API, never a page
 SERVER_ERROR = "Internal server error. It has been logged."
 BAD_REQUEST = "Bad request."
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith(API_PREFIXES)
+    return request.path.startswith(API_PREFIXES) or request.path in API_ROOTS
 
 
 def _is_bad_request(exc_type: type[BaseException] | None) -> bool:

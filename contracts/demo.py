@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from billing_console.custom_fields import custom_field_key_add, custom_field_values_set
 from billing_console.lib.periods import add_months
 from contracts.models import Contract
 from contracts.services import contract_create
@@ -117,13 +118,36 @@ def _related(alias: str, customer: Customer, data: dict[str, Any], start: dateti
         old = contract_create(customer=customer, data={
             "starting_at": _iso(add_months(start, -12)), "ending_before": _iso(add_months(start, 12)),
             "rate_card_id": data["rate_card_id"], "name": "Wayne Vision — Pilot",
-            "uniqueness_key": "demo-wayne-vision-pilot",
+            "uniqueness_key": "demo-wayne-vision-pilot", "custom_fields": data["custom_fields"],
         })  # fmt: skip
         data["name"] = "Wayne Vision — Renewal"
         data["transition"] = {"from_contract_id": str(old.public_id), "type": "RENEWAL"}
 
 
+def _marks(customer: Customer) -> dict[str, str]:
+    """The demo's mark on each contract (alerts/demo.py scopes its alerts that apply to every
+    customer with a Contract custom field filter on it: Customer is no entity on the wire),
+    and the customer's tier."""
+    marks = {customers_demo.MARK_KEY: customers_demo.MARK_VALUE}
+    tier = customer.custom_fields.get("tier")
+    return {**marks, "tier": tier} if tier else marks
+
+
+def _mark_earlier() -> None:
+    """Contracts of demos loaded before the mark existed get it, so the demo's alerts see them."""
+    earlier = Contract.objects.filter(customer__in=customers_demo.customers()).exclude(
+        **{f"custom_fields__{customers_demo.MARK_KEY}": customers_demo.MARK_VALUE}
+    )
+    for contract in earlier.select_related("customer"):
+        custom_field_values_set(
+            entity="contract", entity_id=str(contract.public_id), values=_marks(contract.customer)
+        )
+
+
 def load(stdout) -> None:
+    for field in (customers_demo.MARK_KEY, "tier"):
+        custom_field_key_add(entity="contract", key=field, enforce_uniqueness=False)
+    _mark_earlier()
     products = pricing_demo.catalog()
     card = pricing_demo.rate_card(products)
     now = timezone.now()
@@ -140,6 +164,7 @@ def load(stdout) -> None:
             "usage_statement_schedule": {"frequency": "MONTHLY"},
             "uniqueness_key": key,
             "net_payment_terms_days": 30,
+            "custom_fields": _marks(customer),
             **{
                 k: v
                 for k, v in _terms(aliases[0] if aliases else "", start, products).items()

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
+from billing_console.lib.periods import Period
 from contracts.models import AccessSegment, Commit, Contract, LedgerEntry, LedgerEntryType
+from contracts.terms.spend_accumulated import billing_period
 
 
 def contract_list(*, customer, include_archived: bool = False) -> QuerySet[Contract]:
@@ -86,3 +88,15 @@ def segments_with_open_statements(segments: QuerySet[AccessSegment]) -> set[int]
         if drafts.exists():
             blocked.add(segment.pk)
     return blocked
+
+
+def customer_billing_period(*, customer, at: datetime) -> Period | None:
+    """The customer's current billing period at `at`: the usage statement period (clipped to
+    the term) of its earliest live contract in force then; None without one. What Metronome's
+    `current_period` means (a plan's billing period in Metronome 1.0, a contract's here)."""
+    live = Contract.objects.filter(customer=customer, archived_at__isnull=True, starting_at__lte=at)
+    for contract in live.filter(Q(ending_before__isnull=True) | Q(ending_before__gt=at)):
+        period = billing_period(contract, at)
+        if period is not None:
+            return period
+    return None

@@ -12,8 +12,10 @@ from customers.models import Customer, IngestAlias
 from customers.services import customer_create
 
 MARK_KEY, MARK_VALUE = "demo_data", "load_demo"
-# For alerts that apply to every customer: scoped to the demo's own (alerts/demo.py).
-MARK_FILTER = {"entity": "Customer", "key": MARK_KEY, "value": MARK_VALUE}
+# For alerts that apply to every customer: scoped to the demo's own (alerts/demo.py) through
+# the mark contracts/demo.py puts on their contracts (the wire's filter entities are Contract,
+# Commit, ContractCredit and ContractCreditOrCommit: none is the customer).
+MARK_FILTER = {"entity": "Contract", "key": MARK_KEY, "value": MARK_VALUE}
 
 CUSTOMERS = (
     ("Acme Robotics", ["acme", "acme-robotics-prod"], {"region": "us", "tier": "enterprise", "account_owner": "jules@example.com"}),

@@ -32,6 +32,10 @@ def metric_validate(
             sql, event_type_filter=event_type_filter, property_filters=property_filters,
             aggregation_type=aggregation_type, aggregation_key=aggregation_key, group_keys=group_keys,
         )  # fmt: skip
+    if aggregation_type is None or aggregation_type == "":
+        raise ApplicationError(
+            f"aggregation_type: is required unless sql is given (one of {', '.join(AGGREGATIONS)})."
+        )
     if aggregation_type not in AGGREGATIONS:
         raise ApplicationError(f"aggregation_type: must be one of {', '.join(AGGREGATIONS)}.")
     key = (aggregation_key or "").strip()

@@ -47,7 +47,9 @@ def _actor(request: Request) -> str:
 class AlertCreateApi(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=envelope("AlertCreate", IdSerializer()))
     def post(self, request: Request) -> Response:
-        alert = services.alert_create(data=_body(request).data)
+        body = _body(request)
+        services.alert_wire_check(body)
+        alert = services.alert_create(data=body.data)
         return data_response({"id": str(alert.public_id)})
 
 
@@ -91,16 +93,28 @@ class CustomerAlertGetApi(APIView):
         alert = _alert(body.str("alert_id", required=True), "alert_id")
         customer = customer_get(body.str("customer_id", required=True))
         body.choice("plans_or_contracts", ("PLANS", "CONTRACTS"))
-        if body.has("seat_filter"):
-            raise body.fail("seat_filter", "seat balance alerts are not supported yet.")
         from alerts.evaluation import customer_matches
 
         if not customer_matches(alert, customer):
             raise ApplicationError(
                 services.NOT_FOR_CUSTOMER.format(customer=customer.public_id), "not_found"
             )
-        view = selectors.customer_alert_view(alert, customer, _group_values(body))
+        wanted = _seat(body, alert) if body.has("seat_filter") else _group_values(body)
+        view = selectors.customer_alert_view(alert, customer, wanted)
         return data_response(customer_alert_to_wire(view))
+
+
+def _seat(body: Reader, alert: Alert) -> dict[str, str]:
+    """seat_filter of a get: the state of that seat (a key alone: of any seat of that key)."""
+    seat = body.child("seat_filter", required=True)
+    key = seat.str("seat_group_key", required=True)
+    if alert.seat_filter is None:
+        raise body.fail("seat_filter", "the alert is not scoped to seats (no seat_filter).")
+    if key != alert.seat_filter[0]:
+        raise seat.fail(
+            "seat_group_key", f"the alert is scoped to seat group key '{alert.seat_filter[0]}'."
+        )
+    return {key: seat.str("seat_group_value")} if seat.has("seat_group_value") else {}
 
 
 class CustomerAlertResetApi(APIView):

@@ -24,7 +24,7 @@ from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import request_object
 from contracts import edits
 from contracts.models import Commit, CommitKind
-from contracts.terms import balances, commit_edits, customer_commits, ledger
+from contracts.terms import balances, commit_edits, customer_commits, ledger, seat_ledger
 from contracts.wire.write import commit_to_wire
 from customers.selectors import customer_get
 
@@ -241,15 +241,18 @@ class ManualEntryInput(serializers.Serializer):
     contract_id = serializers.CharField(max_length=64, required=False)
     timestamp = MomentField(required=False)
     uniqueness_key = serializers.CharField(max_length=128, required=False)
-    per_group_amounts = serializers.DictField(required=False)
+    # Seat (a value of the seat group key) -> amount, for INDIVIDUAL seat allocations.
+    per_group_amounts = serializers.DictField(
+        child=serializers.DecimalField(max_digits=28, decimal_places=12, coerce_to_string=False),
+        required=False,
+        allow_empty=False,
+    )
 
 
 class ManualEntryApi(APIView):
     @extend_schema(request=ManualEntryInput, responses=None)
     def post(self, request: Request) -> Response:
         data = validated(ManualEntryInput, request.data)
-        if data.get("per_group_amounts"):
-            raise ApplicationError("per_group_amounts: seat-based balances are not supported yet.")
         customer = customer_get(data["customer_id"])
         qs = Commit.objects.filter(customer=customer)
         if data.get("contract_id"):
@@ -260,14 +263,19 @@ class ManualEntryApi(APIView):
         segment = get_by_public_id(
             commit.segments.all(), data["segment_id"], "segment of this balance", "segment_id"
         )
-        ledger.ledger_manual_add(
-            commit=commit,
-            segment=segment,
-            amount=Decimal(str(data["amount"])),
-            reason=data["reason"],
-            timestamp=data.get("timestamp"),
-            uniqueness_key=data.get("uniqueness_key"),
-        )
+        entry = {
+            "commit": commit,
+            "segment": segment,
+            "amount": Decimal(str(data["amount"])),
+            "reason": data["reason"],
+            "timestamp": data.get("timestamp"),
+            "uniqueness_key": data.get("uniqueness_key"),
+        }
+        if "per_group_amounts" in data:
+            amounts = {seat: Decimal(str(a)) for seat, a in data["per_group_amounts"].items()}
+            seat_ledger.ledger_manual_add_per_group(**entry, per_group_amounts=amounts)
+        else:
+            ledger.ledger_manual_add(**entry)
         return Response(status=200)
 
 

@@ -98,6 +98,18 @@ class Commit(models.Model):
     def is_credit(self) -> bool:
         return self.kind == CommitKind.CREDIT
 
+    @property
+    def seat(self) -> tuple[str, str] | None:
+        """(seat group key, seat) of a commit or credit issued for one seat (a recurring one's
+        INDIVIDUAL seat allocation: its specifiers price that seat's group value), else None."""
+        if not self.seat_id:
+            return None
+        for specifier in self.specifiers or []:
+            for key, value in (specifier.get("pricing_group_values") or {}).items():
+                if value == self.seat_id:
+                    return key, value
+        return None
+
 
 class AccessSegment(models.Model):
     """`amount` usable during [starting_at, ending_before): one item of an access schedule."""

@@ -51,9 +51,14 @@ class IngestApi(APIView):
         responses={200: None},
     )
     def post(self, request: Request) -> Response:
-        """A bare JSON array of 1-100 events; all are checked before any is stored, repeats
-        of a transaction id seen in the last 34 days are acknowledged and dropped."""
-        services.usage_ingest(events=request.data)
+        """A bare JSON array of up to 100 events; all are checked before any is stored, repeats
+        of a transaction id seen in the last 34 days are acknowledged and dropped. No body, or
+        `[]`, is acknowledged with nothing stored, as Metronome does."""
+        events = request.data
+        no_body = request.stream is None  # DRF: no content (its data is then an empty dict)
+        if events == [] or (no_body and not events):
+            return Response(status=200)
+        services.usage_ingest(events=events)
         return Response(status=200)
 
 

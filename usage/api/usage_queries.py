@@ -1,9 +1,11 @@
 """Usage query endpoints, Metronome's wire format (see shared/metronome-api.md): usage per
 customer, metric and window (/v1/usage), and per window and group value (/v1/usage/groups)."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -20,6 +22,7 @@ from billing_console.api import (
     validated,
 )
 from billing_console.schema import page_envelope
+from contracts import selectors as contract_selectors
 from customers import selectors as customer_selectors
 from customers.models import Customer
 from usage import selectors, wire
@@ -188,18 +191,12 @@ class UsageListWithGroupsApi(APIView):
     )
     def post(self, request: Request) -> Response:
         """Rows per window and group value combination. Without a group key, one row per
-        window. `current_period` (the plan's billing period in Metronome 1.0) is not supported:
-        pass starting_on and ending_before."""
+        window. With `current_period`, or a bound left out, the period is the customer's
+        current billing period (see _current_period)."""
         data = validated(self.InputSerializer, request.data)
-        if data.get("current_period"):
-            raise ApplicationError(
-                "current_period: not supported by this server; pass starting_on and ending_before."
-            )
-        for name in ("starting_on", "ending_before"):
-            if data.get(name) is None:
-                raise ApplicationError(f"{name}: is required.")
         metric = selectors.metric_get(data["billable_metric_id"])
         customer = customer_selectors.customer_get(data["customer_id"])
+        _current_period(data, customer)
         keys, filters, listed = self._grouping(data, metric)
         windows = query_windows(data)
         usage = selectors.metric_usage(
@@ -251,3 +248,36 @@ class UsageListWithGroupsApi(APIView):
             filters = [list(group_by["values"])]
             listed = [(v,) for v in group_by["values"]]
         return keys, filters, listed
+
+
+def _current_period(data: dict[str, Any], customer: Customer) -> None:
+    """`current_period: true` (Metronome: the customer's current billing period; an error with
+    starting_on or ending_before, or without a plan, here a contract, in force), and a bound
+    left out, are read off the customer's current billing period (contracts.selectors), widened
+    to whole windows: a DAY query still starts at UTC midnight."""
+    given = [name for name in ("starting_on", "ending_before") if data.get(name) is not None]
+    if data.get("current_period") and given:
+        raise ApplicationError(f"{given[0]}: cannot be combined with current_period.")
+    if len(given) == 2:
+        return
+    period = contract_selectors.customer_billing_period(customer=customer, at=timezone.now())
+    if period is None:
+        field = "current_period" if data.get("current_period") else "starting_on"
+        raise ApplicationError(
+            f"{field}: customer {customer.public_id} has no contract in force, so no current "
+            "billing period; pass starting_on and ending_before."
+        )
+    step = selectors.WINDOW_SIZES.get(data["window_size"])
+    if data.get("starting_on") is None:
+        data["starting_on"] = _window_floor(period.start, step)
+    if data.get("ending_before") is None:
+        end = _window_floor(period.end, step)
+        data["ending_before"] = end if end == period.end or step is None else end + step
+
+
+def _window_floor(moment: datetime, step: timedelta | None) -> datetime:
+    """The start of the HOUR or DAY window holding `moment` (UTC); `moment` itself for NONE."""
+    if step is None:
+        return moment
+    moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0) if step >= timedelta(days=1) else moment

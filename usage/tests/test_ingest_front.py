@@ -288,3 +288,11 @@ def test_the_front_records_the_tokens_use(token):
     assert ApiToken.objects.get().last_used_at is None
     assert call(json.dumps([ev("a")]), token)["status"] == 200
     assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_an_empty_batch_or_no_body_is_acknowledged_and_stores_nothing(token):
+    for body in ("[]", ""):  # the front leaves both to the view, which answers as Metronome
+        answer = call(body, token)
+        assert (answer["status"], answer["body"]) == (200, b"")
+    assert not UsageEvent.objects.exists() and not EventKey.objects.exists()
+    assert call("[]", "not-a-live-token")["status"] == 401
