@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run serve worker test lint format typecheck migrations-check migrate demo clean
+.PHONY: run serve worker test conformance lint format typecheck migrations-check migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -27,6 +27,11 @@ worker: $(VENV)/.installed
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## conformance: the official metronome-sdk's own generated tests against a live demo server
+## (a fresh database: SQLite, or a new one beside DATABASE_URL's); see bin/sdk_conformance
+conformance: $(VENV)/.installed
+	bin/sdk_conformance
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

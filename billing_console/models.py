@@ -75,6 +75,27 @@ class CustomFieldKey(models.Model):
         return f"{self.entity}.{self.key}"
 
 
+class CustomFieldValues(models.Model):
+    """Custom field values of an entity whose own row has no `custom_fields` column (an alert,
+    an invoice: a finalized invoice stays immutable, its custom fields are metadata beside it).
+    `entity_id` is the entity's public_id; the row goes when its values are all deleted."""
+
+    entity = models.CharField(max_length=40)
+    entity_id = models.UUIDField()
+    values = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "entity_id"], name="custom_field_values_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.entity_id}"
+
+
 class ConsolePreference(models.Model):
     """Saved console preferences per user and page (e.g. the last filters of a list)."""
 
@@ -98,3 +119,4 @@ class WorkerHeartbeat(models.Model):
 
 auditlog.register(ApiToken, exclude_fields=["last_used_at", "token_hash"])
 auditlog.register(CustomFieldKey)
+auditlog.register(CustomFieldValues)

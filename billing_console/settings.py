@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "alerts",
     "webhooks",
     "reports",
+    "plans",  # Metronome 1.0 credit grants and plans, on contracts
 ]
 
 MIDDLEWARE = [
@@ -285,6 +286,13 @@ EXPORT_S3_ACCESS_KEY_ID = env_secret("EXPORT_S3_ACCESS_KEY_ID")
 EXPORT_S3_SECRET_ACCESS_KEY = env_secret("EXPORT_S3_SECRET_ACCESS_KEY")
 
 # --- Billing providers and embedded dashboards ----------------------------------------------
+# Fernet keys encrypting secrets kept in the database (Avalara passwords), comma-separated: the
+# first encrypts, all decrypt (rotation). Empty: a key derived from SECRET_KEY (see
+# billing_console/encryption.py). Generate one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+SECRETS_ENCRYPTION_KEYS = [
+    k.strip() for k in env_secret("SECRETS_ENCRYPTION_KEYS").split(",") if k.strip()
+]
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")  # empty: api.stripe.com (tests: a local fake)
 STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
 # A failed card payment is tried again this many hours after each failure, then given up.
@@ -294,6 +302,13 @@ EMBED_URL_MAX_AGE = env_int("EMBED_URL_MAX_AGE", 3600)
 # Origins allowed to frame embedded dashboards (CSP frame-ancestors), e.g.
 # "https://app.example.com". Every other page keeps X-Frame-Options: DENY.
 EMBED_FRAME_ANCESTORS = env_list("EMBED_FRAME_ANCESTORS", "'self'")
+
+# --- Service addresses (/v1/services) ------------------------------------------------------
+# What customers allowlist, comma-separated IPs or CIDR ranges: the addresses this server's
+# outbound calls come from (webhooks, Slack, billing providers) and those it is reached at
+# (API, ingest). Empty: the service is not listed.
+SERVICE_EGRESS_IPS = env_list("SERVICE_EGRESS_IPS")
+SERVICE_INGRESS_IPS = env_list("SERVICE_INGRESS_IPS")
 
 # --- Console ------------------------------------------------------------------------------
 COMPANY_NAME = env_str("COMPANY_NAME", "Billing Console")

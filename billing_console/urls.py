@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from billing_console import api_views, views
+from billing_console import api_views, service_registry, views
 from invoicing.providers.webhook_view import stripe_webhook
 
 api_patterns = [
@@ -14,11 +14,13 @@ api_patterns = [
     path("", include("invoicing.api.urls")),
     path("", include("alerts.api.urls")),
     path("", include("reports.api.urls")),  # v1/auditLogs
+    path("", include("plans.api.urls")),  # v1/credits/*, v1/plans, v1/planDetails/*
     path("v1/customFields/addKey", api_views.CustomFieldAddKeyApi.as_view()),
     path("v1/customFields/removeKey", api_views.CustomFieldRemoveKeyApi.as_view()),
     path("v1/customFields/listKeys", api_views.CustomFieldListKeysApi.as_view()),
     path("v1/customFields/setValues", api_views.CustomFieldSetValuesApi.as_view()),
     path("v1/customFields/deleteValues", api_views.CustomFieldDeleteValuesApi.as_view()),
+    path("v1/services", service_registry.ServiceListApi.as_view()),
 ]
 
 urlpatterns = [

@@ -166,10 +166,36 @@ class CustomerBillingProviderConfiguration(models.Model):
         return f"{self.get_billing_provider_display()} {self.external_id}"
 
 
+class AvalaraEnvironment(models.TextChoices):
+    PRODUCTION = "PRODUCTION"
+    SANDBOX = "SANDBOX"
+
+
+class AvalaraCredentials(models.Model):
+    """The Avalara account a configured billing provider's invoices are taxed with
+    (/v1/upsertAvalaraCredentials). The password is encrypted at rest
+    (billing_console.encryption), never on the wire nor in the audit log; the tax provider reads
+    it through customers.avalara.avalara_account_get."""
+
+    provider = models.OneToOneField(
+        ConfiguredBillingProvider, on_delete=models.CASCADE, related_name="avalara_credentials"
+    )
+    environment = models.CharField(max_length=16, choices=AvalaraEnvironment.choices)
+    username = models.CharField(max_length=200)
+    password_encrypted = models.TextField()  # a Fernet token
+    commit_transactions = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Avalara {self.environment} for {self.provider}"
+
+
 auditlog.register(Customer)
 auditlog.register(IngestAlias)
 auditlog.register(ConfiguredBillingProvider, exclude_fields=["secret_key", "webhook_secret"])
 auditlog.register(CustomerBillingProviderConfiguration)
+auditlog.register(AvalaraCredentials, exclude_fields=["password_encrypted"])
 
 
 class CustomerNamedSchedule(NamedScheduleSegment):

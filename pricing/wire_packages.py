@@ -9,6 +9,11 @@ from pricing.models import USD_CENTS_ID, CreditType, Package, Product
 from pricing.wire import credit_type_data, credit_types_by_id
 
 
+def package_item_id(package: Package, path: str) -> str:
+    """The wire id of a package's item at `path` ("commits[0]"): derived, not stored."""
+    return str(uuid.uuid5(package.public_id, path))
+
+
 class _PackageWire:
     """Stored (input-shaped) package terms -> PackageRetrieveResponse.data: product ids become
     {id, name}, credit type ids {id, name}, and every item gets an id. Ids are derived from the
@@ -34,7 +39,7 @@ class _PackageWire:
                     self.temporary[item["temporary_id"]] = self.item_id(f"{key}[{index}]")
 
     def item_id(self, path: str) -> str:
-        return str(uuid.uuid5(self.package.public_id, path))
+        return package_item_id(self.package, path)
 
     def product(self, public_id: str) -> dict[str, str]:
         product = self.products.get(public_id)

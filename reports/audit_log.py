@@ -38,6 +38,7 @@ PARENT_FIELDS = {
     "pricing.ratecardproductposition": "rate_card",
     "contracts.contractnamedschedule": "contract",
     "customers.customernamedschedule": "customer",
+    "customers.avalaracredentials": "provider",
 }
 # Entry ids on the wire: stable, opaque (uuid5 of the row), never the sequential key.
 ENTRY_NAMESPACE = uuid.UUID("6d1f5e0a-6c1b-4f0e-9a59-2b8a4f4f1c11")

@@ -80,13 +80,14 @@ def test_load_demo_is_idempotent_and_logs_in(client, db, settings):
     first = (UsageEvent.objects.count(), Contract.objects.count(), Invoice.objects.count())
     call_command("load_demo")
     assert (UsageEvent.objects.count(), Contract.objects.count(), Invoice.objects.count()) == first
-    # Nine contracts: one per customer, and the pilot that Wayne Vision's contract renewed.
-    assert first[0] > 5000 and first[1] == 9
+    # Ten contracts: one per customer, the pilot that Wayne Vision's contract renewed, and the
+    # plan customer's plan-backed contract (plans/demo.py).
+    assert first[0] > 5000 and first[1] == 10
     assert Invoice.objects.filter(status="FINALIZED", total__gt=0).exists()
     # Each current contract's current month (the renewed pilot ended before it).
     assert Invoice.objects.filter(status="DRAFT").count() == 8
-    assert Customer.objects.count() == 8
+    assert Customer.objects.count() == 9  # 8 + the plan customer
     assert client.login(username="demo", password="demo")
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Bearer bc_demo_token_for_local_use_only")
-    assert len(api.get("/v1/customers?limit=100").json()["data"]) == 8
+    assert len(api.get("/v1/customers?limit=100").json()["data"]) == 9

@@ -99,7 +99,7 @@ def test_a_later_run_adds_only_usage_since_the_last(demo_debug):
         alias for _name, aliases, _fields in customers_demo.CUSTOMERS for alias in aliases
     }
     assert set(UsageEvent.objects.values_list("customer_id", flat=True)) <= demo_aliases
-    assert Contract.objects.count() == 9
+    assert Contract.objects.count() == 10  # 9 demo contracts + the plan customer's (plans/demo.py)
 
 
 def test_demo_customers_from_before_the_mark_are_adopted_not_duplicated(demo_debug):
@@ -111,6 +111,6 @@ def test_demo_customers_from_before_the_mark_are_adopted_not_duplicated(demo_deb
 
     assert "8 adopted" in _load()
 
-    assert Customer.objects.count() == 9
+    assert Customer.objects.count() == 10  # 8 adopted, the lookalike, the plan customer
     assert customers_demo.customers().count() == 8
     assert not Contract.objects.filter(customer=lookalike).exists()

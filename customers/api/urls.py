@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.api import billing_providers, named_schedules, views
+from customers.api import avalara, billing_providers, named_schedules, views
 
 urlpatterns = [
     path("v1/customers", views.CustomerCreateApi.as_view(), name="api-customers"),
@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("v1/setUpBillingProvider", billing_providers.BillingProviderSetUpApi.as_view()),
     path("v1/listConfiguredBillingProviders", billing_providers.BillingProviderListApi.as_view()),
+    path("v1/upsertAvalaraCredentials", avalara.AvalaraCredentialsUpsertApi.as_view()),
     path(
         "v1/setCustomerBillingProviderConfigurations",
         billing_providers.CustomerBillingConfigurationsSetApi.as_view(),

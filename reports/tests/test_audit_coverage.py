@@ -21,6 +21,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from invoicing.tests import fake_stripe
+from plans.services import plan_create
+from pricing.models import Product
 from pricing.services import credit_type_get_default
 from reports.audit_log import entries_to_wire
 from usage.services import usage_ingest
@@ -342,6 +344,56 @@ def _configured_billing_provider(w: Walk) -> None:
                               "stripe_webhook_secret": "whsec_euSecret0001"}})  # fmt: skip
 
 
+def _avalara_credentials(w: Walk) -> None:
+    w.call("/v1/upsertAvalaraCredentials",
+           {"avalara_environment": "SANDBOX", "avalara_username": "walk@example.com",
+            "avalara_password": "walk-password", "delivery_method_ids": [w.stripe_entity()]})  # fmt: skip
+
+
+def _custom_field_values(w: Walk) -> None:
+    """An alert's custom fields are kept beside it (an invoice's too)."""
+    alert = w.call("/v1/alerts/create",
+                   {"alert_type": "spend_threshold_reached", "name": "Tagged alert",
+                    "threshold": 500, "customer_id": w.customer()})["data"]["id"]  # fmt: skip
+    w.call("/v1/customFields/addKey", {"entity": "alert", "key": "team", "enforce_uniqueness": False})  # fmt: skip
+    w.call("/v1/customFields/setValues",
+           {"entity": "alert", "entity_id": alert, "custom_fields": {"team": "billing"}})  # fmt: skip
+
+
+def _credit_grant(w: Walk) -> None:
+    usd = str(credit_type_get_default().public_id)
+    w.call("/v1/credits/createGrant",
+           {"customer_id": w.customer(), "name": "Walk grant", "priority": 1,
+            "grant_amount": {"amount": 1000, "credit_type_id": usd},
+            "paid_amount": {"amount": 0, "credit_type_id": usd},
+            "effective_at": "2026-01-01T00:00:00Z", "expires_at": "2027-01-01T00:00:00Z"})  # fmt: skip
+
+
+def _customer_plan(w: Walk) -> None:
+    """A plan is an operator's (manage.py create_plan, set-up here); putting a customer on it
+    goes through the API."""
+
+    def plan() -> str:
+        product = Product.objects.get(public_id=w.product("SUBSCRIPTION"))
+        made = plan_create(name="Walk plan", charges=[
+            {"charge_type": "fixed", "product": product, "price": 2000, "quantity": 1}])  # fmt: skip
+        return str(made.public_id)
+
+    w.call(f"/v1/customers/{w.customer()}/plans/add",
+           {"plan_id": w.once("plan", plan), "starting_on": "2026-01-01T00:00:00Z"})  # fmt: skip
+
+
+def _plan_custom_fields(w: Walk) -> None:
+    """Through the API a plan and its charges change only in their custom fields."""
+    _customer_plan(w)
+    plan = w.ids["plan"]
+    charge = w.call(f"/v1/planDetails/{plan}/charges", method="get")["data"][0]["id"]
+    for entity, entity_id in (("plan", plan), ("charge", charge)):
+        w.call("/v1/customFields/addKey", {"entity": entity, "key": "owner", "enforce_uniqueness": False})  # fmt: skip
+        w.call("/v1/customFields/setValues",
+               {"entity": entity, "entity_id": entity_id, "custom_fields": {"owner": "growth"}})  # fmt: skip
+
+
 def _customer_billing_configuration(w: Walk) -> None:
     other = w.once("other_customer", lambda: w.call("/v1/customers", {"name": "Other Co"})[
         "data"]["id"])  # fmt: skip
@@ -438,6 +490,12 @@ CHANGES: dict[str, Callable[[Walk], None]] = {
     "pricing.RateCardProductPosition": _rate_card_product_position,
     "customers.ConfiguredBillingProvider": _configured_billing_provider,
     "customers.CustomerBillingProviderConfiguration": _customer_billing_configuration,
+    "customers.AvalaraCredentials": _avalara_credentials,
+    "plans.CreditGrant": _credit_grant,
+    "plans.CustomerPlan": _customer_plan,
+    "plans.Plan": _plan_custom_fields,
+    "plans.PlanCharge": _plan_custom_fields,
+    "billing_console.CustomFieldValues": _custom_field_values,
     "invoicing.Invoice": _invoice,
     "invoicing.ExternalInvoice": _invoice,
     "alerts.Alert": _alert,

@@ -20,7 +20,9 @@ from billing_console.roles import ADMIN, READ_ONLY
 from billing_console.services import api_token_create
 
 # Apps whose demo.py extends the demo, in import-direction order.
-DEMO_APPS = ("customers", "usage", "pricing", "contracts", "invoicing", "alerts", "reports")
+DEMO_APPS = (
+    "customers", "usage", "pricing", "contracts", "invoicing", "plans", "alerts", "reports",
+)  # fmt: skip
 
 DEMO_USERS = (
     # username, password, role, full name
