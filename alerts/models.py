@@ -236,5 +236,7 @@ class SystemNotification(models.Model):
         return f"{self.type} ({'on' if self.is_enabled else 'off'})"
 
 
-auditlog.register(OffsetNotification)
-auditlog.register(SystemNotification)
+# processed_through is the beat task's progress cursor (moved every minute): bookkeeping, not
+# a change anyone made.
+auditlog.register(OffsetNotification, exclude_fields=["processed_through", "updated_at"])
+auditlog.register(SystemNotification, exclude_fields=["processed_through", "updated_at"])

@@ -19,6 +19,7 @@ from django.db.models.signals import pre_save
 from django.http import HttpRequest, HttpResponse
 from django.utils.encoding import smart_str
 
+from billing_console.audit_noise import meaningful_changes
 from billing_console.lib.bulk import bulk_insert
 
 
@@ -92,6 +93,7 @@ def audit_updates_bulk(changes: list[tuple[Model, Model, list[str] | None]]) -> 
             fields_to_check=fields,
             use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
         )
+        diff = meaningful_changes(type(new), diff)  # "300.000000000000 → 300" is no change
         if not diff:
             continue
         pk = LogEntry.objects._get_pk_value(new)

@@ -234,4 +234,5 @@ class StripeEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
-auditlog.register(ExternalInvoice, exclude_fields=["updated_at"])
+# next_payment_attempt_at is the retry schedule the sweep moves: bookkeeping, not a change.
+auditlog.register(ExternalInvoice, exclude_fields=["updated_at", "next_payment_attempt_at"])

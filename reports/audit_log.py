@@ -121,6 +121,11 @@ class AuditFilters:
     starting_on: datetime | None = None  # inclusive
     ending_before: datetime | None = None  # exclusive
     actor: str | None = None  # console only: a username (API tokens: the token's service user)
+    # console only: False hides what the system did on its own (no actor: background jobs)
+    with_system: bool = True
+
+
+SYSTEM_ACTOR = "system"  # Who = "system": the entries no person or API token made
 
 
 def audit_filters_read(data: Any) -> AuditFilters:
@@ -179,8 +184,12 @@ def audit_entries(filters: AuditFilters) -> QuerySet[LogEntry]:
         qs = qs.filter(timestamp__gte=filters.starting_on)
     if filters.ending_before:
         qs = qs.filter(timestamp__lt=filters.ending_before)
-    if filters.actor:
+    if filters.actor and filters.actor.lower() == SYSTEM_ACTOR:
+        qs = qs.filter(actor__isnull=True)
+    elif filters.actor:
         qs = qs.filter(actor__username=filters.actor)
+    elif not filters.with_system:
+        qs = qs.filter(actor__isnull=False)
     return qs
 
 

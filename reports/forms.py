@@ -29,6 +29,8 @@ class AuditFilterForm(forms.Form):
     resource_type = forms.ChoiceField(required=False, label="Resource type")
     resource_id = forms.CharField(required=False, max_length=100, label="Resource id")
     actor = forms.CharField(required=False, max_length=150, label="Actor (username)")
+    # Off: what background jobs did on their own is left out (Who = "system" finds it anyway).
+    system = forms.BooleanField(required=False, label="Show system changes")
     date_from = forms.DateField(
         required=False, label="From", widget=DATE, validators=[within_input_window]
     )

@@ -85,7 +85,8 @@ class EventKey(models.Model):
     received_at = models.DateTimeField(db_index=True)
 
 
-auditlog.register(BillableMetric, exclude_fields=["error", "error_at"])
+# rollup_ready is flipped by the backfill task once the rollups catch up: bookkeeping.
+auditlog.register(BillableMetric, exclude_fields=["error", "error_at", "rollup_ready"])
 
 
 class PendingRollup(models.Model):

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from billing_console.lib import csv_safe
+from reports.audit_display import console_entries
 from reports.audit_log import AuditFilters, audit_entries
-from reports.audit_money import entries_shown, entries_shown_streamed
+from reports.audit_money import entries_shown_streamed
 from reports.forms import AuditFilterForm, day_after, day_start
 from reports.views.access import require_viewer
 
@@ -29,7 +30,7 @@ CSV_COLUMNS = (
 
 def _filters(form: AuditFilterForm) -> tuple[AuditFilters, str]:
     if not form.is_valid():
-        return AuditFilters(), "date_desc"
+        return AuditFilters(with_system=False), "date_desc"
     data = form.cleaned_data
     filters = AuditFilters(
         resource_type=data.get("resource_type") or None,
@@ -37,6 +38,7 @@ def _filters(form: AuditFilterForm) -> tuple[AuditFilters, str]:
         starting_on=day_start(data.get("date_from")),
         ending_before=day_after(data.get("date_to")),
         actor=(data.get("actor") or "").strip() or None,
+        with_system=bool(data.get("system")),
     )
     return filters, data["sort"]
 
@@ -54,10 +56,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     require_viewer(request.user)
     form = AuditFilterForm(request.GET)
     page = Paginator(_ordered(form), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    entries = [
-        dict(wire, at=row.timestamp) for wire, row in zip(entries_shown(rows), rows, strict=True)
-    ]
+    entries = console_entries(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     template = "reports/audit_list.html"
