@@ -10,7 +10,7 @@ from alerts.lifecycle import SYSTEM_TYPES
 from alerts.models import BALANCE_TYPES, AlertStatus, AlertType
 from billing_console.forms import CreditTypeChoiceField, MoneyField
 from customers.models import Customer
-from pricing.models import CreditType
+from pricing.models import USD_CENTS_ID, CreditType
 from usage.models import BillableMetric
 
 STATUSES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
@@ -70,7 +70,7 @@ class AlertForm(forms.Form):
     # money types
     credit_type = CreditTypeChoiceField(
         queryset=CreditType.objects.active(), required=False, to_field_name="public_id",
-        empty_label="USD — default", label="Currency or pricing unit",
+        empty_label="USD (default)", label="Currency or pricing unit", default=USD_CENTS_ID,
     )  # fmt: skip
     contract_filter = forms.CharField(
         required=False, label="Only contracts with custom field",

@@ -53,12 +53,36 @@ def within_input_window(value: date | datetime) -> None:
         )
 
 
+class _WithoutDefault(forms.models.ModelChoiceIterator):
+    """The choices but for the credit type the empty choice already stands for."""
+
+    def __iter__(self) -> Any:
+        for value, label in super().__iter__():
+            instance = getattr(value, "instance", None)
+            if instance is None or str(instance.public_id) != str(self.field.default):
+                yield value, label
+
+
 class CreditTypeChoiceField(forms.ModelChoiceField):
     """A credit type by the unit people read amounts in ("USD", "EUR", "GPU hours"), not its
-    stored unit's name ("USD (cents)")."""
+    stored unit's name ("USD (cents)"), each once: with `default` (a public id), the empty
+    choice (e.g. "USD (default)") is that credit type, which is then not listed a second time;
+    a form that shows the default credit type selects the empty choice."""
+
+    iterator = _WithoutDefault
+
+    def __init__(self, *args: Any, default: Any = None, **kwargs: Any) -> None:
+        self.default = default
+        super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj: Any) -> str:
         return unit_of(obj).label or str(obj)
+
+    def prepare_value(self, value: Any) -> Any:
+        prepared = super().prepare_value(value)
+        if self.default is not None and str(prepared) == str(self.default):
+            return ""
+        return prepared
 
 
 class MoneyField(forms.Field):

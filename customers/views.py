@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -24,11 +26,30 @@ from customers.forms import (
     CustomerNameForm,
     CustomFieldForm,
 )
+from customers.list_figures import FIGURES, list_figures_provider
 from customers.models import Customer
 from customers.provider_forms import CustomerBillingConfigurationForm
 
 PAGE_SIZE = 50
+# ?sort= (a leading "-" for descending): the columns one can order the list by
+SORTS = {"name": "name", "created": "created_at", "spend": "spend_sort", "drafts": "drafts_sort"}
+SORT_LABELS = {"name": "Name", "created": "Created", "spend": "Spend", "drafts": "Open drafts"}
 ARCHIVED = {"active": False, "archived": True, "all": None}
+
+
+def sort_headers(sort: str) -> dict[str, dict[str, str]]:
+    """Per column: the ?sort= its header link asks for (a column sorted one way: the other way;
+    else names A→Z first, dates and amounts largest first) and its aria-sort state."""
+    out = {}
+    for column in SORTS:
+        first = column if column == "name" else f"-{column}"
+        if sort.lstrip("-") == column:
+            state = "descending" if sort.startswith("-") else "ascending"
+            out[column] = {"next": column if sort.startswith("-") else f"-{column}", "state": state}
+        else:
+            out[column] = {"next": first, "state": "none"}
+        out[column]["label"] = SORT_LABELS[column]
+    return out
 
 
 def _get_customer(customer_id: str) -> Customer:
@@ -46,17 +67,30 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     filters = CustomerFilterForm(params)
     filters.is_valid()
     status = filters.cleaned_data.get("status") or "active"
+    now, figures = timezone.now(), list_figures_provider()
     qs = selectors.customer_list(
         search=filters.cleaned_data.get("q", ""), archived=ARCHIVED[status]
-    ).order_by("-created_at")
+    )
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") not in SORTS or (figures is None and sort.lstrip("-") in FIGURES):
+        sort = "-created"
+    if figures is not None and sort.lstrip("-") in FIGURES:
+        qs = figures.with_sort_keys(qs, now)
+    key = Lower("name") if sort.lstrip("-") == "name" else F(SORTS[sort.lstrip("-")])
+    qs = qs.order_by(key.desc() if sort.startswith("-") else key.asc(), "name", "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "customers/customer_list.html"
     if request.htmx and request.htmx.target == "customer-table":
         template += "#customer-table"
     billings = selectors.customer_lifetime_billings(list(page))
+    columns = figures.figures(list(page), now) if figures is not None else {}
     for customer in page:
         customer.lifetime_billings = billings.get(customer.pk, [])
-    context = {"filters": filters, "page": page, "status": status, "form": CustomerCreateForm()}
+        customer.figures = columns.get(customer.pk, {})
+    context = {
+        "filters": filters, "page": page, "status": status, "form": CustomerCreateForm(),
+        "sort": sort, "sorts": sort_headers(sort),
+    }  # fmt: skip
     return render(request, template, context)
 
 

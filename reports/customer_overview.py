@@ -83,7 +83,8 @@ class Overview:
         return [row for row in self.balances if row.status == "expired"]
 
 
-def _calendar_month(moment: datetime) -> Period:
+def calendar_month(moment: datetime) -> Period:
+    """The calendar month (UTC) containing `moment`: "this period" without an active contract."""
     start = moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     return Period(start, add_months(start, 1))
 
@@ -106,9 +107,9 @@ def statement_windows(
             if len(periods) > 1:
                 last.append(Window(contract, periods[-2]))
     if not this:  # no statement runs now: fall back on the calendar month
-        month = _calendar_month(now)
+        month = calendar_month(now)
         this = [Window(None, month)]
-        last = [Window(None, _calendar_month(add_months(month.start, -1)))]
+        last = [Window(None, calendar_month(add_months(month.start, -1)))]
     return contracts, this, last
 
 

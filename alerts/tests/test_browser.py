@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 def test_create_a_usage_alert_through_the_type_specific_form(page, login, alice, transactional_db):
     world = spend_world()
     login("alice")
+    page.click("nav.mainnav summary:has-text('Billing')")  # the group opens
     page.click("nav.mainnav >> text=Alerts")
     page.wait_for_url("**/alerts/")
     page.click("text=New alert")
@@ -37,6 +38,7 @@ def test_create_a_usage_alert_through_the_type_specific_form(page, login, alice,
         world.metric.pk,
     )
 
+    page.click("nav.mainnav summary:has-text('Billing')")  # the group opens
     page.click("nav.mainnav >> text=Alerts")
     row = page.locator("#alert-table tr", has_text="Heavy caller")
     row.wait_for()

@@ -86,7 +86,7 @@ def test_thresholds_are_typed_in_the_chosen_currency(client, alice, world):
     base = {"alert_type": "spend_threshold_reached", "evaluate_on_create": "on"}
     too_precise = client.post(url, {**base, "name": "A", "threshold": "12.345"}, **HX)
     assert too_precise.status_code == 422 and "at most 2 decimal places" in too_precise.text
-    assert "(cents)" not in too_precise.text and "USD — default" in too_precise.text
+    assert "(cents)" not in too_precise.text and "USD (default)" in too_precise.text
     yen = CreditType.objects.get(currency_code="JPY")
     data = {**base, "name": "Yen", "threshold": "¥1,200", "credit_type": str(yen.public_id)}
     assert client.post(url, data, **HX).status_code == 200

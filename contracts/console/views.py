@@ -5,19 +5,28 @@ Every change goes through contract_edit with a wire-shaped body, as the API's do
 console and the API share validation and the edit history. Per-row edits: views_items.py."""
 
 import re
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from billing_console.api import ApplicationError
 from billing_console.roles import ADMIN, DEAL_DESK, FINANCE, can_write, role_required
+from contracts.console.contract_list import (
+    ContractFilterForm,
+    contract_list_filtered,
+    contract_status,
+    days_left,
+    status_tabs,
+)
 from contracts.console.forms_external_ids import ContractCreateIdsForm
 from contracts.console.history import edit_rows
 from contracts.console.page import detail_context, page_forms
@@ -46,18 +55,26 @@ def contract_for_page(contract_id: str) -> Contract:
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def contract_list(request: HttpRequest) -> HttpResponse:
-    contracts = Contract.objects.select_related("customer", "rate_card", "package").order_by(
-        "-created_at"
-    )
-    if request.GET.get("customer"):
-        try:
-            customer_id = uuid.UUID(request.GET["customer"])
-        except ValueError:  # no customer has that id: an empty list, not a server error
-            contracts = contracts.none()
-        else:
-            contracts = contracts.filter(customer__public_id=customer_id)
-    return render(request, "contracts/contract_list.html", {"contracts": contracts[:500]})
+    """One URL for the page and its table (htmx target contract-table); plain GET works alike."""
+    now = timezone.now()
+    filters = ContractFilterForm(request.GET)
+    values = filters.filter_values()
+    contracts, counts = contract_list_filtered(values, now)
+    page = Paginator(contracts, 50).get_page(request.GET.get("page"))
+    for contract in page:
+        contract.status = contract_status(contract, now)
+        if contract.status == "ending_soon":
+            contract.days_left = days_left(contract, now)
+    template = "contracts/contract_list.html"
+    if request.htmx and request.htmx.target == "contract-table":
+        template += "#contract-table"
+    context = {
+        "filters": filters, "page": page, "contracts": page, "status_tabs": status_tabs(counts),
+        "status": values.get("status", ""), "filtered": bool(values),
+    }  # fmt: skip
+    return render(request, template, context)
 
 
 def _create_form(data=None) -> ContractCreateIdsForm:

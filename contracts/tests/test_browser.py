@@ -36,6 +36,7 @@ def _commit_form(page):
 
 def test_deal_desk_creates_from_a_package_and_fixes_a_commit_inline(page, login, dave, growth):
     login("dave")
+    page.click("nav.mainnav summary:has-text('Billing')")  # the group opens
     page.click("nav.mainnav >> text=Contracts")
     page.click("text=New contract")
     page.select_option("#id_customer", label="Acme Robotics")

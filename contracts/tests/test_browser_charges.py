@@ -32,10 +32,12 @@ def test_one_item_is_archived_and_the_history_says_which(page, login, dave, db):
     assert f"invoiced {world.number}" in card.inner_text()
     _shots(page, "contract-charges", "#charges")
 
-    page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm
     march = world.fee.items.get(timestamp__month=3, timestamp__year=2026)
+    page.locator(f"#charge-item-{march.public_id} button").click()
+    dialog = page.get_by_role("dialog")  # hx-confirm, asked in the page's own <dialog>
+    assert "Only this item stops being invoiced" in dialog.inner_text()
     with page.expect_navigation():
-        page.locator(f"#charge-item-{march.public_id} button").click()
+        dialog.get_by_role("button", name="Archive item").click()
     assert world.fee.items.count() == 11
     assert "Archive the charge: its 10 upcoming items" in page.locator("#charges").inner_text()
     _shots(page, "contract-charges-after", "#charges")

@@ -11,7 +11,7 @@ from billing_console.forms import CreditTypeChoiceField, MoneyField
 from billing_console.lib.money_text import MoneyError, parse_money, unit_label
 from pricing.console import queries
 from pricing.console.form_fields import DATETIME_HELP, UtcDateTimeField, split_list
-from pricing.models import CreditType, Product, RateType
+from pricing.models import USD_CENTS_ID, CreditType, Product, RateType
 
 
 class RateCardCreateForm(forms.Form):
@@ -23,6 +23,7 @@ class RateCardCreateForm(forms.Form):
         to_field_name="public_id",
         empty_label="USD (default)",
         label="Currency",
+        default=USD_CENTS_ID,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

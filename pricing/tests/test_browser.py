@@ -34,6 +34,7 @@ def priced_card(db):
 def test_edit_a_rate_inline_with_a_validation_error(page, login, alice, priced_card):
     card, rate = priced_card
     login("alice")
+    page.click("nav.mainnav summary:has-text('Catalog')")  # the group opens
     page.click("nav.mainnav >> text=Rate cards")
     page.click("text=List prices")
     page.wait_for_url(f"**/rate-cards/{card.public_id}/")

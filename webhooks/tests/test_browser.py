@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 def test_create_endpoint_test_event_and_redeliver(page, login, fiona):
     with receiver([500, 200]) as hook:
         login("fiona")
+        page.click("nav.mainnav summary:has-text('Settings')")  # the group opens
         page.click("nav.mainnav >> text=Webhooks")
         page.fill("input[name=url]", hook.url)
         page.fill("input[name=description]", "ERP listener")
