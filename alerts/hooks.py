@@ -26,10 +26,10 @@ class _Batch:
         self.by_reason: dict[str, set[int]] = {}
 
     def __call__(self) -> None:
-        from alerts.tasks import alerts_evaluate_customers
+        from alerts.evaluation_queue import customers_evaluate_enqueue
 
-        for reason, ids in self.by_reason.items():
-            _safely(lambda ids=ids, reason=reason: alerts_evaluate_customers.delay(
+        for reason, ids in self.by_reason.items():  # not those already waiting for one
+            _safely(lambda ids=ids, reason=reason: customers_evaluate_enqueue(
                 sorted(ids), reason
             ))  # fmt: skip
 

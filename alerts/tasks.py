@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from alerts import evaluation, lifecycle
+from alerts.evaluation_queue import evaluation_started
 from alerts.models import Alert
 from customers.models import Customer, IngestAlias
 
@@ -47,6 +48,8 @@ def alerts_evaluate_ingested(customer_refs: list[str]) -> int:
 def alerts_evaluate_customers(
     customer_ids: list[int], triggered_by: str, alert_ids: list[int] | None = None
 ) -> int:
+    if alert_ids is None:  # alerts.evaluation_queue: from now on a write queues a new one
+        evaluation_started(customer_ids)
     if not Alert.objects.active().exists():
         return 0
     return evaluation.customers_evaluate(

@@ -139,6 +139,21 @@ def main() -> None:
     started = time.perf_counter()
     drafts = [invoice_compute_usage(contract=contract, period=period) for contract in contracts]
     draft_seconds = time.perf_counter() - started  # in production the schedule keeps drafts current
+    one_by_one_totals = {d.pk: d.total for d in drafts}
+    # the periodic refresh as it runs now: every contract re-priced in batches (same period)
+    from invoicing.models import Invoice
+    from invoicing.refresh_batch import BATCH_SIZE as BATCH
+    from invoicing.refresh_batch import contracts_refresh
+
+    contract_ids = [c.pk for c in contracts]
+    started = time.perf_counter()
+    refreshed = contracts_refresh(contract_ids, now=MONTH[1] - timedelta(seconds=1))
+    refresh_seconds = time.perf_counter() - started
+    assert refreshed.failed == [] and refreshed.statements == len(drafts), refreshed
+    batched_totals = dict(
+        Invoice.objects.filter(pk__in=one_by_one_totals).values_list("pk", "total")
+    )
+    same_drafts = batched_totals == one_by_one_totals
     started = time.perf_counter()
     # month close, as the periodic task runs it: each draft recomputed with final usage,
     # numbered and finalized, in batches closed together (invoicing.close)
@@ -164,6 +179,11 @@ def main() -> None:
     )
     log(
         f"drafts computed           {draft_seconds:8.2f} s  (kept current during the month by the schedule)"
+    )
+    log(
+        f"refresh {len(contract_ids):,} contracts (batched) {refresh_seconds:6.2f} s  "
+        f"(contracts_refresh, batches of {BATCH}; totals equal to the one-by-one drafts: {same_drafts}; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())})"
     )
     log(f"ratio close / GROUP BY    {close_seconds / group_by_seconds:8.1f} x")
     log(

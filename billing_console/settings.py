@@ -197,17 +197,21 @@ API_PAGE_SIZE_MAX = 100
 
 # --- Celery -------------------------------------------------------------------------------
 # Without a broker server the embedded default is kombu's filesystem transport under var/,
-# so `make run` still runs the worker and the beat schedule in a separate process.
+# so `make run` still runs the worker and the beat schedule in a separate process. Its
+# transport (billing_console/lib/fs_queue.py) takes queued messages back to back and polls
+# only an empty queue, every `polling_interval` seconds (kombu's own sleeps 1 s per message).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT = "billing_console.lib.fs_queue:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "control_folder": str(VAR_DIR / "celery" / "control"),  # else ./control in the cwd
         "store_processed": False,
+        "polling_interval": 0.1,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a task killed mid-run is redelivered; tasks are idempotent

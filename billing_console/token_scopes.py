@@ -87,6 +87,7 @@ WRITE_POSTS = frozenset({
     "v1/credits/editGrant",
     "v1/credits/voidGrant",
     "v1/customers/<str:customer_id>/plans/add",
+    "v1/customers/<str:customer_id>/addCharge",
     "v1/customers/<str:customer_id>/plans/<str:customer_plan_id>/end",
     "v1/customFields/removeKey",
     "v1/customFields/setValues",
@@ -114,6 +115,8 @@ WRITE_POSTS = frozenset({
     # contracts and balances
     "v1/contracts/create",
     "v1/contracts/archive",
+    "v1/contracts/amend",
+    "v1/contracts/createHistoricalInvoices",
     "v1/contracts/updateEndDate",
     "v1/contracts/scheduleProServicesInvoice",
     "v1/contracts/addManualBalanceLedgerEntry",

@@ -22,19 +22,19 @@ earlier ones drew (only statements that draw, or drew before, write anything).
 from copy import copy
 
 from django.db import transaction
-from django.db.models import Prefetch, Q
 from django.db.models.signals import post_save
 from django.utils import timezone
 
 from billing_console.audit import audit_updates_bulk
 from billing_console.lib.bulk import bulk_insert, bulk_update_rows
 from billing_console.lib.periods import Period
-from contracts.models import Commit, Contract, LedgerEntry, LedgerEntryType, Subscription
+from contracts.models import Contract, LedgerEntry, LedgerEntryType
 from invoicing import drawdown
 from invoicing.close_usage import BatchUsage
 from invoicing.consolidation import consolidated_close, constituents_to_close
 from invoicing.failures import statement_failed
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
+from invoicing.rating.loader import contracts_load
 from invoicing.rating.terms import Cards
 from invoicing.services import (
     draft_usage_statement,
@@ -86,8 +86,8 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
     new_lines: list[LineItem] = []
     statements = [i for i in invoices if i.type == InvoiceType.USAGE]
     usage.prefetch([(i.contract, _period(i)) for i in statements], cards)
-    drew_before = _with_deductions(statements)
-    stored = _stored_lines(statements)
+    drew_before = with_deductions(statements)
+    stored = stored_lines(statements)
     changed, failed = [], []
     for invoice in statements:
         try:
@@ -104,7 +104,7 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
             failed.append(invoice)
             continue
         items = line_items(invoice, lines)
-        if [_line_values(item) for item in items] != stored.get(invoice.pk, []):
+        if [line_values(item) for item in items] != stored.get(invoice.pk, []):
             changed.append(invoice)  # usage arrived (or rates moved) since the draft
             new_lines += items
         set_totals(invoice, lines)
@@ -137,12 +137,12 @@ def _with_consolidated(invoice_ids: list[int], invoices: list[Invoice]) -> list[
     return invoices
 
 
-def _line_values(item: LineItem) -> tuple:
+def line_values(item: LineItem) -> tuple:
     return tuple(getattr(item, name) for name in LINE_FIELDS)
 
 
-def _stored_lines(invoices: list[Invoice]) -> dict[int, list[tuple]]:
-    """The lines each draft has now, as _line_values gives them, in order."""
+def stored_lines(invoices: list[Invoice]) -> dict[int, list[tuple]]:
+    """The lines each draft has now, as line_values gives them, in order."""
     stored: dict[int, list[tuple]] = {}
     rows = LineItem.objects.filter(invoice__in=invoices).order_by("invoice_id", "position")
     for invoice_id, *values in rows.values_list("invoice_id", *LINE_FIELDS):
@@ -169,7 +169,7 @@ def _finalize(invoices: list[Invoice]) -> None:
     )
 
 
-def _with_deductions(invoices: list[Invoice]) -> set:
+def with_deductions(invoices: list[Invoice]) -> set:
     return set(
         LedgerEntry.objects.filter(
             invoice_public_id__in=[i.public_id for i in invoices],
@@ -179,42 +179,10 @@ def _with_deductions(invoices: list[Invoice]) -> set:
 
 
 def _attach(invoices: list[Invoice]) -> None:
-    """Give each invoice its contract (with what a statement reads of it), customer and credit
-    type, read once for the batch; contracts on one rate card share it (and its rates)."""
-    contracts = {
-        c.pk: c
-        for c in Contract.objects.filter(pk__in={i.contract_id for i in invoices})
-        .select_related("customer", "rate_card__fiat_credit_type", "transition_out__to_contract")
-        .prefetch_related(
-            "overrides",
-            "usage_filters",
-            Prefetch(
-                "subscriptions",
-                queryset=Subscription.objects.filter(archived_at__isnull=True)
-                .select_related("product", "contract")
-                .prefetch_related("quantity_changes"),
-                to_attr="prefetched_subscriptions",
-            ),
-        )
-    }
-    cards, credit_types = {}, CreditType.objects.in_bulk({i.credit_type_id for i in invoices})
-    commits = list(
-        Commit.objects.filter(
-            Q(customer_id__in={c.customer_id for c in contracts.values()})
-            | Q(contract_id__in=list(contracts)),
-            archived_at__isnull=True,
-        )
-        .select_related("access_credit_type", "recurring_commit", "product")
-        .prefetch_related("segments")
-    )
-    for contract in contracts.values():
-        if contract.rate_card is not None:
-            contract.rate_card = cards.setdefault(contract.rate_card_id, contract.rate_card)
-        contract.prefetched_commits = [
-            c for c in commits
-            if c.contract_id == contract.pk
-            or (c.contract_id is None and c.customer_id == contract.customer_id)
-        ]  # fmt: skip
+    """Give each invoice its contract (with what a statement reads of it: the loader's
+    contracts_load), customer and credit type, read once for the batch."""
+    contracts = contracts_load({i.contract_id for i in invoices})
+    credit_types = CreditType.objects.in_bulk({i.credit_type_id for i in invoices})
     for invoice in invoices:
         invoice.contract = contract = contracts[invoice.contract_id]
         if invoice.customer_id == contract.customer_id:

@@ -19,7 +19,7 @@ from pricing.models import Product
 def with_reseller_royalty(invoice: Invoice, data: dict[str, Any]) -> dict[str, Any]:
     """`data` (the invoice on the wire) with its royalties: one query, and one more for the
     products' tags when the contract has royalties."""
-    royalties = list(ResellerRoyalty.objects.filter(contract_id=invoice.contract_id))
+    royalties = _royalties(invoice)
     if not royalties:
         return data
     items = [item for item in data["line_items"] if item.get("product_id")]
@@ -43,3 +43,13 @@ def with_reseller_royalty(invoice: Invoice, data: dict[str, Any]) -> dict[str, A
     if len(used) == 1:
         data["reseller_royalty"] = royalty_on_invoice(next(iter(used.values())))
     return data
+
+
+def _royalties(invoice: Invoice) -> list[ResellerRoyalty]:
+    """The contract's royalties: prefetched by a list (invoicing.selectors.invoice_list), so a
+    page of invoices reads them once, else read here."""
+    if Invoice.contract.is_cached(invoice):
+        held = getattr(invoice.contract, "_prefetched_objects_cache", {})
+        if "reseller_royalties" in held:
+            return list(held["reseller_royalties"])
+    return list(ResellerRoyalty.objects.filter(contract_id=invoice.contract_id))

@@ -30,7 +30,10 @@ def invoice_list(
     qs = Invoice.objects.filter(customer=customer).select_related(
         "credit_type", "contract__parent__customer", "customer", "regenerated_from", "external"
     )
-    qs = qs.prefetch_related(Prefetch("lines", queryset=LineItem.objects.select_related("product")))
+    qs = qs.prefetch_related(
+        Prefetch("lines", queryset=LineItem.objects.select_related("product")),
+        "contract__reseller_royalties",  # invoicing.royalties: once per page, not per invoice
+    )
     if contract_id:
         qs = qs.filter(contract__public_id=contract_id)
     if status:

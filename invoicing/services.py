@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from billing_console.lib.money import round_line
-from billing_console.lib.periods import Period, iter_periods
+from billing_console.lib.periods import Period
 from contracts.models import CommitInvoiceItem, CommitKind, Contract, ScheduledChargeItem
 from invoicing import drawdown
 from invoicing.models import Invoice, InvoiceNumberSeries, InvoiceStatus, InvoiceType, LineItem
@@ -24,7 +24,8 @@ from invoicing.rating.lines import DraftLine
 from invoicing.rating.loader import UsageReader, UsageSource
 from invoicing.rating.terms import Cards
 from invoicing.scheduled_terms import services_terms_lines
-from invoicing.statement_pieces import statement_pieces
+from invoicing.statement_pieces import statement_periods
+from invoicing.usage_charges import on_usage_statements
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +167,9 @@ def contract_scheduled_invoices_sync(
                 total_unrounded=item.amount, total=round_line(item.amount, places),
                 commit_public_id=item.commit.public_id,
             ))  # fmt: skip
+    on_usage = on_usage_statements(contract, charge_items)  # billed with usage instead
     for item in charge_items:
-        if through is None or item.timestamp < through:
+        if item.pk not in on_usage and (through is None or item.timestamp < through):
             items.setdefault(item.timestamp, []).append(DraftLine(
                 type="SCHEDULED", name=item.charge.name or item.charge.product.name,
                 product=item.charge.product, starting_at=item.timestamp, ending_before=item.timestamp,
@@ -199,21 +201,7 @@ def contract_scheduled_invoices_sync(
 
 def contract_statement_periods(contract: Contract, through: datetime) -> list[Period]:
     """Usage statement periods begun by `through`, cut where one was finalized early."""
-    end = (
-        min(filter(None, [contract.ending_before, through])) if contract.ending_before else through
-    )
-    periods = []
-    for period in iter_periods(
-        contract.usage_statement_anchor, contract.usage_statement_frequency, until=end
-    ):
-        if contract.ending_before and period.start >= contract.ending_before:
-            break
-        clipped = period.intersect(
-            Period(contract.starting_at, contract.ending_before or period.end)
-        )
-        if clipped is not None:
-            periods.append(clipped)
-    return [piece for piece in statement_pieces(contract, periods) if piece.start < end]
+    return statement_periods(contract, through)
 
 
 def current_statements(
@@ -355,11 +343,17 @@ def invoice_regenerate(*, invoice: Invoice) -> Invoice:
     """Void `invoice` (if not already) and compute a new one for the same contract and period
     with current usage, rates and credits. The voided invoice stays, unchanged, marked VOID."""
     from invoicing.consolidation import consolidated_regenerate
+    from invoicing.historical import historical_invoice
 
     _lock_contract_then(invoice)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if hasattr(invoice, "regenerated_as"):
         return invoice.regenerated_as  # idempotent: a retried regenerate returns the same one
+    if historical_invoice(invoice):
+        raise ApplicationError(
+            "invoice_id: a historical invoice bills the quantities it was given, not stored "
+            "usage: void it and create it again with createHistoricalInvoices."
+        )
     invoice_void(invoice=invoice)
     if invoice.type == InvoiceType.USAGE:
         new = invoice_compute_usage(

@@ -10,26 +10,56 @@ contract end moved is brought in line by invoicing.draft_refresh), nor does a vo
 void statement's period is billed again by the next refresh, as a void whole period is.
 """
 
-from billing_console.lib.periods import Period, split_at
+from datetime import datetime
+
+from billing_console.lib.periods import Period, iter_periods, split_at
 from contracts.models import Contract
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType
 
+Row = tuple[datetime, datetime, str]  # a live statement's (period_start, period_end, status)
 
-def statement_pieces(contract: Contract, periods: list[Period]) -> list[Period]:
+
+def statement_periods(
+    contract: Contract, through: datetime, rows: list[Row] | None = None
+) -> list[Period]:
+    """Usage statement periods begun by `through`, cut where one was finalized early; `rows`:
+    the contract's live statements when the caller read them (a batch), else read here."""
+    end = (
+        min(filter(None, [contract.ending_before, through])) if contract.ending_before else through
+    )
+    periods = []
+    for period in iter_periods(
+        contract.usage_statement_anchor, contract.usage_statement_frequency, until=end
+    ):
+        if contract.ending_before and period.start >= contract.ending_before:
+            break
+        clipped = period.intersect(
+            Period(contract.starting_at, contract.ending_before or period.end)
+        )
+        if clipped is not None:
+            periods.append(clipped)
+    pieces = statement_pieces(contract, periods, rows)
+    return [piece for piece in pieces if piece.start < end]
+
+
+def statement_pieces(
+    contract: Contract, periods: list[Period], rows: list[Row] | None = None
+) -> list[Period]:
     """`periods` (consecutive, in order) with each one cut where its statements were cut, in
-    one query."""
+    one query (none when the caller gives the contract's live statements as `rows`)."""
     if not periods or contract.pk is None:
         return periods
-    rows = list(
-        Invoice.objects.filter(
-            contract=contract,
-            type=InvoiceType.USAGE,
-            period_start__gte=periods[0].start,
-            period_start__lt=periods[-1].end,
+    if rows is None:
+        rows = list(
+            Invoice.objects.filter(
+                contract=contract,
+                type=InvoiceType.USAGE,
+                period_start__gte=periods[0].start,
+                period_start__lt=periods[-1].end,
+            )
+            .exclude(status=InvoiceStatus.VOID)
+            .values_list("period_start", "period_end", "status")
         )
-        .exclude(status=InvoiceStatus.VOID)
-        .values_list("period_start", "period_end", "status")
-    )
     pieces: list[Period] = []
     for period in periods:
         cuts = []

@@ -18,25 +18,46 @@ from invoicing.providers.tasks import (  # noqa: F401
     stripe_event_process_task,
     stripe_payment_attempt_task,
 )
+from invoicing.refresh_queue import refresh_claim, refresh_started, refresh_unclaim
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task
 def contracts_refresh_statements() -> int:
-    """Create and refresh every active contract's statements through now (drafts only)."""
+    """Create and refresh every active contract's statements through now (drafts only), in
+    batches re-priced together (invoicing.refresh_batch), one task per batch."""
+    from invoicing.refresh_batch import BATCH_SIZE
+
     now = timezone.now()
-    count = 0
-    for contract_id in Contract.objects.filter(
-        archived_at__isnull=True, starting_at__lte=now
-    ).values_list("pk", flat=True):
-        contract_refresh_statements.delay(contract_id)
-        count += 1
-    return count
+    ids = list(
+        Contract.objects.filter(archived_at__isnull=True, starting_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ids = refresh_claim(ids)  # not those whose refresh still waits in the queue
+    for start in range(0, len(ids), BATCH_SIZE):
+        try:
+            contracts_refresh_batch_task.delay(ids[start : start + BATCH_SIZE])
+        except Exception:  # not queued: the next request may queue them
+            refresh_unclaim(ids[start:])
+            raise
+    return len(ids)
+
+
+@shared_task
+def contracts_refresh_batch_task(contract_ids: list[int]) -> int:
+    """Refresh these contracts' statements through now as one batch; returns how many
+    usage statements were computed (a contract's failure is recorded on its draft)."""
+    from invoicing.refresh_batch import contracts_refresh
+
+    refresh_started(contract_ids)  # before reading: a request from now on queues a new run
+    return contracts_refresh(contract_ids).statements
 
 
 @shared_task
 def contract_refresh_statements(contract_id: int) -> None:
+    refresh_started([contract_id])  # invoicing.refresh_queue: queued again if asked from now on
     contract = Contract.objects.filter(pk=contract_id).first()
     if contract is not None:
         services.contract_invoices_refresh(contract=contract)
@@ -88,3 +109,13 @@ def thresholds_sweep() -> int:
     for contract_id in contract_ids:
         contract_thresholds_evaluate_task.delay(contract_id)
     return len(contract_ids)
+
+
+@shared_task
+def customers_refresh_statements(customer_refs: list[str]) -> int:
+    """After an ingest: refresh the drafts of the customers its events named (ids or aliases),
+    as one batched refresh (invoicing.refresh_triggers)."""
+    from invoicing.refresh_batch import contracts_refresh
+    from invoicing.refresh_triggers import contracts_of_customers
+
+    return contracts_refresh(contracts_of_customers(customer_refs), drafts_only=True).statements

@@ -91,7 +91,10 @@ def rewrite_ids(
     """In the chosen tests (nodeid prefixes `path::Class::test`), replace each placeholder id
     given as a known parameter by the real id of its kind, and drop the placeholder cursor. `real_ids` maps a parameter name
     (`customer_id`) to an id; `id_kind` maps a resource (`v1.alerts`) to the parameter name its
-    bare `id` stands for. Returns the number of ids replaced per parameter name."""
+    bare `id` stands for. A key `<method or resource>:<param>` (`v1.customers.plans:customer_id`)
+    gives that method's or resource's tests their own id of the kind (ids that must belong
+    together with one taken from another customer). Returns the number of ids replaced per
+    parameter name."""
     replaced: dict[str, int] = {}
     for path in sorted(tests.rglob("test_*.py")):
         relative = path.relative_to(tests.parents[1]).as_posix()  # tests/api_resources/...
@@ -102,11 +105,16 @@ def rewrite_ids(
             if not any(c.startswith(f"{relative}::") and c.endswith(f"::{name}") for c in chosen):
                 continue
 
-            def substitute(match: re.Match, resource: str = resource) -> str:
+            method = method_of(f"{relative}::_::{name}")[0]
+
+            def substitute(match: re.Match, resource: str = resource, method: str = method) -> str:
                 param = match.group("kw") or match.group("key")
                 if param == "id" and match.group("kw"):
                     param = id_kind.get(resource, "")
-                real = real_ids.get(param)
+                real = next(
+                    (real_ids[k] for k in (f"{method}:{param}", f"{resource}:{param}", param)
+                     if real_ids.get(k)), None,
+                )  # fmt: skip
                 if not real:
                     return match.group(0)
                 replaced[param] = replaced.get(param, 0) + 1

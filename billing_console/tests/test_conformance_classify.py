@@ -5,7 +5,8 @@ import io
 from billing_console.conformance import classify, sdist
 
 NODE = "tests/api_resources/v1/test_customers.py::TestCustomers::test_method_retrieve[strict]"
-MISSING = "tests/api_resources/v1/test_contracts.py::TestContracts::test_method_amend[strict]"
+# A method the test makes up and adds to KNOWN_MISSING (the real list may well be empty).
+MISSING = "tests/api_resources/v1/test_widgets.py::TestWidgets::test_method_frobnicate[strict]"
 
 
 def _failed(nodeid: str, status: int, message: str, content_type="application/json") -> dict:
@@ -31,10 +32,11 @@ def test_classes():
     assert cls({"nodeid": NODE, "outcome": "passed"}) == "ok"
 
 
-def test_known_missing_is_kept_honest():
-    assert "v1.contracts.amend" in classify.KNOWN_MISSING
+def test_known_missing_is_kept_honest(monkeypatch):
+    monkeypatch.setattr(classify, "KNOWN_MISSING", frozenset({"v1.widgets.frobnicate"}))
+    assert sdist.method_of(MISSING) == ("v1.widgets.frobnicate", "method")
     missing = classify.classified(
-        [_failed(MISSING, 404, "No endpoint at /v1/contracts/amend.")], False
+        [_failed(MISSING, 404, "No endpoint at /v1/widgets/frobnicate.")], False
     )
     assert missing[0][1] == classify.NOT_YET
     answered = classify.classified([_failed(MISSING, 400, "customer_id: required")], False)
@@ -69,3 +71,31 @@ def test_rewrite_ids(tmp_path):
     assert replaced == {"alert_id": 1, "customer_id": 1}
     assert f'id="{real["alert_id"]}"' in source and "next_page" not in source
     assert 'create(customer_id="13117714' in source  # not chosen: left as it was
+
+
+def test_rewrite_ids_per_method(tmp_path):
+    """`<method>:<param>` and `<resource>:<param>` keys give those tests their own id."""
+    tests = tmp_path / "tests" / "api_resources" / "v1" / "customers"
+    tests.mkdir(parents=True)
+    call = (
+        '        client.v1.customers.plans.{}(customer_id="13117714-3f05-48e5-a6e9-a66093f13b4d")\n'
+    )
+    (tests / "test_plans.py").write_text(
+        "class TestPlans:\n"
+        f"    def test_method_end(self, client):\n{call.format('end')}"
+        f"    def test_method_list(self, client):\n{call.format('list')}"
+    )
+    (tests.parent / "test_alerts.py").write_text(
+        f"class TestAlerts:\n    def test_method_create(self, client):\n{call.format('x')}"
+    )
+    real = {"customer_id": "c" * 36, "v1.customers.plans:customer_id": "p" * 36,
+            "v1.customers.plans.end:customer_id": "e" * 36}  # fmt: skip
+    chosen = {
+        "tests/api_resources/v1/customers/test_plans.py::TestPlans::test_method_end",
+        "tests/api_resources/v1/customers/test_plans.py::TestPlans::test_method_list",
+        "tests/api_resources/v1/test_alerts.py::TestAlerts::test_method_create",
+    }
+    sdist.rewrite_ids(tests.parents[1], real, {}, chosen)
+    plans = (tests / "test_plans.py").read_text()
+    assert f'end(customer_id="{"e" * 36}")' in plans and f'list(customer_id="{"p" * 36}")' in plans
+    assert f'x(customer_id="{"c" * 36}")' in (tests.parent / "test_alerts.py").read_text()

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from contracts.api import balances, named_schedules, pro_services, subscriptions, views
+from contracts.api import amendments, balances, named_schedules, pro_services, subscriptions, views
 
 urlpatterns = [
     path("v1/contracts/create", views.ContractCreateApi.as_view(), name="api-contract-create"),
     path("v1/contracts/get", views.ContractGetV1Api.as_view(), name="api-contract-get"),
     path("v1/contracts/list", views.ContractListV1Api.as_view(), name="api-contract-list"),
     path("v1/contracts/archive", views.ContractArchiveApi.as_view(), name="api-contract-archive"),
+    path("v1/contracts/amend", amendments.ContractAmendApi.as_view(), name="api-contract-amend"),
     path(
         "v1/contracts/updateEndDate",
         views.ContractUpdateEndDateApi.as_view(),

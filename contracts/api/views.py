@@ -14,6 +14,7 @@ from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import request_object
 from contracts import edits, end_date, selectors, services
 from contracts.models import Contract
+from contracts.terms.amendments import amendments_to_wire, initial_terms
 from contracts.terms.usage_filters import contract_usage_filter_set, usage_filter_to_wire
 from contracts.wire.write import contract_to_wire
 from customers.selectors import customer_get
@@ -66,7 +67,8 @@ class ContractGetV2Api(APIView):
 
 
 def _v1(contract: Contract, **flags: bool) -> dict[str, Any]:
-    """v1 keeps the initial terms and a current view; edits are amendments (none recorded in v1)."""
+    """v1 keeps the initial terms, a current view and the amendments (/v1/contracts/amend) with
+    the terms each added: `initial` is the terms less those (contracts.terms.amendments)."""
     v2 = contract_to_wire(contract, **flags)
     terms = {
         k: v
@@ -76,6 +78,7 @@ def _v1(contract: Contract, **flags: bool) -> dict[str, Any]:
     terms["usage_filter"] = usage_filter_to_wire(contract, v1=True)
     # v1 lists royalty segments flat (ContractWithoutAmendments), v2 groups them by type.
     terms["reseller_royalties"] = [s for g in v2["reseller_royalties"] for s in g["segments"]]
+    amendments = amendments_to_wire(contract)
     return {
         "id": v2["id"],
         "customer_id": v2["customer_id"],
@@ -83,9 +86,9 @@ def _v1(contract: Contract, **flags: bool) -> dict[str, Any]:
         "custom_fields": v2["custom_fields"],
         "uniqueness_key": v2["uniqueness_key"],
         "spend_trackers": v2["spend_trackers"],
-        "initial": terms,
+        "initial": initial_terms(terms, amendments),
         "current": terms,
-        "amendments": [],
+        "amendments": amendments,
     }
 
 

@@ -110,6 +110,11 @@ class ContractEdit(models.Model):
     wire = models.JSONField(default=dict, blank=True)  # the edit as the API shows it, as applied
     actor = models.CharField(max_length=200, blank=True)  # user name or API token
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set on a v1 amendment (/v1/contracts/amend, contracts.terms.amendments): the edit that
+    # added its terms, listed in the v1 read's amendments[] from this moment (inclusive).
+    amendment_starting_at = models.DateTimeField(null=True, blank=True)
+    amendment_netsuite_sales_order_id = models.CharField(max_length=255, blank=True)
+    amendment_salesforce_opportunity_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

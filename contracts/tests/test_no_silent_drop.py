@@ -21,9 +21,11 @@ from contracts.wire.fields import (
     CUSTOMER_COMMIT_CREATE,
     CUSTOMER_CREDIT_CREATE,
 )
+from contracts.wire.fields.amendments import CONTRACT_AMEND
 from contracts.wire.fields.services_terms import PRO_SERVICES_INVOICE
 from customers.models import Customer
 from customers.wire_fields import CUSTOMER_CREATE
+from invoicing.historical import HISTORICAL_INVOICES
 from invoicing.tests.factories import priced_world
 from pricing.models import Product, Rate, RateCard
 from pricing.wire_fields import PRODUCT_CREATE, RATE_ADD, RATE_CARD_CREATE
@@ -40,6 +42,16 @@ ENDPOINTS: dict[str, tuple[str, Fields, str]] = {
         "metronome.types.v2.contract_edit_params.ContractEditParams",
         CONTRACT_EDIT,
         "/v2/contracts/edit",
+    ),
+    "contracts.amend": (
+        T + "contract_amend_params.ContractAmendParams",
+        CONTRACT_AMEND,
+        "/v1/contracts/amend",
+    ),
+    "contracts.create_historical_invoices": (
+        T + "contract_create_historical_invoices_params.ContractCreateHistoricalInvoicesParams",
+        HISTORICAL_INVOICES,
+        "/v1/contracts/createHistoricalInvoices",
     ),
     "customers.create": (
         T + "customer_create_params.CustomerCreateParams",

@@ -1,8 +1,13 @@
 from django.urls import path
 
-from invoicing.api import contract_views, views
+from invoicing.api import contract_views, historical, views
 
 urlpatterns = [
+    path(
+        "v1/contracts/createHistoricalInvoices",
+        historical.HistoricalInvoicesCreateApi.as_view(),
+        name="api-contract-create-historical-invoices",
+    ),
     path(
         "v1/customers/<str:customer_id>/invoices",
         views.InvoiceListApi.as_view(),

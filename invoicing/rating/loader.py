@@ -23,10 +23,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.db.models import Q, Sum, prefetch_related_objects
+from django.db.models import Prefetch, Q, Sum, prefetch_related_objects
 
 from billing_console.lib.periods import Period
-from contracts.models import AccessSegment, Commit, Contract, LedgerEntry, LedgerEntryType
+from contracts.models import (
+    AccessSegment,
+    Commit,
+    Contract,
+    LedgerEntry,
+    LedgerEntryType,
+    Subscription,
+)
 from contracts.terms.child_access import parent_commits_accessible
 from customers.models import Customer
 from invoicing.models import Invoice
@@ -46,6 +53,7 @@ from invoicing.rating.terms import (
     rows_products,
     subscription_terms,
 )
+from invoicing.usage_charges import consolidated_items, usage_charge_terms
 from pricing.models import Product
 from pricing.rates_in_force import versions_by_product
 from usage.batch_usage import Answers, UsageAsk, metric_usage_many
@@ -110,6 +118,49 @@ class Loaded:
     rows: Rows
 
 
+def contracts_load(contract_ids: Any) -> dict[int, Contract]:
+    """Many contracts with what their statements read of them (customer, rate card and its
+    credit type, overrides, usage filters, subscriptions, commits and credits with their
+    segments), by pk, in a fixed number of queries whatever their number: the batch's side of
+    statement_load (the month close, the batched draft refresh). Contracts on one rate card
+    share its row (and so its rates, read once by Cards)."""
+    contracts = {
+        c.pk: c
+        for c in Contract.objects.filter(pk__in=list(contract_ids))
+        .select_related("customer", "rate_card__fiat_credit_type", "transition_out__to_contract")
+        .prefetch_related(
+            "overrides",
+            "usage_filters",
+            Prefetch(
+                "subscriptions",
+                queryset=Subscription.objects.filter(archived_at__isnull=True)
+                .select_related("product", "contract")
+                .prefetch_related("quantity_changes"),
+                to_attr="prefetched_subscriptions",
+            ),
+        )
+    }
+    commits = list(
+        Commit.objects.filter(
+            Q(customer_id__in={c.customer_id for c in contracts.values()})
+            | Q(contract_id__in=list(contracts)),
+            archived_at__isnull=True,
+        )
+        .select_related("access_credit_type", "recurring_commit", "product")
+        .prefetch_related("segments")
+    )
+    cards: dict[int, Any] = {}
+    for contract in contracts.values():
+        if contract.rate_card is not None:
+            contract.rate_card = cards.setdefault(contract.rate_card_id, contract.rate_card)
+        contract.prefetched_commits = [
+            c for c in commits
+            if c.contract_id == contract.pk
+            or (c.contract_id is None and c.customer_id == contract.customer_id)
+        ]  # fmt: skip
+    return contracts
+
+
 def statement_load(
     contract: Contract, invoice: Invoice, period: Period, places: int, *,
     usage: UsageSource | UsageReader | None = None, cards: Cards | None = None,
@@ -128,6 +179,7 @@ def statement_load(
     sub_versions = _versions_of([sub.product for sub in subscriptions], card)
     segments = {s.pk: s for c in commits for s in c.segments.all()}
     invoice_period = Period(invoice.period_start, invoice.period_end)
+    charge_items = consolidated_items(contract, invoice_period, period)  # none: no query
     removed_from, shortfalls = _true_ups(contract, commits, period)
     snapshot = StatementSnapshot(
         contract=contract_terms(contract, card),
@@ -146,6 +198,7 @@ def statement_load(
             for sub in subscriptions
         ),
         usage={},
+        usage_charges=tuple(usage_charge_terms(item) for item in charge_items),
     )
     with event_ids_held(contract.customer):
         snapshot = with_usage(snapshot, contract.customer, usage_reader(usage), card)
@@ -154,6 +207,7 @@ def statement_load(
             card.products.values() if card else [],
             [s.product for s in subscriptions],
             [c.product for c in commits],
+            [item.charge.product for item in charge_items],
         ),
         commits={c.pk: c for c in commits},
         segments=segments,

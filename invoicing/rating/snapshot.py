@@ -211,6 +211,19 @@ class SubscriptionTerms:
 
 
 @dataclass(frozen=True)
+class UsageChargeTerms:
+    """A scheduled charge item billed on the usage statement (invoicing.usage_charges)."""
+
+    pk: int
+    charge_public_id: UUID = field(compare=False)
+    product: ProductRef = field(compare=False)
+    name: str = field(compare=False)
+    quantity: Decimal = field(compare=False)
+    unit_price: Decimal = field(compare=False)
+    amount: Decimal = field(compare=False)  # unrounded, in the invoice's credit type
+
+
+@dataclass(frozen=True)
 class UsageQuestion:
     """A usage quantity rating asks for: a metric over [starting_at, ending_before), grouped
     by `group_by`, counting only the events a usage filter entry lets through (`only`)."""
@@ -237,3 +250,6 @@ class StatementSnapshot:
     true_ups_removed_from: datetime | None  # a renewal dropped true-ups due from then on
     subscriptions: tuple[SubscriptionTerms, ...]
     usage: Mapping[UsageQuestion, GroupQuantities]
+    # scheduled charge items consolidated onto this statement (none unless the contract has
+    # scheduled_charges_on_usage_invoices ALL and the window ends the invoice's period)
+    usage_charges: tuple[UsageChargeTerms, ...] = ()

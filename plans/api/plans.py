@@ -23,7 +23,7 @@ from billing_console.api import (
 from billing_console.schema import IdSerializer, envelope
 from billing_console.wire import request_object
 from customers.selectors import customer_get
-from plans import customer_plans, plan_wire
+from plans import customer_plans, invoice_charges, plan_wire
 from plans.models import CustomerPlan, Plan
 
 
@@ -81,6 +81,18 @@ class CustomerPlanAddApi(APIView):
         body = {k: v for k, v in request_object(request).items() if k != "customer_id"}
         row = customer_plans.customer_plan_add(customer=customer, data=body)
         return data_response({"id": str(row.public_id)})
+
+
+class AddChargeApi(APIView):
+    """addCharge: a one-time charge on a plan customer's draft usage invoice. The SDK's
+    response type has no fields: an empty object."""
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, customer_id: str) -> Response:
+        customer = customer_get(customer_id)
+        body = {k: v for k, v in request_object(request).items() if k != "customer_id"}
+        invoice_charges.invoice_charge_add(customer=customer, data=body)
+        return Response({})
 
 
 class EndInput(serializers.Serializer):

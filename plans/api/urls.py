@@ -32,6 +32,11 @@ urlpatterns = [
         plans.CustomerPlanAddApi.as_view(),
         name="api-customer-plan-add",
     ),
+    path(
+        "v1/customers/<str:customer_id>/addCharge",
+        plans.AddChargeApi.as_view(),
+        name="api-customer-add-charge",
+    ),
     path(f"{CUSTOMER_PLAN}/end", plans.CustomerPlanEndApi.as_view(), name="api-customer-plan-end"),
     path(
         f"{CUSTOMER_PLAN}/priceAdjustments",
