@@ -58,6 +58,15 @@ def _uuid_or_none(value: str) -> str | None:
         return None
 
 
+def customers_named(customer_refs) -> QuerySet:
+    """The customers that events' customer_ids name: customer ids or active ingest aliases
+    (the pks, as a subquery)."""
+    ids = [found for ref in customer_refs if (found := _uuid_or_none(ref))]
+    return Customer.objects.filter(
+        Q(public_id__in=ids) | Q(aliases__alias__in=list(customer_refs), aliases__active=True)
+    ).values("pk")
+
+
 def customer_lifetime_billings(customers: list[Customer]) -> dict[int, list[tuple[Any, Decimal]]]:
     """Finalized invoice totals per customer and credit type (through the reverse relation,
     so customers needs no import of invoicing)."""

@@ -23,27 +23,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from billing_console.lib.debounce import Debouncer, enqueue_debounced
 from contracts.models import Contract
-from customers.models import Customer
+from customers.selectors import customers_named
 
 logger = logging.getLogger(__name__)
 
 
 def contracts_of_customers(customer_refs: list[str]) -> list[int]:
     """Live, begun contracts of the customers these refs name (ids or ingest aliases)."""
-    ids = []
-    for ref in customer_refs:
-        try:
-            ids.append(str(Customer._meta.get_field("public_id").to_python(ref)))
-        except Exception:  # not a UUID: an alias only
-            continue
-    customers = Customer.objects.filter(
-        Q(public_id__in=ids) | Q(aliases__alias__in=customer_refs, aliases__active=True)
-    ).values("pk")
+    customers = customers_named(customer_refs)
     return list(
         Contract.objects.filter(
             customer__in=customers, archived_at__isnull=True, starting_at__lte=timezone.now()

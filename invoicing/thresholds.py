@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
@@ -38,7 +37,7 @@ from contracts.terms.threshold_billing import (
     threshold_config,
 )
 from contracts.wire.write import number
-from customers.models import Customer
+from customers.selectors import customers_named
 from invoicing.models import Invoice, InvoiceType, LineItem, LineType
 from invoicing.services import (
     contract_credit_type,
@@ -248,15 +247,7 @@ def contracts_to_evaluate(*, customer_refs: list[str] | None = None) -> list[int
         contracts_with_thresholds()
     )
     if customer_refs is not None:
-        ids = []
-        for ref in customer_refs:
-            try:
-                ids.append(str(Customer._meta.get_field("public_id").to_python(ref)))
-            except Exception:  # not a UUID: an alias only
-                continue
-        customers = Customer.objects.filter(
-            Q(public_id__in=ids) | Q(aliases__alias__in=customer_refs, aliases__active=True)
-        ).values("pk")
+        customers = customers_named(customer_refs)
         contracts = contracts.filter(customer__in=customers)
     return list(contracts.order_by("pk").values_list("pk", flat=True).distinct())
 

@@ -9,7 +9,7 @@ from django.contrib import admin
 from plans.models import CreditGrant, CustomerPlan, Plan, PlanCharge
 
 
-class ViewOnly(admin.ModelAdmin):
+class ViewOnlyMixin:
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -20,18 +20,13 @@ class ViewOnly(admin.ModelAdmin):
         return False
 
 
-class PlanChargeInline(admin.TabularInline):
+class ViewOnly(ViewOnlyMixin, admin.ModelAdmin):
+    pass
+
+
+class PlanChargeInline(ViewOnlyMixin, admin.TabularInline):
     model = PlanCharge
     extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Plan)
