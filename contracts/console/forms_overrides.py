@@ -13,6 +13,7 @@ from django import forms
 
 from billing_console.forms import MoneyField
 from billing_console.lib.money_text import format_money
+from contracts.console.form_rows import group_values
 from contracts.console.forms import midnight_utc, money_in
 from contracts.console.override_words import multiplier_of, percent_off, plain
 
@@ -36,17 +37,6 @@ class PercentOffField(forms.DecimalField):
         if isinstance(value, str):
             value = value.strip().lower().removesuffix("off").strip().removesuffix("%").strip()
         return super().to_python(value)
-
-
-def _group_values(text: str) -> dict[str, str]:
-    """'region=us-east-1, tier=batch' -> {'region': 'us-east-1', 'tier': 'batch'}."""
-    values = {}
-    for part in filter(None, (p.strip() for p in (text or "").split(","))):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise forms.ValidationError(f"'{part}' is not key=value.")
-        values[key.strip()] = value.strip()
-    return values
 
 
 class OverrideForm(forms.Form):
@@ -97,7 +87,7 @@ class OverrideForm(forms.Form):
         return [(field, own.get(field.name, "")) for field in self.visible_fields()]
 
     def clean_group_values(self):
-        return _group_values(self.cleaned_data.get("group_values", ""))
+        return group_values(self.cleaned_data.get("group_values", ""))
 
     def clean(self):
         data = super().clean()
