@@ -70,7 +70,9 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.is_staff = role == ADMIN
                 user.save()
-            user.groups.add(Group.objects.get(name=role))
+            # the roles migration makes the groups; a database flushed since (or a group
+            # deleted by hand) gets them back, as roles are checked by group name
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
 
     def _api_token(self) -> None:
         if ApiToken.objects.filter(token_hash=hash_token(DEMO_API_TOKEN)).exists():
