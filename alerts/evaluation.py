@@ -1,7 +1,7 @@
 """Evaluating a customer's alerts: measure, move each state, and notify only on a change.
 
 States: evaluating (new, or just reset) -> ok | in_alarm. Entering in_alarm publishes
-`alerts.<alert_type>`; a balance alert leaving in_alarm publishes `alerts.<alert_type>.resolved`.
+`alerts.<alert_type>`; a balance (or credit grant) alert leaving in_alarm publishes `alerts.<alert_type>.resolved`.
 Each state change bumps the state's version, and the version is part of the event key, so an
 evaluation that runs twice (a redelivered task, two workers) publishes once.
 """
@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alerts.measure import Measurement, measure, over_threshold
-from alerts.models import BALANCE_TYPES, Alert, AlertStatus, AlertType, CustomerAlert
+from alerts.models import LOW_TYPES, Alert, AlertStatus, AlertType, CustomerAlert
 from alerts.snapshot import CustomerSnapshot
 from customers.models import Customer
 from usage.selectors import metric_failure_record
@@ -34,6 +34,8 @@ VALUE_FIELD = {
     AlertType.LOW_BALANCE: "remaining_balance",
     AlertType.LOW_COMMIT_BALANCE: "remaining_balance",
     AlertType.LOW_CREDIT_BALANCE: "remaining_balance",
+    AlertType.LOW_GRANT_BALANCE: "remaining_balance",
+    AlertType.LOW_GRANT_PERCENTAGE: "remaining_percentage",
 }
 
 
@@ -121,9 +123,7 @@ def _state_apply(
     )
     if state.evaluated_at is not None and state.evaluated_at > now:
         return False  # a later evaluation already recorded newer data
-    status, notice = transition(
-        state.status, m.in_alarm, resolves=alert.alert_type in BALANCE_TYPES
-    )
+    status, notice = transition(state.status, m.in_alarm, resolves=alert.alert_type in LOW_TYPES)
     state.value, state.evaluated_at = m.value, now
     fields = ["value", "evaluated_at", "updated_at"]
     changed = status != state.status

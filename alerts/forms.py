@@ -7,14 +7,15 @@ from typing import Any
 from django import forms
 
 from alerts.lifecycle import SYSTEM_TYPES
-from alerts.models import BALANCE_TYPES, AlertStatus, AlertType
+from alerts.models import BALANCE_TYPES, GRANT_TYPES, AlertStatus, AlertType
 from billing_console.forms import CreditTypeChoiceField, MoneyField
 from customers.models import Customer
 from pricing.models import USD_CENTS_ID, CreditType
 from usage.models import BillableMetric
 
 STATUSES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
-MONEY_TYPES = frozenset(AlertType.values) - {AlertType.USAGE}
+# The percentage of credit grants remaining is a plain number, in the credit type chosen.
+MONEY_TYPES = frozenset(AlertType.values) - {AlertType.USAGE, AlertType.LOW_GRANT_PERCENTAGE}
 INVOICE_TYPES = [("USAGE", "Usage statements"), ("SCHEDULED", "Scheduled charges and commits")]
 COMMIT_ENTITIES = [
     ("ContractCreditOrCommit", "Commits and credits"),
@@ -101,6 +102,12 @@ class AlertForm(forms.Form):
         required=False, label="With custom field",
         help_text="key=value, e.g. <code>pool=ai</code>. Empty: every active commit and credit.",
     )  # fmt: skip
+    # credit grant types (low_credit_balance_reached, low_remaining_credit_percentage_reached)
+    grant_types = forms.CharField(
+        required=False, max_length=2000, label="Only credit grants of type",
+        help_text="Comma-separated credit_grant_type values, e.g. <code>PROMO, PAID</code>. "
+        "Empty: every credit grant.",
+    )  # fmt: skip
     evaluate_on_create = forms.BooleanField(
         required=False, initial=True, label="Evaluate existing customers now",
         help_text="Unchecked: only customers whose usage or balance changes from now on.",
@@ -111,6 +118,7 @@ class AlertForm(forms.Form):
         AlertType.SPEND: ("credit_type", "group_key", "group_value", "contract_filter"),
         AlertType.INVOICE_TOTAL: ("credit_type", "invoice_types", "contract_filter"),
         **{t: ("credit_type", "balance_entity", "balance_filter") for t in BALANCE_TYPES},
+        **{t: ("credit_type", "grant_types") for t in GRANT_TYPES},
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -165,7 +173,7 @@ class AlertForm(forms.Form):
             key, value = data["customer_filter"]
             filters.append({"entity": "Customer", "key": key, "value": value})
         threshold: Decimal = data["threshold"]  # money types: already in the stored unit
-        if alert_type in MONEY_TYPES:
+        if alert_type in MONEY_TYPES or alert_type == AlertType.LOW_GRANT_PERCENTAGE:
             credit_type = data.get("credit_type") or _usd()
             body["credit_type_id"] = str(credit_type.public_id)
         body["threshold"] = str(threshold)
@@ -183,6 +191,9 @@ class AlertForm(forms.Form):
             body["group_values"] = [item]
         if alert_type == AlertType.INVOICE_TOTAL and data.get("invoice_types"):
             body["invoice_types_filter"] = data["invoice_types"]
+        grant_types = [t.strip() for t in data.get("grant_types", "").split(",") if t.strip()]
+        if alert_type in GRANT_TYPES and grant_types:
+            body["credit_grant_type_filters"] = grant_types
         if alert_type in BALANCE_TYPES and data.get("balance_filter"):
             key, value = data["balance_filter"]
             filters.append({"entity": data.get("balance_entity") or "ContractCreditOrCommit",

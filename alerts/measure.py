@@ -5,7 +5,11 @@
 - usage: the billable metric over the customer's current billing period;
 - balance: what remains on active prepaid commits and/or credits, with the live statements'
   drawdown applied (with a seat filter, on the seat's own);
-- invoice total: the largest current invoice total (after commits and credits).
+- invoice total: the largest current invoice total (after commits and credits);
+- credit grant balance / percentage: what remains on the customer's credit grants (Metronome
+  1.0) in effect now, not voided, of the alert's credit type and credit_grant_type_filters,
+  read like the balance alerts' commits (a grant is a customer-level commit or credit); the
+  percentage is that remainder over what those grants granted, times 100.
 """
 
 from collections.abc import Callable
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from alerts.models import Alert, AlertType
+from alerts.models import LOW_TYPES, Alert, AlertType
 from alerts.snapshot import CustomerSnapshot, metric_has_group_key
 from contracts.models import Commit, CommitKind, Contract
 from contracts.terms.balances import commit_credit_type_id
@@ -240,7 +244,9 @@ def _balance_commits(alert: Alert, snapshot: CustomerSnapshot) -> list[Commit]:
     return chosen
 
 
-def _remaining(commit: Commit, snapshot: CustomerSnapshot) -> Decimal:
+def commit_remaining(commit: Commit, snapshot: CustomerSnapshot) -> Decimal:
+    """What remains on the commit's segments in force now, the live statements' drawdown
+    applied (never below zero)."""
     sums = segment_sums(commit)
     pending = snapshot.pending_draws
     total = Decimal(0)
@@ -260,7 +266,8 @@ def _seat_balances(
     for commit in commits:
         found = commit.seat
         if found is not None and found[0] == key and (seat is None or found[1] == seat):
-            by_seat[found[1]] = by_seat.get(found[1], Decimal(0)) + _remaining(commit, snapshot)
+            remaining = commit_remaining(commit, snapshot)
+            by_seat[found[1]] = by_seat.get(found[1], Decimal(0)) + remaining
     return [
         Measurement(scope_of({key: v}), {key: v}, total, over_threshold(alert, total))
         for v, total in sorted(by_seat.items())
@@ -273,7 +280,7 @@ def measure_balance(alert: Alert, snapshot: CustomerSnapshot) -> list[Measuremen
         return _seat_balances(alert, snapshot, commits, *alert.seat_filter)
     grouping = _group_key(alert)
     if grouping is None:
-        balance = sum((_remaining(c, snapshot) for c in commits), Decimal(0))
+        balance = sum((commit_remaining(c, snapshot) for c in commits), Decimal(0))
         return [Measurement("", {}, balance, over_threshold(alert, balance))]
     entity, key = grouping
     by_value: dict[str, Decimal] = {}
@@ -281,11 +288,54 @@ def measure_balance(alert: Alert, snapshot: CustomerSnapshot) -> list[Measuremen
         owner = commit.contract if entity == "Contract" else commit
         value = (owner.custom_fields if owner is not None else {}).get(key)
         if value is not None:
-            by_value[value] = by_value.get(value, Decimal(0)) + _remaining(commit, snapshot)
+            by_value[value] = by_value.get(value, Decimal(0)) + commit_remaining(commit, snapshot)
     return [
         Measurement(scope_of({key: v}), {key: v}, total, over_threshold(alert, total))
         for v, total in sorted(by_value.items())
     ]
+
+
+# --- credit grants (Metronome 1.0) -----------------------------------------------------
+
+
+def _grant_commits(alert: Alert, snapshot: CustomerSnapshot) -> list[Commit]:
+    """The commits of the customer's credit grants that count: in effect now (effective, not
+    expired), not voided, granted in the alert's credit type, of a listed credit_grant_type
+    (every type when the alert lists none). Read through the reverse relation of
+    plans.CreditGrant's one-to-one commit, so alerts imports nothing of plans."""
+    commits = Commit.objects.filter(
+        customer=snapshot.customer,
+        archived_at__isnull=True,
+        credit_grant__isnull=False,
+        credit_grant__voided_at__isnull=True,
+        credit_grant__effective_at__lte=snapshot.now,
+        credit_grant__expires_at__gt=snapshot.now,
+        credit_grant__grant_credit_type_id=alert.credit_type_id,
+    )
+    if alert.credit_grant_type_filters:
+        commits = commits.filter(
+            credit_grant__credit_grant_type__in=alert.credit_grant_type_filters
+        )
+    return list(commits.select_related("credit_grant").prefetch_related("segments"))
+
+
+def measure_grant_balance(alert: Alert, snapshot: CustomerSnapshot) -> list[Measurement]:
+    balance = sum(
+        (commit_remaining(c, snapshot) for c in _grant_commits(alert, snapshot)), Decimal(0)
+    )
+    return [Measurement("", {}, balance, over_threshold(alert, balance))]
+
+
+def measure_grant_percentage(alert: Alert, snapshot: CustomerSnapshot) -> list[Measurement]:
+    """Remaining over granted, in percent; no measurement when no grant counts (there is
+    nothing to be a percentage of)."""
+    commits = _grant_commits(alert, snapshot)
+    granted = sum((c.credit_grant.grant_amount for c in commits), Decimal(0))
+    if granted <= 0:
+        return []
+    remaining = sum((commit_remaining(c, snapshot) for c in commits), Decimal(0))
+    percent = (remaining * 100 / granted).quantize(Decimal("0.0001"))
+    return [Measurement("", {}, percent, over_threshold(alert, percent))]
 
 
 MEASURES = {
@@ -295,6 +345,8 @@ MEASURES = {
     AlertType.LOW_BALANCE: measure_balance,
     AlertType.LOW_COMMIT_BALANCE: measure_balance,
     AlertType.LOW_CREDIT_BALANCE: measure_balance,
+    AlertType.LOW_GRANT_BALANCE: measure_grant_balance,
+    AlertType.LOW_GRANT_PERCENTAGE: measure_grant_percentage,
 }
 
 
@@ -303,7 +355,7 @@ def measure(alert: Alert, snapshot: CustomerSnapshot) -> list[Measurement]:
 
 
 def over_threshold(alert: Alert, value: Decimal) -> bool:
-    """Balances alarm at or below the threshold; spend, usage and invoice totals at or above."""
-    if alert.alert_type in BALANCE_KINDS:
+    """Balances (and percentages remaining) alarm at or below the threshold; spend, usage and invoice totals at or above."""
+    if alert.alert_type in LOW_TYPES:
         return value <= alert.threshold
     return value >= alert.threshold

@@ -26,11 +26,21 @@ class AlertType(models.TextChoices):
         "Low remaining credit balance",
     )
     INVOICE_TOTAL = "invoice_total_reached", "Invoice total reached"
+    # Metronome 1.0 credit grants (plans.CreditGrant: customer-level commits and credits).
+    LOW_GRANT_BALANCE = "low_credit_balance_reached", "Low credit grant balance"
+    LOW_GRANT_PERCENTAGE = (
+        "low_remaining_credit_percentage_reached",
+        "Low remaining credit grant percentage",
+    )
 
 
 BALANCE_TYPES = frozenset(
     {AlertType.LOW_BALANCE, AlertType.LOW_COMMIT_BALANCE, AlertType.LOW_CREDIT_BALANCE}
 )
+# Read on the customer's credit grants, filtered by credit_grant_type_filters.
+GRANT_TYPES = frozenset({AlertType.LOW_GRANT_BALANCE, AlertType.LOW_GRANT_PERCENTAGE})
+# Alarm at or below the threshold, and publish `.resolved` when they leave the alarm.
+LOW_TYPES = BALANCE_TYPES | GRANT_TYPES
 
 
 # The SDK's custom field filter entities (types/v1/alert_create_params.py CustomFieldFilter).
@@ -48,7 +58,8 @@ class Alert(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     alert_type = models.CharField(max_length=64, choices=AlertType.choices)
-    # Spend/balance/invoice: credit type units (USD cents); usage: the metric's unit.
+    # Spend/balance/invoice: credit type units (USD cents); usage: the metric's unit;
+    # low_remaining_credit_percentage_reached: a percentage (0-100) of what was granted.
     threshold = RateField()
     credit_type = models.ForeignKey(
         "pricing.CreditType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -68,6 +79,8 @@ class Alert(models.Model):
     custom_field_filters = models.JSONField(default=list, blank=True)
     alert_specifiers = models.JSONField(default=list, blank=True)  # balance alerts only
     access_type = models.CharField(max_length=10, blank=True)  # SPEND (balance alerts)
+    # Credit grant alerts: only grants whose credit_grant_type is listed count (empty: all).
+    credit_grant_type_filters = models.JSONField(default=list, blank=True)
     evaluate_on_create = models.BooleanField(default=True)
     uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,7 +110,8 @@ class Alert(models.Model):
 
     @property
     def is_balance(self) -> bool:
-        return self.alert_type in BALANCE_TYPES
+        """Alarms at or below its threshold (a balance, or what remains of credit grants)."""
+        return self.alert_type in LOW_TYPES
 
     @property
     def per_value_key(self) -> str | None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alerts.models import (
     BALANCE_TYPES,
+    GRANT_TYPES,
     WIRE_ENTITIES,
     Alert,
     AlertStatus,
@@ -48,17 +49,11 @@ ONLY = {
     "access_type": BALANCE_TYPES,
     # The seat group key (and seat) whose commits and credits the balance is read from.
     "seat_filter": BALANCE_TYPES,
+    # Metronome defines it for the CreditBalance and CreditPercentage notifications only.
+    "credit_grant_type_filters": GRANT_TYPES,
 }
 UNSUPPORTED_FIELDS = {
     "plan_id": "plans (Metronome 1.0) are not supported; alerts apply to contracts.",
-    # Metronome defines it for the CreditBalance and CreditPercentage notifications only
-    # (low_credit_balance_reached, low_remaining_credit_percentage_reached: credit grants of
-    # plans), types this server does not offer: on any other type it has no meaning.
-    "credit_grant_type_filters": (
-        "credit grants (Metronome 1.0 plans) are not supported: the filter applies only to "
-        "low_credit_balance_reached and low_remaining_credit_percentage_reached alerts, which "
-        "this server does not offer."
-    ),
 }
 
 
@@ -123,6 +118,10 @@ def _custom_field_filters(reader: Reader, alert_type: str) -> list[dict[str, str
     filters = []
     for item in reader.children("custom_field_filters"):
         flt = _filter(item, value_required=True)
+        if alert_type in GRANT_TYPES:  # credit grants carry no contract or commit fields
+            raise item.fail(
+                "entity", "credit grant alerts are scoped by credit_grant_type_filters."
+            )
         if flt["entity"] in COMMIT_ENTITIES and alert_type not in BALANCE_TYPES:
             raise item.fail("entity", f"{flt['entity']} filters apply to balance alerts only.")
         filters.append(flt)
@@ -139,6 +138,19 @@ def _credit_type(reader: Reader, alert_type: str) -> CreditType | None:
     return get_by_public_id(
         CreditType.objects.active(), reader.str("credit_type_id"), "credit type", "credit_type_id"
     )
+
+
+def _grant_type_filters(reader: Reader) -> list[str]:
+    """credit_grant_type_filters: the credit_grant_type values whose grants count, each once."""
+    values = []
+    for index, value in enumerate(reader.str_list("credit_grant_type_filters")):
+        if not value.strip() or len(value) > 200:
+            raise reader.fail(
+                f"credit_grant_type_filters[{index}]", "must be a credit_grant_type (1-200 chars)."
+            )
+        if value not in values:
+            values.append(value)
+    return values
 
 
 def _check_fields(reader: Reader, alert_type: str) -> None:
@@ -171,6 +183,7 @@ def alert_create(*, data: dict[str, Any]) -> Alert:
         invoice_types_filter=[t.upper() for t in reader.str_list("invoice_types_filter")],
         custom_field_filters=_custom_field_filters(reader, alert_type),
         alert_specifiers=_specifiers(reader),
+        credit_grant_type_filters=_grant_type_filters(reader),
         access_type=reader.choice("access_type", ("SPEND",), default="SPEND")
         if alert_type in BALANCE_TYPES
         else "",

@@ -39,6 +39,8 @@ def alert_to_wire(alert: Alert, view: CustomerAlertView | None = None) -> dict[s
         data["custom_field_filters"] = shown
     if alert.alert_specifiers:
         data["alert_specifiers"] = alert.alert_specifiers
+    if alert.credit_grant_type_filters:
+        data["credit_grant_type_filters"] = alert.credit_grant_type_filters
     if alert.invoice_types_filter:
         data["invoice_types_filter"] = alert.invoice_types_filter
     group_values = alert.group_values

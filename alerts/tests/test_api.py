@@ -124,7 +124,7 @@ INVALID_CREATES = [
     ({"alert_type": "spend_threshold_reached", "name": "x"}, metronome.BadRequestError, "threshold: is required."),
     ({"alert_type": "spend_threshold_reached", "name": "x", "threshold": "lots"}, metronome.BadRequestError, "threshold: must be a number."),
     ({"alert_type": "usage_threshold_reached", "name": "x", "threshold": 1}, metronome.BadRequestError, "billable_metric_id: is required."),
-    ({"alert_type": "low_credit_balance_reached", "name": "x", "threshold": 1}, metronome.BadRequestError, "alert_type: 'low_credit_balance_reached' is not supported"),
+    ({"alert_type": "low_remaining_days_in_plan_reached", "name": "x", "threshold": 1}, metronome.BadRequestError, "alert_type: 'low_remaining_days_in_plan_reached' is not supported"),
     ({"alert_type": "usage_threshold_reached", "name": "x", "threshold": 1, "group_values": [{"key": "user_id"}]}, metronome.BadRequestError, "group_values: only spend_threshold_reached alerts"),
     ({"alert_type": "spend_threshold_reached", "name": "x", "threshold": 1, "group_values": [{"value": "7"}]}, metronome.BadRequestError, "group_values[0].key: is required."),
     ({"alert_type": "spend_threshold_reached", "name": "x", "threshold": 1, "custom_field_filters": [{"entity": "Commit", "key": "a", "value": "b"}]}, metronome.BadRequestError, "custom_field_filters[0].entity: Commit filters apply to balance alerts only."),

@@ -1,7 +1,7 @@
 """seat_filter on balance alerts: the balance read is that seat's own commits and credits (an
 INDIVIDUAL seat allocation), one balance per seat with a key alone; the customer-alert get
 picks a seat's state. And what the API refuses on create: credit_grant_type_filters (credit
-grants' alert types are not offered) and a filter entity outside the SDK's enum."""
+grant alerts' only) and a filter entity outside the SDK's enum."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -119,7 +119,8 @@ def test_seat_filter_through_the_sdk(sdk):
         ({"alert_type": LOW_CREDIT, "seat_filter": {"seat_group_value": "u1"}},
          "seat_filter.seat_group_key: is required."),
         ({"alert_type": LOW_CREDIT, "credit_grant_type_filters": ["promo"]},
-         "credit_grant_type_filters: credit grants (Metronome 1.0 plans) are not supported"),
+         "credit_grant_type_filters: only low_credit_balance_reached, "
+         "low_remaining_credit_percentage_reached alerts take this field."),
         ({"alert_type": "spend_threshold_reached",
           "custom_field_filters": [{"entity": "Customer", "key": "tier", "value": "gold"}]},
          "custom_field_filters[0].entity: must be one of Contract, Commit, ContractCredit, "
