@@ -3,25 +3,13 @@ Archive removes that item only, the invoiced one is marked and has no Archive, a
 history says what was removed and the old → new end date. Screenshots of the card and the
 history at 1440 and 390 px go to $SCREENSHOT_DIR (default var/screenshots)."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
+from billing_console.tests.screenshots import element_shots
 from contracts.edits import contract_edit
 from contracts.tests.test_views_charges import monthly_fee_world
 
 pytestmark = pytest.mark.browser
-
-
-def _shots(page, name: str, selector: str) -> None:
-    folder = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.VAR_DIR) / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in (1440, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.locator(selector).screenshot(path=str(folder / f"{name}-{width}.png"))
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 def test_one_item_is_archived_and_the_history_says_which(page, login, dave, db):
@@ -30,7 +18,7 @@ def test_one_item_is_archived_and_the_history_says_which(page, login, dave, db):
     page.goto(f"/contracts/{world.contract.public_id}/")
     card = page.locator("#charges")
     assert f"invoiced {world.number}" in card.inner_text()
-    _shots(page, "contract-charges", "#charges")
+    element_shots(page, "contract-charges", "#charges")
 
     march = world.fee.items.get(timestamp__month=3, timestamp__year=2026)
     page.locator(f"#charge-item-{march.public_id} button").click()
@@ -40,11 +28,11 @@ def test_one_item_is_archived_and_the_history_says_which(page, login, dave, db):
         dialog.get_by_role("button", name="Archive item").click()
     assert world.fee.items.count() == 11
     assert "Archive the charge: its 10 upcoming items" in page.locator("#charges").inner_text()
-    _shots(page, "contract-charges-after", "#charges")
+    element_shots(page, "contract-charges-after", "#charges")
 
     contract_edit(contract=world.contract, data={"update_contract_end_date": "2027-02-01T00:00:00Z"})  # fmt: skip
     page.goto(f"/contracts/{world.contract.public_id}/history")
     history = page.locator(".edit-history")
     assert "removed Mar 1, 2026 $1,000.00" in history.inner_text()
     assert "Mar 1, 2027 → Feb 1, 2027" in history.inner_text()
-    _shots(page, "contract-history", ".edit-history")
+    element_shots(page, "contract-history", ".edit-history")

@@ -4,28 +4,17 @@ with 50% rollover; rows are added with buttons (htmx), a bad row's error shows b
 field, and the commits table tells the terms in words. Screenshots at 1440 and 390 px go to
 $SCREENSHOT_DIR (default var/screenshots)."""
 
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
+from billing_console.tests.screenshots import element_shots
 from contracts.models import Commit
 from contracts.tests.factories import console_world
 
 pytestmark = pytest.mark.browser
 YEAR = datetime.now(UTC).year + 1  # next year: the commit is upcoming, shown whenever this runs
-
-
-def _shots(page, name: str, selector: str) -> None:
-    folder = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.VAR_DIR) / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in (1440, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.locator(selector).screenshot(path=str(folder / f"{name}-{width}.png"))
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 @pytest.fixture
@@ -70,11 +59,11 @@ def test_deal_desk_adds_two_halves_billed_in_two_invoices(page, login, dave, wor
         "ending_before_1"
     )
     assert not Commit.objects.exists()
-    _shots(page, "contract-commit-rows-error", "#commit-form")
+    element_shots(page, "contract-commit-rows-error", "#commit-form")
 
     form = page.locator("#commit-form")
     form.locator("input[name=ending_before_1]").fill(f"{YEAR + 1}-01-01")
-    _shots(page, "contract-commit-rows", "#commit-form")
+    element_shots(page, "contract-commit-rows", "#commit-form")
     with page.expect_navigation():
         form.get_by_role("button", name="Add", exact=True).click()
 
@@ -87,4 +76,4 @@ def test_deal_desk_adds_two_halves_billed_in_two_invoices(page, login, dave, wor
     assert f"$6,000.00 · Jul 1, {YEAR} – Jan 1, {YEAR + 1}" in row
     assert "Pays for Calls · 50% of the unused balance rolls over" in row
     assert f"Invoiced $6,000.00 on Jan 1, {YEAR}, $6,000.00 on Jul 1, {YEAR}" in row
-    _shots(page, "contract-commit-rows-table", "#commits")
+    element_shots(page, "contract-commit-rows-table", "#commits")

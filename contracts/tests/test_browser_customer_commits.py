@@ -4,29 +4,18 @@ the amount, then adds a $5,000.00 prepaid commit on all contracts and sees it in
 table and in the overview's balances (reloaded, no page load). Screenshots at 1440 and 390 px
 go to $SCREENSHOT_DIR (default var/screenshots)."""
 
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
 
+from billing_console.tests.screenshots import element_shots
 from contracts.models import Commit
 from contracts.tests.factories import console_world
 
 pytestmark = pytest.mark.browser
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)  # within the commit's access: Jan 1, 2026 – 2027
-
-
-def _shots(page, name: str, selector: str) -> None:
-    folder = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.VAR_DIR) / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in (1440, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.locator(selector).screenshot(path=str(folder / f"{name}-{width}.png"))
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 @pytest.fixture
@@ -56,13 +45,13 @@ def test_finance_adds_a_prepaid_customer_level_commit(page, login, fiona, world)
         form.locator("input[name=amount]").fill("$5,000.005")
         form.locator("input[name=starting_at]").fill("2026-01-01")
         form.locator("input[name=ending_before]").fill("2027-01-01")
-        _shots(page, "customer-commit-form", "#customer-commits")
+        element_shots(page, "customer-commit-form", "#customer-commits")
         form.get_by_role("button", name="Add commit or credit").click()
         error = page.locator("#customer-commit-form .has-error .field-error")
         error.wait_for()
         assert 'name="amount"' in error.locator("xpath=..").inner_html()  # beside the amount
         assert Commit.objects.count() == 0
-        _shots(page, "customer-commit-error", "#customer-commits")
+        element_shots(page, "customer-commit-error", "#customer-commits")
 
         form = page.locator("#customer-commit-form")
         form.locator("input[name=amount]").fill("$5,000.00")
@@ -79,6 +68,6 @@ def test_finance_adds_a_prepaid_customer_level_commit(page, login, fiona, world)
         balance.wait_for()
         assert "Customer-level" in balance.inner_text() and "$5,000.00" in balance.inner_text()
         assert "$5,000.00" in page.inner_text("#kpi-remaining")
-        _shots(page, "customer-commits", "#customer-commits")
-        _shots(page, "customer-commit-overview", "#overview-balances")
-        _shots(page, "customer-commit-page", "main.page")
+        element_shots(page, "customer-commits", "#customer-commits")
+        element_shots(page, "customer-commit-overview", "#overview-balances")
+        element_shots(page, "customer-commit-page", "main.page")

@@ -3,15 +3,13 @@ finance ops uses them: contracts filtered to those ending within 30 days (htmx s
 and puts the filter in the address), then customers sorted by this period's spend. Screenshots
 at 1440 and 390 px go to $SCREENSHOT_DIR (default var/screenshots)."""
 
-import os
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
+from billing_console.tests.screenshots import element_shots
 from contracts.models import Contract
 from customers.services import customer_create
 from invoicing.models import Invoice
@@ -19,15 +17,6 @@ from pricing.services import credit_type_get_default, rate_card_create
 
 pytestmark = pytest.mark.browser
 DAY = timedelta(days=1)
-
-
-def _shots(page, name: str, selector: str) -> None:
-    folder = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.VAR_DIR) / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in (1440, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.locator(selector).screenshot(path=str(folder / f"{name}-{width}.png"))
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 @pytest.fixture
@@ -73,7 +62,7 @@ def test_finance_filters_contracts_ending_soon_and_sorts_customers_by_spend(
     names = [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())]
     assert sorted(names) == ["Acme pilot", "Initech renewal"]
     assert all("ending soon" in text for text in rows.all_inner_texts())
-    _shots(page, "contracts-ending-within-30", "main")
+    element_shots(page, "contracts-ending-within-30", "main")
 
     page.goto("/customers/")
     page.get_by_role("link", name="Spend this period").click()
@@ -84,4 +73,4 @@ def test_finance_filters_contracts_ending_soon_and_sorts_customers_by_spend(
     assert names == ["Acme Corp", "Initech", "Globex", "Hooli"]
     spend = [rows.nth(i).locator("td").nth(3).inner_text() for i in range(rows.count())]
     assert spend == ["$12,500.75", "$4,310.00", "$980.50", "—"]
-    _shots(page, "customers-by-spend", "main")
+    element_shots(page, "customers-by-spend", "main")

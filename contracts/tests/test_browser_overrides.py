@@ -4,26 +4,15 @@ new unit price of $0.0025 on the contract page. The form shows only the chosen t
 field; the table lists the terms in words. Screenshots at 1440 and 390 px go to
 $SCREENSHOT_DIR (default var/screenshots)."""
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
+from billing_console.tests.screenshots import element_shots
 from contracts.models import Override
 from contracts.tests.factories import console_world
 
 pytestmark = pytest.mark.browser
-
-
-def _shots(page, name: str, selector: str) -> None:
-    folder = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.VAR_DIR) / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in (1440, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.locator(selector).screenshot(path=str(folder / f"{name}-{width}.png"))
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 @pytest.fixture
@@ -55,11 +44,11 @@ def test_deal_desk_adds_percent_off_and_a_sub_cent_price(page, login, dave, worl
     error = page.locator("#override-form .field-error")
     error.wait_for()
     assert error.inner_text() == "At most 100% off. For a markup, choose a multiplier."
-    _shots(page, "contract-override-error", "#overrides")
+    element_shots(page, "contract-override-error", "#overrides")
 
     form = page.locator("#override-form")
     form.locator("input[name=percent_off]").fill("20% off")
-    _shots(page, "contract-override-percent-off", "#overrides")
+    element_shots(page, "contract-override-percent-off", "#overrides")
     with page.expect_navigation():
         form.get_by_role("button", name="Add override").click()
     assert Override.objects.get().multiplier == Decimal("0.8")
@@ -73,7 +62,7 @@ def test_deal_desk_adds_percent_off_and_a_sub_cent_price(page, login, dave, worl
     form.locator("select[name=product]").select_option(label="Calls")
     form.locator("input[name=price]").fill("$0.0025")
     form.locator("input[name=starting_at]").fill("2026-03-01")
-    _shots(page, "contract-override-new-price", "#overrides")
+    element_shots(page, "contract-override-new-price", "#overrides")
     with page.expect_navigation():
         form.get_by_role("button", name="Add override").click()
     price = Override.objects.get(type="OVERWRITE")
@@ -89,6 +78,6 @@ def test_deal_desk_adds_percent_off_and_a_sub_cent_price(page, login, dave, worl
     edit.locator("select[name=type]").select_option("MULTIPLIER")
     assert edit.locator("input[name=multiplier]").input_value() == "0.8"
     edit.locator("select[name=type]").select_option("PERCENT_OFF")
-    _shots(page, "contract-override-edit", "#overrides")
+    element_shots(page, "contract-override-edit", "#overrides")
     page.locator("#overrides summary", has_text="Edit").first.click()  # closed again
-    _shots(page, "contract-overrides", "#overrides")
+    element_shots(page, "contract-overrides", "#overrides")

@@ -4,25 +4,13 @@ an auto-recharge to $1,000.00 below $200.00, on the contract page, and reads bot
 The Stripe fields show only with the Stripe gate (CSS, no script); an error shows beside its
 field. Screenshots at 1440 and 390 px go to $SCREENSHOT_DIR (default var/screenshots)."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
+from billing_console.tests.screenshots import element_shots
 from contracts.models import Contract
 from contracts.tests.factories import console_world
 
 pytestmark = pytest.mark.browser
-
-
-def _shots(page, name: str, selector: str) -> None:
-    folder = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.VAR_DIR) / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in (1440, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.locator(selector).screenshot(path=str(folder / f"{name}-{width}.png"))
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 @pytest.fixture
@@ -35,7 +23,7 @@ def test_finance_turns_on_threshold_billing_and_auto_recharge(page, login, fiona
     page.goto(f"/contracts/{world.contract.public_id}/")
     card = page.locator("#thresholds")
     assert "Not set up" in card.locator("#spend-threshold").inner_text()
-    _shots(page, "contract-thresholds-empty", "#thresholds")
+    element_shots(page, "contract-thresholds-empty", "#thresholds")
 
     card.locator("summary", has_text="Set up threshold billing").click()
     form = page.locator("#spend-threshold-form")
@@ -45,7 +33,7 @@ def test_finance_turns_on_threshold_billing_and_auto_recharge(page, login, fiona
     form.locator("select[name=product]").select_option(label="Prepaid commit")
     form.locator("select[name=payment_gate_type]").select_option("STRIPE")
     assert stripe_type.is_visible()
-    _shots(page, "contract-thresholds-spend-form", "#thresholds")
+    element_shots(page, "contract-thresholds-spend-form", "#thresholds")
     with page.expect_navigation():
         form.get_by_role("button", name="Save threshold billing").click()
     spend = Contract.objects.get(pk=world.contract.pk).spend_threshold_configuration
@@ -64,7 +52,7 @@ def test_finance_turns_on_threshold_billing_and_auto_recharge(page, login, fiona
     error = page.locator("#recharge-form .field-error")
     error.wait_for()
     assert error.inner_text() == "Must be more than the balance that triggers it ($200.00)."
-    _shots(page, "contract-thresholds-recharge-error", "#thresholds")
+    element_shots(page, "contract-thresholds-recharge-error", "#thresholds")
     form = page.locator("#recharge-form")
     form.locator("input[name=recharge_to_amount]").fill("$1,000.00")
     with page.expect_navigation():
@@ -72,7 +60,7 @@ def test_finance_turns_on_threshold_billing_and_auto_recharge(page, login, fiona
     words = page.locator("#recharge").inner_text()
     assert "When the prepaid balance falls below $200.00, recharge to $1,000.00" in words
     assert "Payment gate: none" in words
-    _shots(page, "contract-thresholds", "#thresholds")
+    element_shots(page, "contract-thresholds", "#thresholds")
 
     # The change form comes back as typed, in dollars.
     page.locator("#spend-threshold summary", has_text="Change threshold billing").click()

@@ -3,31 +3,20 @@ contract's end date moved and a price raised read as sentences with names, dates
 the system's own changes stay out of the way until "Show system changes" is ticked.
 Screenshots at 1440 and 390 px go to $SCREENSHOT_DIR (default var/screenshots)."""
 
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from auditlog.context import set_actor
-from django.conf import settings
 
 from alerts.services import alert_create
+from billing_console.tests.screenshots import element_shots
 from contracts.models import ContractEdit
 from customers.services import customer_set_name
 from invoicing.tests.factories import priced_world
 from pricing.services import rate_update
 
 pytestmark = pytest.mark.browser
-
-
-def _shots(page, name: str, selector: str) -> None:
-    folder = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.VAR_DIR) / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for width in (1440, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.locator(selector).screenshot(path=str(folder / f"{name}-{width}.png"))
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 @pytest.fixture
@@ -61,11 +50,11 @@ def test_finance_reads_the_audit_log(page, login, bob, world):
     assert "end date Jun 1, 2027 → Mar 1, 2027" in " ".join(text.split())
     assert "$25.00 → $30.00" in " ".join(text.split())
     assert "ending_before" not in text and "object (" not in text
-    _shots(page, "audit-log", "main")
+    element_shots(page, "audit-log", "main")
 
     page.get_by_label("Show system changes").check()
     page.locator("tr.audit-entry.system").first.wait_for()
     assert table.locator("tr.audit-entry.system").count() > 0
     assert "system=on" in page.url
     assert "object (" not in table.inner_text()
-    _shots(page, "audit-log-system", "main")
+    element_shots(page, "audit-log-system", "main")
