@@ -77,6 +77,30 @@ def audit_set_actor(actor: AbstractBaseUser, **extra: str) -> None:
     context.setdefault("additional_data", {}).update(extra)
 
 
+def log_entry(instance: Model, action: int, changes):
+    """The LogEntry django-auditlog would write for `instance` (not saved: a bulk writer inserts
+    it), with this context's request id, actor and extra data: auditlog's own pre_save
+    receivers set them, as they do for its own entries."""
+    from auditlog.cid import get_cid
+    from auditlog.models import LogEntry
+
+    pk = LogEntry.objects._get_pk_value(instance)
+    entry = LogEntry(
+        content_type=ContentType.objects.get_for_model(instance),
+        object_pk=pk,
+        object_id=pk if isinstance(pk, int) else None,
+        object_repr=smart_str(instance),
+        serialized_data=LogEntry.objects._get_serialized_data_or_none(instance),
+        action=action,
+        changes=changes,
+        cid=get_cid(),
+    )
+    if callable(getattr(instance, "get_additional_data", None)):
+        entry.additional_data = instance.get_additional_data()
+    pre_save.send(sender=LogEntry, instance=entry, raw=False, using=None, update_fields=None)
+    return entry
+
+
 def audit_updates_bulk(changes: list[tuple[Model, Model, list[str] | None]]) -> None:
     """The entries django-auditlog would write for `(old, new, update_fields)` saves, in one
     INSERT (a batch of rows updated with bulk_update, which sends no signals). Each is written
@@ -96,19 +120,5 @@ def audit_updates_bulk(changes: list[tuple[Model, Model, list[str] | None]]) -> 
         diff = meaningful_changes(type(new), diff)  # "300.000000000000 → 300" is no change
         if not diff:
             continue
-        pk = LogEntry.objects._get_pk_value(new)
-        entry = LogEntry(
-            content_type=ContentType.objects.get_for_model(new),
-            object_pk=pk,
-            object_id=pk if isinstance(pk, int) else None,
-            object_repr=smart_str(new),
-            serialized_data=LogEntry.objects._get_serialized_data_or_none(new),
-            action=LogEntry.Action.UPDATE,
-            changes=diff,
-            cid=get_cid(),
-        )
-        if callable(getattr(new, "get_additional_data", None)):
-            entry.additional_data = new.get_additional_data()
-        pre_save.send(sender=LogEntry, instance=entry, raw=False, using=None, update_fields=None)
-        entries.append(entry)
+        entries.append(log_entry(new, LogEntry.Action.UPDATE, diff))
     bulk_insert(LogEntry, entries)

@@ -3,14 +3,11 @@ drafts in one INSERT, which sends no signals): the CREATE entries django-auditlo
 `Invoice.objects.create`, in one INSERT, as billing_console.audit.audit_updates_bulk does
 for updates."""
 
-from auditlog.cid import get_cid
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db.models.signals import pre_save
-from django.utils.encoding import smart_str
 
+from billing_console.audit import log_entry
 from billing_console.lib.bulk import bulk_insert
 from invoicing.models import Invoice
 
@@ -26,17 +23,5 @@ def audit_creates_bulk(invoices: list[Invoice]) -> None:
         changes = model_instance_diff(
             None, invoice, use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES
         )
-        pk = LogEntry.objects._get_pk_value(invoice)
-        entry = LogEntry(
-            content_type=ContentType.objects.get_for_model(invoice),
-            object_pk=pk,
-            object_id=pk if isinstance(pk, int) else None,
-            object_repr=smart_str(invoice),
-            serialized_data=LogEntry.objects._get_serialized_data_or_none(invoice),
-            action=LogEntry.Action.CREATE,
-            changes=changes,
-            cid=get_cid(),
-        )
-        pre_save.send(sender=LogEntry, instance=entry, raw=False, using=None, update_fields=None)
-        entries.append(entry)
+        entries.append(log_entry(invoice, LogEntry.Action.CREATE, changes))
     bulk_insert(LogEntry, entries)
