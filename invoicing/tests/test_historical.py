@@ -137,3 +137,11 @@ def test_a_historical_invoice_is_not_regenerated_from_stored_usage(sdk, world):
         invoice_regenerate(invoice=invoice)
     invoice.refresh_from_db()
     assert (invoice.status, invoice.total) == ("FINALIZED", 6005)
+
+
+def test_the_issue_date_given_is_the_invoices(sdk, world):
+    body = {**_invoice(world, 1, 10), "issue_date": "2026-02-03T00:00:00Z"}
+    [created] = sdk.v1.contracts.create_historical_invoices(invoices=[body], preview=False).data
+    invoice = Invoice.objects.get(public_id=created.id)
+    assert invoice.issued_at.isoformat() == "2026-02-03T00:00:00+00:00"
+    assert str(created.issued_at)[:10] == "2026-02-03"
