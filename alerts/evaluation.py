@@ -17,7 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alerts.measure import Measurement, measure, over_threshold
+from alerts.measure import measure
+from alerts.measurement import Measurement, over_threshold
 from alerts.models import LOW_TYPES, Alert, AlertStatus, AlertType, CustomerAlert
 from alerts.snapshot import CustomerSnapshot
 from customers.models import Customer
@@ -36,6 +37,12 @@ VALUE_FIELD = {
     AlertType.LOW_CREDIT_BALANCE: "remaining_balance",
     AlertType.LOW_GRANT_BALANCE: "remaining_balance",
     AlertType.LOW_GRANT_PERCENTAGE: "remaining_percentage",
+    AlertType.LOW_SEAT_BALANCE: "remaining_balance",
+    AlertType.LOW_PERCENTAGE: "remaining_percentage",
+    AlertType.LOW_COMMIT_PERCENTAGE: "remaining_percentage",
+    AlertType.LOW_CREDIT_PERCENTAGE: "remaining_percentage",
+    AlertType.LOW_COMMIT_DAYS: "remaining_days",
+    AlertType.LOW_CREDIT_DAYS: "remaining_days",
 }
 
 

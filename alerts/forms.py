@@ -7,15 +7,21 @@ from typing import Any
 from django import forms
 
 from alerts.lifecycle import SYSTEM_TYPES
-from alerts.models import BALANCE_TYPES, GRANT_TYPES, AlertStatus, AlertType
+from alerts.models import (
+    COMMIT_TYPES,
+    GRANT_TYPES,
+    NOT_MONEY_TYPES,
+    AlertStatus,
+    AlertType,
+)
 from billing_console.forms import CreditTypeChoiceField, MoneyField
 from customers.models import Customer
 from pricing.models import USD_CENTS_ID, CreditType
 from usage.models import BillableMetric
 
 STATUSES = [("active", "Active"), ("archived", "Archived"), ("all", "All")]
-# The percentage of credit grants remaining is a plain number, in the credit type chosen.
-MONEY_TYPES = frozenset(AlertType.values) - {AlertType.USAGE, AlertType.LOW_GRANT_PERCENTAGE}
+# Percentages and days are plain numbers, of the commits and credits in the credit type chosen.
+MONEY_TYPES = frozenset(AlertType.values) - NOT_MONEY_TYPES
 INVOICE_TYPES = [("USAGE", "Usage statements"), ("SCHEDULED", "Scheduled charges and commits")]
 COMMIT_ENTITIES = [
     ("ContractCreditOrCommit", "Commits and credits"),
@@ -62,7 +68,8 @@ class AlertForm(forms.Form):
     # Money types: typed in the chosen currency's major unit ("$1,000.00"), cleaned to the
     # stored unit (USD cents), the currency's decimals at most. Usage: the metric's unit.
     threshold = MoneyField(
-        help_text="Money in the chosen currency, e.g. $1,000.00; usage in the metric's unit.",
+        help_text="Money in the chosen currency, e.g. $1,000.00; usage in the metric's unit; "
+        "a percentage as a number (10 for 10%); days as a number of days.",
     )
     # usage_threshold_reached
     billable_metric = forms.ModelChoiceField(
@@ -102,6 +109,15 @@ class AlertForm(forms.Form):
         required=False, label="With custom field",
         help_text="key=value, e.g. <code>pool=ai</code>. Empty: every active commit and credit.",
     )  # fmt: skip
+    # low_remaining_seat_balance_reached
+    seat_key = forms.CharField(
+        required=False, max_length=200, label="Seat group key",
+        help_text="The seat group key of the subscription, e.g. <code>user_id</code>.",
+    )  # fmt: skip
+    seat_value = forms.CharField(
+        required=False, max_length=2000, label="Seat",
+        help_text="One seat (e.g. <code>alice</code>), or empty: every seat alarms on its own.",
+    )  # fmt: skip
     # credit grant types (low_credit_balance_reached, low_remaining_credit_percentage_reached)
     grant_types = forms.CharField(
         required=False, max_length=2000, label="Only credit grants of type",
@@ -117,7 +133,14 @@ class AlertForm(forms.Form):
         AlertType.USAGE: ("billable_metric", "contract_filter"),
         AlertType.SPEND: ("credit_type", "group_key", "group_value", "contract_filter"),
         AlertType.INVOICE_TOTAL: ("credit_type", "invoice_types", "contract_filter"),
-        **{t: ("credit_type", "balance_entity", "balance_filter") for t in BALANCE_TYPES},
+        **{t: ("credit_type", "balance_entity", "balance_filter") for t in COMMIT_TYPES},
+        AlertType.LOW_SEAT_BALANCE: (
+            "credit_type",
+            "seat_key",
+            "seat_value",
+            "balance_entity",
+            "balance_filter",
+        ),
         **{t: ("credit_type", "grant_types") for t in GRANT_TYPES},
     }
 
@@ -173,7 +196,7 @@ class AlertForm(forms.Form):
             key, value = data["customer_filter"]
             filters.append({"entity": "Customer", "key": key, "value": value})
         threshold: Decimal = data["threshold"]  # money types: already in the stored unit
-        if alert_type in MONEY_TYPES or alert_type == AlertType.LOW_GRANT_PERCENTAGE:
+        if alert_type != AlertType.USAGE:
             credit_type = data.get("credit_type") or _usd()
             body["credit_type_id"] = str(credit_type.public_id)
         body["threshold"] = str(threshold)
@@ -194,7 +217,11 @@ class AlertForm(forms.Form):
         grant_types = [t.strip() for t in data.get("grant_types", "").split(",") if t.strip()]
         if alert_type in GRANT_TYPES and grant_types:
             body["credit_grant_type_filters"] = grant_types
-        if alert_type in BALANCE_TYPES and data.get("balance_filter"):
+        if alert_type == AlertType.LOW_SEAT_BALANCE and data.get("seat_key", "").strip():
+            body["seat_filter"] = {"seat_group_key": data["seat_key"].strip()}
+            if data.get("seat_value", "").strip():
+                body["seat_filter"]["seat_group_value"] = data["seat_value"].strip()
+        if alert_type in COMMIT_TYPES and data.get("balance_filter"):
             key, value = data["balance_filter"]
             filters.append({"entity": data.get("balance_entity") or "ContractCreditOrCommit",
                             "key": key, "value": value})  # fmt: skip

@@ -32,15 +32,54 @@ class AlertType(models.TextChoices):
         "low_remaining_credit_percentage_reached",
         "Low remaining credit grant percentage",
     )
+    # What remains of the commits and credits in force, as a percentage of their access.
+    LOW_PERCENTAGE = (
+        "low_remaining_contract_credit_and_commit_percentage_reached",
+        "Low remaining commit and credit percentage",
+    )
+    LOW_COMMIT_PERCENTAGE = (
+        "low_remaining_commit_percentage_reached",
+        "Low remaining commit percentage",
+    )
+    LOW_CREDIT_PERCENTAGE = (
+        "low_remaining_contract_credit_percentage_reached",
+        "Low remaining credit percentage",
+    )
+    # The balance of one seat's commits and credits (seat_filter required).
+    LOW_SEAT_BALANCE = "low_remaining_seat_balance_reached", "Low remaining seat balance"
+    # Days until the access segment in force ends, the soonest of the commits (or credits).
+    LOW_COMMIT_DAYS = (
+        "low_remaining_days_for_commit_segment_reached",
+        "Few days left in a commit segment",
+    )
+    LOW_CREDIT_DAYS = (
+        "low_remaining_days_for_contract_credit_segment_reached",
+        "Few days left in a credit segment",
+    )
 
 
 BALANCE_TYPES = frozenset(
-    {AlertType.LOW_BALANCE, AlertType.LOW_COMMIT_BALANCE, AlertType.LOW_CREDIT_BALANCE}
+    {
+        AlertType.LOW_BALANCE,
+        AlertType.LOW_COMMIT_BALANCE,
+        AlertType.LOW_CREDIT_BALANCE,
+        AlertType.LOW_SEAT_BALANCE,
+    }
 )
+PERCENT_TYPES = frozenset(
+    {AlertType.LOW_PERCENTAGE, AlertType.LOW_COMMIT_PERCENTAGE, AlertType.LOW_CREDIT_PERCENTAGE}
+)
+DAYS_TYPES = frozenset({AlertType.LOW_COMMIT_DAYS, AlertType.LOW_CREDIT_DAYS})
+# Read on the contracts' commits and credits (custom field filters, seat filter, specifiers).
+COMMIT_TYPES = BALANCE_TYPES | PERCENT_TYPES | DAYS_TYPES
 # Read on the customer's credit grants, filtered by credit_grant_type_filters.
 GRANT_TYPES = frozenset({AlertType.LOW_GRANT_BALANCE, AlertType.LOW_GRANT_PERCENTAGE})
 # Alarm at or below the threshold, and publish `.resolved` when they leave the alarm.
-LOW_TYPES = BALANCE_TYPES | GRANT_TYPES
+LOW_TYPES = COMMIT_TYPES | GRANT_TYPES
+# Thresholds that are not money: usage in the metric's unit, percentages, days.
+NOT_MONEY_TYPES = (
+    frozenset({AlertType.USAGE, AlertType.LOW_GRANT_PERCENTAGE}) | PERCENT_TYPES | DAYS_TYPES
+)
 
 
 # The SDK's custom field filter entities (types/v1/alert_create_params.py CustomFieldFilter).
@@ -114,9 +153,20 @@ class Alert(models.Model):
         return self.alert_type in LOW_TYPES
 
     @property
+    def value_unit(self) -> str:
+        """What the threshold and measured values count: money, usage, percent or days."""
+        if self.alert_type == AlertType.USAGE:
+            return "usage"
+        if self.alert_type in PERCENT_TYPES or self.alert_type == AlertType.LOW_GRANT_PERCENTAGE:
+            return "percent"
+        if self.alert_type in DAYS_TYPES:
+            return "days"
+        return "money"
+
+    @property
     def per_value_key(self) -> str | None:
         """The group key whose every value alarms on its own, if any (spend alerts)."""
-        if self.alert_type in BALANCE_TYPES:
+        if self.alert_type in COMMIT_TYPES:
             return None  # group_values holds the seat filter (seat_filter)
         for item in self.group_values or []:
             if item.get("value") is None:
@@ -127,7 +177,7 @@ class Alert(models.Model):
     def seat_filter(self) -> tuple[str, str | None] | None:
         """Balance alerts: (seat group key, seat or None for each seat) whose commits and
         credits the balance is read from, kept in group_values (spend alerts' otherwise)."""
-        if self.alert_type not in BALANCE_TYPES or not self.group_values:
+        if self.alert_type not in COMMIT_TYPES or not self.group_values:
             return None
         item = self.group_values[0]
         return item["key"], item.get("value")

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from alerts.models import (
     BALANCE_TYPES,
+    COMMIT_TYPES,
     GRANT_TYPES,
+    PERCENT_TYPES,
     WIRE_ENTITIES,
     Alert,
     AlertStatus,
@@ -45,10 +47,10 @@ ONLY = {
     "billable_metric_id": {AlertType.USAGE},
     "group_values": {AlertType.SPEND},
     "invoice_types_filter": {AlertType.INVOICE_TOTAL},
-    "alert_specifiers": {AlertType.LOW_BALANCE},
-    "access_type": BALANCE_TYPES,
+    "alert_specifiers": {AlertType.LOW_BALANCE, AlertType.LOW_PERCENTAGE},
+    "access_type": BALANCE_TYPES | PERCENT_TYPES,
     # The seat group key (and seat) whose commits and credits the balance is read from.
-    "seat_filter": BALANCE_TYPES,
+    "seat_filter": COMMIT_TYPES,
     # Metronome defines it for the CreditBalance and CreditPercentage notifications only.
     "credit_grant_type_filters": GRANT_TYPES,
 }
@@ -122,7 +124,7 @@ def _custom_field_filters(reader: Reader, alert_type: str) -> list[dict[str, str
             raise item.fail(
                 "entity", "credit grant alerts are scoped by credit_grant_type_filters."
             )
-        if flt["entity"] in COMMIT_ENTITIES and alert_type not in BALANCE_TYPES:
+        if flt["entity"] in COMMIT_ENTITIES and alert_type not in COMMIT_TYPES:
             raise item.fail("entity", f"{flt['entity']} filters apply to balance alerts only.")
         filters.append(flt)
     return filters
@@ -185,11 +187,13 @@ def alert_create(*, data: dict[str, Any]) -> Alert:
         alert_specifiers=_specifiers(reader),
         credit_grant_type_filters=_grant_type_filters(reader),
         access_type=reader.choice("access_type", ("SPEND",), default="SPEND")
-        if alert_type in BALANCE_TYPES
+        if alert_type in BALANCE_TYPES | PERCENT_TYPES
         else "",
         evaluate_on_create=bool(reader.bool("evaluate_on_create", True)),
         uniqueness_key=reader.str("uniqueness_key", max_length=128) or None,
     )
+    if alert_type == AlertType.LOW_SEAT_BALANCE and not reader.has("seat_filter"):
+        raise reader.fail("seat_filter", "is required for low_remaining_seat_balance_reached.")
     if alert.seat_filter and any(
         f.get("value") is None
         for spec in alert.alert_specifiers
