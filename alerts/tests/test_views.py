@@ -203,3 +203,33 @@ def test_notification_settings_create_edit_toggle_archive(client, dave, world):
     notification.refresh_from_db()
     assert notification.archived_at is not None
     system_notification_set(event_type="contract.create", is_enabled=False)
+
+
+def test_percentage_days_and_seat_alerts_from_the_console(client, alice, world):
+    _login(client, alice)
+    url = reverse("alerts:alert-create")
+    seat = client.get(
+        url, {"alert_type": "low_remaining_seat_balance_reached"}, HTTP_HX_TARGET="type-fields",
+        **HX,
+    )  # fmt: skip
+    assert 'name="seat_key"' in seat.text and 'name="seat_value"' in seat.text
+    base = {"evaluate_on_create": "on"}
+    percent = {**base, "name": "Credit 10%", "threshold": "10.5",
+               "alert_type": "low_remaining_contract_credit_percentage_reached"}  # fmt: skip
+    assert client.post(url, percent, **HX).status_code == 200
+    assert Alert.objects.get(name="Credit 10%").threshold == Decimal("10.5")  # not cents
+    days = {**base, "name": "Ends in a week", "threshold": "7",
+            "alert_type": "low_remaining_days_for_commit_segment_reached"}  # fmt: skip
+    assert client.post(url, days, **HX).status_code == 200
+    page = client.get(
+        reverse("alerts:alert-detail", args=[Alert.objects.get(name="Ends in a week").public_id])
+    )
+    assert "7 days left" in page.text
+    no_seat = {**base, "name": "Seat", "threshold": "5", "seat_key": "",
+               "alert_type": "low_remaining_seat_balance_reached"}  # fmt: skip
+    refused = client.post(url, no_seat, **HX)
+    assert refused.status_code == 422 and "seat_filter: is required" in refused.text
+    with_seat = {**no_seat, "seat_key": "user_id", "seat_value": "alice"}
+    assert client.post(url, with_seat, **HX).status_code == 200
+    assert Alert.objects.get(name="Seat").seat_filter == ("user_id", "alice")
+    assert Alert.objects.get(name="Seat").threshold == Decimal("500")  # $5.00 in cents
