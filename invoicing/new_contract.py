@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from contracts.models import Contract
 from invoicing.failures import statement_failed
-from invoicing.selectors import READ_MAX_NEW_STATEMENTS
 from invoicing.services import contract_invoices_refresh, contract_statement_periods
 
 logger = logging.getLogger(__name__)
+# Statements computed at create (3 years of monthly ones); the background refresh makes the rest.
+READ_MAX_NEW_STATEMENTS = 36
 
 
 def contract_invoices_on_create(*, contract: Contract) -> None:

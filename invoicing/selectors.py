@@ -1,20 +1,12 @@
 """Invoice reads."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 
 from billing_console.api import ApplicationError
-from contracts.models import Contract
 from customers.models import Customer
-from invoicing.models import Invoice, InvoiceStatus, LineItem
-
-# A draft is recomputed on read when older than this: new usage shows within seconds.
-DRAFT_FRESHNESS = timedelta(seconds=5)
-# Statements a read may create (3 years of monthly ones); the background refresh makes the rest.
-READ_MAX_NEW_STATEMENTS = 36
+from invoicing.models import Invoice, LineItem
 
 
 def invoice_list(
@@ -62,40 +54,3 @@ def invoice_get(*, customer: Customer, invoice_id: str) -> Invoice:
     if invoice is None:
         raise ApplicationError(f"invoice_id: no invoice with id {invoice_id}.", "not_found")
     return invoice
-
-
-def customer_invoices_refresh(*, customer: Customer, now: datetime | None = None) -> None:
-    """Bring each active contract's statements up to date before a read, cheaply: only when
-    the current draft is missing or older than DRAFT_FRESHNESS."""
-    from invoicing.services import contract_invoices_refresh
-
-    now = now or timezone.now()
-    for contract in Contract.objects.filter(
-        customer=customer, archived_at__isnull=True, starting_at__lte=now
-    ):
-        latest = (
-            Invoice.objects.filter(contract=contract, type="USAGE")
-            .exclude(status=InvoiceStatus.VOID)
-            .order_by("-period_start")
-            .first()
-        )
-        current = latest is not None and latest.period_start <= now < latest.period_end
-        fresh = (
-            latest is not None and latest.computed_at and now - latest.computed_at < DRAFT_FRESHNESS
-        )
-        # Drafts computed as the contract was created (invoicing.new_contract) predate the usage
-        # sent right after the create: reads in the contract's first seconds recompute.
-        if fresh and latest.computed_at - contract.created_at < DRAFT_FRESHNESS:
-            fresh = False
-        if current and fresh:
-            continue
-        with transaction.atomic():
-            busy = not Contract.objects.select_for_update(skip_locked=True).filter(pk=contract.pk)
-            if busy and current:
-                # Another request is bringing this contract up to date right now: read the
-                # draft as it stands (seconds old) rather than queue behind it to redo the work.
-                continue
-            # A read creates a bounded number of statements; the background refresh the rest.
-            contract_invoices_refresh(
-                contract=contract, through=now, max_new=READ_MAX_NEW_STATEMENTS
-            )
