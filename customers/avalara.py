@@ -1,5 +1,6 @@
 """Avalara credentials per configured billing provider (/v1/upsertAvalaraCredentials), and the
-one accessor a tax provider reads them with. No tax is computed here (issue #25)."""
+one accessor a tax provider reads them with. The tax itself is computed at finalize by the tax
+app (tax/providers/avalara.py: AvaTax createOrAdjust, voided with the invoice)."""
 
 from dataclasses import dataclass, field
 from typing import Any

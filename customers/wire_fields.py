@@ -43,13 +43,8 @@ CUSTOMER_CREATE = (
             "aws_sqs or aws_sns."
         },
     )
-    + honour(
-        BILLING,
-        "customer_billing_provider_configurations[].tax_provider",
-        refused_values=dict.fromkeys(
-            ("anrok", "avalara"), "is not supported yet: use stripe (Stripe Tax)."
-        ),
-    )
+    # stripe (Stripe Tax on the Stripe invoice), avalara and anrok (the tax app, at finalize)
+    + honour(BILLING, "customer_billing_provider_configurations[].tax_provider")
     + refuse(
         "is not supported yet: this server sends invoices to no revenue system.",
         "customer_revenue_system_configurations",

@@ -109,7 +109,7 @@ def _written() -> tuple[int, ...]:
         ({LIST: [{"billing_provider": "netsuite", "configuration": {}}]},
          400, f'{LIST}[0].billing_provider: "netsuite" is not supported by this server'),
         ({LIST: [{**_aws_item(), "tax_provider": "avalara"}]},
-         400, f'{LIST}[0].tax_provider: "avalara" is not supported yet'),
+         400, f"{LIST}[0].tax_provider: is only supported for stripe configurations."),
     ],
 )  # fmt: skip
 def test_a_bad_configuration_is_named_and_nothing_is_written(api, body, status, message):
