@@ -139,6 +139,9 @@ WRITE_POSTS = frozenset({
     "v2/notifications/create",
     "v2/notifications/edit",
     "v2/notifications/archive",
+    # payments
+    "v1/invoices/createPaymentLink",  # opens (or reuses) a Stripe Checkout Session
+    "v1/contracts/paymentGates/recordExternalPayment",
 })  # fmt: skip
 
 

@@ -9,6 +9,7 @@ KNOWN_EVENT_TYPES = (
     "payment_gate.threshold_reached",
     "payment_gate.external_initiate",
     "payment_gate.payment_status",
+    "invoice.*",  # invoice.finalized, invoice.voided, invoice.paid, invoice.payment_failed
     "webhook.test",
 )
 

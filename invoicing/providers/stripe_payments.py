@@ -14,9 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from invoicing.models import ExternalInvoice, ExternalStatus
+from invoicing.models import ExternalInvoice, ExternalStatus, Invoice
 from invoicing.providers.stripe_client import as_dict, stripe_client, stripe_options
 from invoicing.providers.stripe_invoices import record_stripe_invoice
+from invoicing.signals import invoice_paid, invoice_payment_failed
 
 logger = logging.getLogger(__name__)
 NO_PAYMENT_METHOD = "The Stripe customer has no default payment method."
@@ -48,6 +49,7 @@ def external_mark_paid(*, external: ExternalInvoice, at: datetime, payment_id: s
     if payment_id:
         external.external_payment_id = payment_id
     external.save()
+    invoice_paid.send(Invoice, invoice=external.invoice, at=at)
     _gate(external, paid=True, at=at)
 
 
@@ -78,6 +80,9 @@ def schedule_retry(external: ExternalInvoice, *, now: datetime, error: str) -> N
     invoice and fail the payment gate) once the schedule is used up."""
     external.external_status = ExternalStatus.PAYMENT_FAILED
     external.error = error
+    invoice_payment_failed.send(
+        Invoice, invoice=external.invoice, attempt=f"card:{external.payment_attempts}", error=error
+    )
     schedule = retry_schedule()
     index = max(external.payment_attempts - 1, 0)
     if index < len(schedule):

@@ -13,13 +13,14 @@ from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from customers.models import ConfiguredBillingProvider
-from invoicing.models import ExternalInvoice, ExternalStatus, StripeEvent
+from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, StripeEvent
 from invoicing.providers.stripe_invoices import record_stripe_invoice
 from invoicing.providers.stripe_payments import (
     external_mark_paid,
     retry_schedule,
     schedule_retry,
 )
+from invoicing.signals import invoice_payment_failed
 
 logger = logging.getLogger(__name__)
 BAD_SIGNATURE = "Stripe-Signature: the signature does not match this webhook's secret."
@@ -87,6 +88,9 @@ def _payment_failed(event: StripeEvent, external: ExternalInvoice, obj: dict[str
         external.external_status = ExternalStatus.PAYMENT_FAILED
         external.error = error
         external.save(update_fields=["external_status", "error", "updated_at"])
+        invoice_payment_failed.send(
+            Invoice, invoice=external.invoice, attempt=f"stripe:{event.event_id}", error=error
+        )
         return
     schedule_retry(external, now=timezone.now(), error=error)
 
@@ -111,6 +115,11 @@ HANDLERS: dict[str, Callable[[StripeEvent, ExternalInvoice, dict[str, Any]], Non
 }
 
 
+# Handlers of other Stripe objects, registered by the apps that own them (payments: Checkout
+# Sessions), so invoicing does not import them. Called with the event and its data.object.
+EVENT_HANDLERS: dict[str, Callable[[StripeEvent, dict[str, Any]], None]] = {}
+
+
 @transaction.atomic
 def stripe_event_process(*, event_id: int) -> StripeEvent:
     """Idempotent: a processed event is not processed again."""
@@ -118,7 +127,9 @@ def stripe_event_process(*, event_id: int) -> StripeEvent:
     if event.processed_at is not None:
         return event
     handler = HANDLERS.get(event.type)
-    if handler is not None:
+    if event.type in EVENT_HANDLERS:
+        EVENT_HANDLERS[event.type](event, json.loads(event.payload)["data"]["object"])
+    elif handler is not None:
         obj = json.loads(event.payload)["data"]["object"]
         external = _external(event, obj)
         if external is not None:
