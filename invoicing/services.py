@@ -24,6 +24,7 @@ from invoicing.rating.lines import DraftLine
 from invoicing.rating.loader import UsageReader, UsageSource
 from invoicing.rating.terms import Cards
 from invoicing.scheduled_terms import services_terms_lines
+from invoicing.signals import invoice_voided
 from invoicing.statement_pieces import statement_periods
 from invoicing.usage_charges import on_usage_statements
 
@@ -335,6 +336,7 @@ def invoice_void(*, invoice: Invoice) -> Invoice:
     invoice.status = InvoiceStatus.VOID
     invoice.voided_at = timezone.now()
     invoice.save(update_fields=["status", "voided_at", "updated_at"])
+    invoice_voided.send(Invoice, invoice=invoice)
     return invoice
 
 
