@@ -20,10 +20,17 @@ def invoice_list(
     newest_first: bool = False,
 ) -> QuerySet[Invoice]:
     qs = Invoice.objects.filter(customer=customer).select_related(
-        "credit_type", "contract__parent__customer", "customer", "regenerated_from", "external"
-    )
+        "credit_type", "contract__parent__customer", "customer", "regenerated_from", "external",
+        "tax",  # tax.InvoiceTax: external_invoice.tax on the wire
+    )  # fmt: skip
     qs = qs.prefetch_related(
-        Prefetch("lines", queryset=LineItem.objects.select_related("product")),
+        # Products' versions: the lines' NetSuite item ids (invoicing.netsuite), once per page.
+        Prefetch(
+            "lines",
+            queryset=LineItem.objects.select_related("product").prefetch_related(
+                "product__versions"
+            ),
+        ),
         "contract__reseller_royalties",  # invoicing.royalties: once per page, not per invoice
     )
     if contract_id:

@@ -102,8 +102,8 @@ def invoice_to_wire(invoice: Invoice, draft: Any = None) -> dict[str, Any]:
         "regenerated_from_invoice_id": str(invoice.regenerated_from.public_id)
         if invoice.regenerated_from
         else None,
-        "line_items": _with_commit_netsuite_ids(
-            [line_to_wire(line, credit_type) for line in lines]
+        "line_items": _with_netsuite_ids(
+            list(lines), [line_to_wire(line, credit_type) for line in lines]
         ),
         "external_invoice": external_invoice_to_wire(invoice),
         **hierarchy_invoice_to_wire(invoice),  # payer, constituent_invoices
@@ -111,19 +111,13 @@ def invoice_to_wire(invoice: Invoice, draft: Any = None) -> dict[str, Any]:
     return with_reseller_royalty(invoice, data)  # reseller_royalty, lines' reseller_type
 
 
-def _with_commit_netsuite_ids(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """commit_netsuite_sales_order_id on each line drawn from (or billing) a commit that has
-    one: the SDK's LineItem carries it. One query for the whole invoice."""
-    from contracts.models import Commit
+def _with_netsuite_ids(lines: list[Any], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """netsuite_item_id, commit_netsuite_item_id and commit_netsuite_sales_order_id on each
+    line that has them (invoicing/netsuite.py): the SDK's LineItem carries them."""
+    from invoicing.netsuite import line_netsuite_ids, line_ref
 
-    ids = {item["commit_id"] for item in items if "commit_id" in item}
-    if not ids:
-        return items
-    rows = Commit.objects.filter(public_id__in=ids).exclude(netsuite_sales_order_id="")
-    by_id = {str(k): v for k, v in rows.values_list("public_id", "netsuite_sales_order_id")}
-    for item in items:
-        if item.get("commit_id") in by_id:
-            item["commit_netsuite_sales_order_id"] = by_id[item["commit_id"]]
+    for item, ids in zip(items, line_netsuite_ids([line_ref(line) for line in lines]), strict=True):
+        item.update(ids)
     return items
 
 
@@ -143,6 +137,16 @@ def external_invoice_to_wire(invoice: Invoice) -> dict[str, Any] | None:
         "issued_at_timestamp": iso(external.issued_at),
         "pdf_url": external.pdf_url or None,
     }
-    if external.tax_amount is not None:
+    # The tax app's computation (Avalara, Anrok, Stripe Tax read back) where there is one;
+    # Metronome records a tax provider's total here, at the invoice level.
+    tax = getattr(invoice, "tax", None)
+    if tax is not None and tax.total_tax is not None:
+        data["tax"] = {
+            "total_tax_amount": number(tax.total_tax),
+            "total_taxable_amount": number(tax.total_taxable),
+            "transaction_id": tax.transaction_id or None,
+        }
+        data["tax"] = {k: v for k, v in data["tax"].items() if v is not None}
+    elif external.tax_amount is not None:
         data["tax"] = {"total_tax_amount": number(external.tax_amount)}
     return data

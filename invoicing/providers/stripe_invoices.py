@@ -2,9 +2,11 @@
 
 Steps, each one Stripe call in its own transaction under the ExternalInvoice row lock, each
 recorded before the next: create the Stripe invoice (its id stored), add one invoice item per
-line (`items_synced` counts them), finalize (or leave it in draft when configured), then charge
-the card for charge_automatically collection. Every call carries an idempotency key derived
-from our row ids, so a call whose answer was lost is not repeated by Stripe either.
+line (`items_synced` counts them), add the tax as one more item when Avalara or Anrok computed
+it (the sync waits for that tax: the tax app sends the invoice on once it is computed),
+finalize (or leave it in draft when configured), then charge the card for
+charge_automatically collection. Every call carries an idempotency key derived from our row
+ids, so a call whose answer was lost is not repeated by Stripe either.
 """
 
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from customers.models import BillingProvider
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, LineItem
+from invoicing.netsuite import stripe_line_metadata
 from invoicing.providers.stripe_client import as_dict, stripe_client, stripe_options
 
 DONE = {
@@ -24,6 +27,10 @@ DONE = {
     ExternalStatus.UNCOLLECTIBLE, ExternalStatus.SKIPPED, ExternalStatus.INVALID_REQUEST_ERROR,
 }  # fmt: skip
 DEFAULT_DAYS_UNTIL_DUE = 30  # Stripe's own default for send_invoice
+# Tax computed here (tax app) rather than by Stripe Tax: Stripe collects it as an invoice item.
+OUR_TAX = {"avalara": "Avalara AvaTax", "anrok": "Anrok"}
+TAX_READY = ("CALCULATED", "COMMITTED")  # tax.models.TaxStatus
+TAX_WAIT = -1
 
 
 def _locked(external_id: int) -> ExternalInvoice:
@@ -81,6 +88,11 @@ def _payment_gate(invoice: Invoice) -> dict[str, Any]:
     return config.get("payment_gate_config") or {}
 
 
+def _netsuite_invoice_metadata(invoice: Invoice) -> dict[str, str]:
+    sales_order = invoice.contract.netsuite_sales_order_id
+    return {"netsuite_sales_order_id": sales_order} if sales_order else {}
+
+
 def _create(external: ExternalInvoice, client: stripe.StripeClient) -> None:
     invoice, config = external.invoice, external.configuration
     method = config.configuration.get("stripe_collection_method", "charge_automatically")
@@ -98,6 +110,7 @@ def _create(external: ExternalInvoice, client: stripe.StripeClient) -> None:
             "billing_console_invoice_number": invoice.number,
             "billing_console_customer_id": str(invoice.customer.public_id),
             "billing_console_contract_id": str(invoice.contract.public_id),
+            **_netsuite_invoice_metadata(invoice),
         },
     }
     if method == "send_invoice":
@@ -131,7 +144,11 @@ def _add_item(external: ExternalInvoice, client: stripe.StripeClient) -> None:
         "currency": _currency(invoice),
         "amount": int(amount),
         "description": _description(line),
-        "metadata": {"billing_console_line_id": str(line.public_id)},
+        # NetSuite ids and the custom fields configured to pass through (invoicing/netsuite.py).
+        "metadata": {
+            **stripe_line_metadata(line, invoice),
+            "billing_console_line_id": str(line.public_id),
+        },
     }
     if line.starting_at and line.ending_before and line.starting_at < line.ending_before:
         params["period"] = {
@@ -141,6 +158,37 @@ def _add_item(external: ExternalInvoice, client: stripe.StripeClient) -> None:
     client.v1.invoice_items.create(
         params,  # type: ignore[arg-type]
         stripe_options(f"invoice:{invoice.public_id}:line:{line.public_id}"),  # type: ignore[arg-type]
+    )
+    external.items_synced += 1
+    external.save(update_fields=["items_synced", "updated_at"])
+
+
+def _our_tax(external: ExternalInvoice) -> int | None:
+    """The tax to add as an item (minor units), None when the invoice carries none of ours,
+    TAX_WAIT while it is not computed yet (read through the reverse relation of
+    tax.InvoiceTax, so invoicing imports nothing of the tax app)."""
+    if external.configuration.tax_provider not in OUR_TAX:
+        return None
+    tax = getattr(external.invoice, "tax", None)
+    if tax is None or tax.status not in TAX_READY:
+        return TAX_WAIT
+    return int(tax.total_tax or 0) or None
+
+
+def _add_tax(external: ExternalInvoice, client: stripe.StripeClient) -> None:
+    invoice, provider = external.invoice, external.configuration.tax_provider
+    amount = _our_tax(external)
+    assert amount is not None and amount > 0
+    client.v1.invoice_items.create(
+        {
+            "customer": external.configuration.configuration["stripe_customer_id"],
+            "invoice": external.external_id,
+            "currency": _currency(invoice),
+            "amount": amount,
+            "description": f"Tax ({OUR_TAX[provider]})",
+            "metadata": {"billing_console_tax": provider},
+        },  # type: ignore[arg-type]
+        stripe_options(f"invoice:{invoice.public_id}:tax"),  # type: ignore[arg-type]
     )
     external.items_synced += 1
     external.save(update_fields=["items_synced", "updated_at"])
@@ -208,8 +256,14 @@ def _next_step(external: ExternalInvoice) -> Callable[..., None] | None:
         return _create
     if external.configuration.archived_at is not None:
         return None  # archived midway: stop here, the Stripe invoice stays a draft
-    if external.items_synced < len(sync_lines(external.invoice)):
+    lines = len(sync_lines(external.invoice))
+    if external.items_synced < lines:
         return _add_item
+    tax = _our_tax(external)
+    if tax == TAX_WAIT:
+        return None  # the tax app sends the invoice on once its tax is computed
+    if tax is not None and external.items_synced == lines:
+        return _add_tax
     return _finalize
 
 

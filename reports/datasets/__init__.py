@@ -6,6 +6,7 @@ from reports.datasets.contracts import COMMITS_AND_CREDITS, CONTRACTS, CUSTOMER_
 from reports.datasets.customers import CUSTOMERS
 from reports.datasets.invoices import INVOICE_BREAKDOWNS, INVOICE_LINE_ITEMS, INVOICES
 from reports.datasets.major_units import with_major_units
+from reports.datasets.netsuite import with_invoice_netsuite, with_line_netsuite
 
 COMMIT_AMOUNTS = ("access_amount", "invoiced_amount", "available_balance", "remaining_balance")
 # Every amount column gets its major-unit twin (`total` cents as on the API, `total_major`
@@ -13,8 +14,10 @@ COMMIT_AMOUNTS = ("access_amount", "invoiced_amount", "available_balance", "rema
 DATASETS: dict[str, Dataset] = {
     dataset.name: dataset
     for dataset in (
-        with_major_units(INVOICES, "subtotal", "total"),
-        with_major_units(INVOICE_LINE_ITEMS, "unit_price", "total_unrounded", "total"),
+        with_major_units(with_invoice_netsuite(INVOICES), "subtotal", "total"),
+        with_major_units(
+            with_line_netsuite(INVOICE_LINE_ITEMS), "unit_price", "total_unrounded", "total"
+        ),
         with_major_units(INVOICE_BREAKDOWNS, "total_unrounded", "total"),
         with_major_units(CONTRACTS, "total_contract_value"),
         with_major_units(SPEND_TRACKERS, "accumulated_spend"),

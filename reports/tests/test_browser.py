@@ -100,6 +100,10 @@ def test_start_a_report_watch_it_progress_and_download_it(
         "starting_at", "ending_before", "quantity", "unit_price", "unit_price (USD)",
         "total_unrounded", "total_unrounded (USD)", "total", "total (USD)",
         "commit_id",
+        # NetSuite (reports/datasets/netsuite.py): the line's ids, its contract's sales order,
+        # and a professional service line's billing dates
+        "netsuite_item_id", "commit_netsuite_item_id", "commit_netsuite_sales_order_id",
+        "netsuite_sales_order_id", "netsuite_invoice_billing_start", "netsuite_invoice_billing_end",
     ]  # fmt: skip
     # 1000 (January) + 500 (February) + 400 extra lines of 3 cents
     assert sum(Decimal(r["total"]) for r in rows) == Decimal("2700")
