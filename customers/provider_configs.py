@@ -41,7 +41,8 @@ AWS_REGIONS = (
     "us-west-2",
 )
 STRIPE_COLLECTION_METHODS = ("charge_automatically", "send_invoice")
-TAX_PROVIDERS = ("stripe",)  # anrok and avalara are on the wire but not integrated here
+# stripe: Stripe Tax on the Stripe invoice; avalara, anrok: computed at finalize (tax app)
+TAX_PROVIDERS = ("stripe", "avalara", "anrok")
 
 _STRIPE_CUSTOMER = re.compile(r"^cus_[A-Za-z0-9]{1,250}$")
 _STRIPE_SECRET = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9]{8,}$")
@@ -242,13 +243,14 @@ def _aws_account(reader: Reader, delivery_method: str) -> AccountConfig:
             )
         }
     else:
-        _only(reader, ("aws_external_id", "aws_iam_role_arn", "aws_metering_dimension"))
-        # The listing's dimension that invoice amounts are metered to, in the currency's minor
-        # unit (a dimension priced at 0.01 USD per unit).
-        dimension = reader.str("aws_metering_dimension", max_length=100).strip() or "cents"
-        if not re.match(r"^[A-Za-z0-9_.-]{1,100}$", dimension):
-            raise reader.fail("aws_metering_dimension", "must be a dimension key of the listing.")
-        out = {"aws_metering_dimension": dimension}
+        if reader.has("aws_metering_dimension"):  # invoices are no longer metered as amounts
+            raise reader.fail(
+                "aws_metering_dimension",
+                "is no longer used: usage is metered hourly to the dimension each product "
+                "names in its custom field aws_marketplace_dimension.",
+            )
+        _only(reader, ("aws_external_id", "aws_iam_role_arn"))
+        out = {}
     role = _match(
         reader,
         "aws_iam_role_arn",

@@ -236,3 +236,11 @@ class StripeEvent(models.Model):
 
 # next_payment_attempt_at is the retry schedule the sweep moves: bookkeeping, not a change.
 auditlog.register(ExternalInvoice, exclude_fields=["updated_at", "next_payment_attempt_at"])
+
+# Hourly marketplace metering (invoicing/marketplaces): its models, seen by Django through here.
+from invoicing.marketplaces.models import (  # noqa: E402, F401
+    MarketplaceListingSettings,
+    MarketplaceMeteringCursor,
+    MarketplaceMeterRecord,
+    MeterStatus,
+)

@@ -12,6 +12,7 @@ from contracts.services import segments_expire
 from invoicing import services
 
 # The providers' tasks, imported so that Celery (which reads this module) registers them.
+from invoicing.marketplaces.tasks import marketplace_metering_run  # noqa: F401
 from invoicing.providers.tasks import (  # noqa: F401
     billing_providers_sweep,
     invoice_provider_sync_task,

@@ -1,81 +1,27 @@
-"""Metering finalized invoices to cloud marketplaces through one adapter interface (base.py)."""
+"""Cloud marketplace metering (AWS, Azure, GCP): usage is metered hourly as it accrues
+(hourly.py records each complete hour per dimension, sending.py sends), not per invoice.
+
+A finalized invoice of a marketplace customer is not sent anywhere: the marketplace bills the
+customer from the hourly records, which the invoice page lists for the invoice's period."""
 
 from django.db import transaction
-from django.utils import timezone
 
-from customers.models import BillingProvider, ConfiguredBillingProvider
-from invoicing.marketplaces.base import MarketplaceMeter, UsageRecord
 from invoicing.models import ExternalInvoice, ExternalStatus
 
-
-class UnprocessedRecordError(Exception):
-    """The marketplace did not process the record; the task retries it."""
-
-
-def meter_for(provider: ConfiguredBillingProvider) -> MarketplaceMeter | None:
-    if provider.billing_provider == BillingProvider.AWS_MARKETPLACE:
-        from invoicing.marketplaces.aws import AwsMarketplaceMeter
-
-        return AwsMarketplaceMeter(provider)
-    return None  # Azure and GCP: configurations stored and validated; no adapter yet
-
-
-def _locked(external_id: int) -> ExternalInvoice:
-    return (
-        ExternalInvoice.objects.select_for_update()
-        .select_related("invoice__credit_type", "configuration", "provider")
-        .get(pk=external_id)
-    )
-
-
-def _record(external: ExternalInvoice) -> UsageRecord:
-    config = external.configuration.configuration
-    return UsageRecord(
-        customer_identifier=config.get("aws_customer_id", external.configuration.external_id),
-        dimension=external.provider.configuration.get("aws_metering_dimension", "cents"),
-        # Fiat amounts are in minor units and invoice lines are rounded to whole units.
-        quantity=int(external.invoice.total.to_integral_value()),
-        timestamp=external.issued_at,  # type: ignore[arg-type]
-    )
+METERED_HOURLY = (
+    "Metered hourly as usage accrued; the marketplace bills from those records "
+    "(listed under Marketplace metering on the invoice)."
+)
 
 
 def marketplace_invoice_meter(*, external_id: int) -> ExternalInvoice:
-    """Meter the invoice total once. The timestamp is stored before sending, so a resend after
-    a lost answer is the same record (AWS answers DuplicateRecord) and never a second one."""
+    """At finalize: nothing is sent (every hour of the period is metered on its own, the last
+    one within the hour after the period ends), so nothing is metered twice. The invoice's
+    external record says so."""
     with transaction.atomic():
-        external = _locked(external_id)
-        if external.external_status != ExternalStatus.QUEUED:
-            return external
-        meter = meter_for(external.provider)
-        invoice = external.invoice
-        reason = ""
-        if meter is None:
-            reason = f"No metering adapter for {external.billing_provider} yet."
-        elif external.configuration.archived_at is not None:
-            reason = "The billing provider configuration was archived before metering."
-        elif not invoice.credit_type.is_fiat or invoice.total <= 0:
-            reason = "Nothing to meter: no positive amount in a currency."
-        if reason:
+        external = ExternalInvoice.objects.select_for_update().get(pk=external_id)
+        if external.external_status == ExternalStatus.QUEUED:
             external.external_status = ExternalStatus.SKIPPED
-            external.error = reason
+            external.error = METERED_HOURLY
             external.save(update_fields=["external_status", "error", "updated_at"])
-            return external
-        if external.issued_at is None:
-            external.issued_at = timezone.now()
-            external.save(update_fields=["issued_at", "updated_at"])
-    # The marketplace call runs outside the transaction that recorded the timestamp.
-    with transaction.atomic():
-        external = _locked(external_id)
-        if external.external_status != ExternalStatus.QUEUED:
-            return external
-        assert meter is not None
-        result = meter.submit(_record(external), external.configuration.configuration)
-        if result.retry:
-            raise UnprocessedRecordError(result.error)
-        external.external_id = result.external_id
-        external.external_status = (
-            ExternalStatus.SENT if result.accepted else ExternalStatus.INVALID_REQUEST_ERROR
-        )
-        external.error = result.error
-        external.save()
         return external

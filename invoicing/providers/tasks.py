@@ -6,12 +6,10 @@ import stripe
 from celery import shared_task
 from django.utils import timezone
 
-from invoicing.marketplaces import UnprocessedRecordError
-
 # Network faults and Stripe's 5xx/429 are retried with backoff; every Stripe call carries an
 # idempotency key from our rows and every step is recorded, so a retry resumes the sync.
 _STRIPE_TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
-_PROVIDER_TRANSIENT = (*_STRIPE_TRANSIENT, UnprocessedRecordError)
+_PROVIDER_TRANSIENT = _STRIPE_TRANSIENT  # marketplaces meter hourly (invoicing/marketplaces)
 
 
 @shared_task(
