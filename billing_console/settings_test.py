@@ -16,3 +16,6 @@ CELERY_TASK_ALWAYS_EAGER = True  # tasks enqueued on commit run inline, as a wor
 # The browser tests' live server speaks plain HTTP, over which a browser keeps HTTPS-only cookies
 # to itself. The defaults with DEBUG off are tested in billing_console/tests/test_settings.py.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+# django-axes refuses an authenticate() without a request, which Django's test Client.login
+# makes: off here, and on in the tests of sign-in throttling (people/tests/test_signin.py).
+AXES_ENABLED = False

@@ -13,15 +13,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from auditlog.models import LogEntry
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_date, parse_datetime
 
+from billing_console.lib.time_text import day_text, moment_text
 from reports.audit_log import VERBS, entry_changes
 from reports.audit_money import entries_shown
 
@@ -43,8 +46,12 @@ LABELS = {
     "external_id": "external id", "public_id": "id", "credit_type": "currency",
     "fiat_credit_type": "currency",
 }  # fmt: skip
+# Columns that read better as a state: (model, column) -> (label, {recorded value: word}).
+# "User Jane Doe: status active → deactivated".
+STATES = {("auth.user", "is_active"): ("status", {"True": "active", "False": "deactivated"})}
+# Many-to-many columns recorded as text, already for people (people.audit: "role Finance → Admin").
+LABELS["groups"] = "role"
 DAY = "M j, Y"  # Jun 1, 2027
-MOMENT = "M j, Y, H:i"  # Jun 1, 2027, 14:03 (UTC)
 EMPTY = "—"
 
 
@@ -66,6 +73,8 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
 
 
 def field_label(model: type[models.Model] | None, name: str) -> str:
+    if model is not None and (model._meta.label_lower, name) in STATES:
+        return STATES[(model._meta.label_lower, name)][0]
     field = _field(model, name)
     default = name.replace("_", " ")
     verbose = str(getattr(field, "verbose_name", default))
@@ -90,8 +99,13 @@ def _moment(field: models.Field, text: str) -> str:
         at = parse_datetime(text)
         if at is None:
             return text
-        midnight = (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0)
-        return date_format(at, DAY if midnight else MOMENT)
+        # Midnight UTC is a billing date (a contract's end), the same for every reader; any
+        # other moment (archived at) is written in the reader's time zone.
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        if at.astimezone(UTC).time() == time(0):
+            return day_text(at)
+        return moment_text(at, timezone.get_current_timezone())
     day = parse_date(text)
     return date_format(day, DAY) if day else text
 
@@ -101,8 +115,11 @@ def value_text(field: models.Field | None, value: Any, names: dict[tuple, str]) 
     if value in (None, "None", ""):
         return EMPTY
     text = str(value)
-    if field is None:
+    if field is None or field.many_to_many:
         return text
+    state = STATES.get((field.model._meta.label_lower, field.name))
+    if state is not None:
+        return state[1].get(text, text)
     if field.is_relation and field.related_model is not None:
         return names.get((field.related_model, text), f"#{text}")
     if field.choices:

@@ -99,7 +99,7 @@ def test_the_api_keeps_every_entry_and_its_wire_shape(api, world, alice):
     _as(alice, lambda: _end_march(world))
     data = api.get("/v1/auditLogs", {"limit": 100}).json()["data"]
     assert len(data) == LogEntry.objects.count()  # system entries included, as before
-    update = next(e for e in data if e["action"] == "update")
+    update = next(e for e in data if e["action"] == "update" and e["resource_type"] == "contract")
     assert update["description"] == "Updated contract “Enterprise 2026”: ending_before"
     assert update["changes"] == {"ending_before": ["2027-06-01 00:00:00", "2027-03-01 00:00:00"]}
 
