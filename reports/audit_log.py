@@ -39,6 +39,8 @@ PARENT_FIELDS = {
     "contracts.contractnamedschedule": "contract",
     "customers.customernamedschedule": "customer",
     "customers.avalaracredentials": "provider",
+    "tax.anrokcredentials": "provider",
+    "tax.customertaxaddress": "customer",
 }
 # Entry ids on the wire: stable, opaque (uuid5 of the row), never the sequential key.
 ENTRY_NAMESPACE = uuid.UUID("6d1f5e0a-6c1b-4f0e-9a59-2b8a4f4f1c11")
