@@ -260,9 +260,27 @@ def _check_overlap(
             other.billing_frequency or ""
         ) == fields["billing_frequency"]:
             raise ApplicationError(
-                f"{prefix}starting_at: overlaps the rate of {fields['product'].name} from "
-                f"{other.starting_at:%Y-%m-%d %H:%M} (id {other.public_id}); end that rate first."
+                f"{prefix}starting_at: overlaps the rate of {fields['product'].name}"
+                f"{_group_words(other)} {_span_words(other)}; end that rate first."
             )
+
+
+def _day(moment: datetime) -> str:
+    """ "Jan 1, 2025", with the time when it is not midnight UTC ("Jan 1, 2025 12:30 UTC")."""
+    text = f"{moment:%b} {moment.day}, {moment.year}"
+    return text if moment.hour == moment.minute == 0 else f"{text} {moment:%H:%M} UTC"
+
+
+def _span_words(rate: Rate) -> str:
+    start = f"from {_day(rate.starting_at)}"
+    return f"{start} until {_day(rate.ending_before)}" if rate.ending_before else f"{start}, no end"
+
+
+def _group_words(rate: Rate) -> str:
+    values = ", ".join(f"{k}={v}" for k, v in (rate.pricing_group_values or {}).items())
+    frequency = (rate.billing_frequency or "").lower()
+    parts = [part for part in (values, frequency) if part]
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 @transaction.atomic

@@ -9,7 +9,8 @@ from django import forms
 from billing_console.forms import within_input_window
 from customers.models import Customer
 from reports.audit_log import SORTS, resource_types
-from reports.datasets import DATASET_CHOICES
+from reports.datasets import DATASET_CHOICES, DATASETS, Dataset
+from reports.datasets.major_units import report_header
 from reports.models import Destination, ExportFormat, ExportFrequency
 from reports.params import WINDOW_SIZES
 
@@ -67,6 +68,17 @@ class ReportForm(forms.Form):
         choices=[(size, size.title()) for size in WINDOW_SIZES],
         help_text="Invoice breakdowns only.",
     )
+    include_void = forms.BooleanField(
+        required=False,
+        label="Include void invoices",
+        help_text="Off: void invoices (and their lines) are left out.",
+    )
+    columns = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Columns"
+    )
+    # The dataset the ticked columns belong to: another one chosen since, its columns start all
+    # ticked.
+    columns_for = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -75,21 +87,50 @@ class ReportForm(forms.Form):
             ("", "All customers"),
             *((str(public_id), name) for public_id, name in customers),
         ]
+        self.dataset = self._dataset()
+        header = report_header(self.dataset)
+        names = [column.name for column in self.dataset.columns]
+        self.fields["columns"].choices = list(zip(names, header, strict=True))
+        if self.is_bound and self.data.get("columns_for") != self.dataset.name:
+            self.data = self.data.copy()
+            self.data.setlist("columns", names)
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["columns_for"] = self.dataset.name
+        else:
+            self.initial.setdefault("columns", names)
+            self.initial["columns_for"] = self.dataset.name
+        if not self.dataset.voidable:
+            del self.fields["include_void"]
+
+    def _dataset(self) -> Dataset:
+        name = self.data.get("dataset") if self.is_bound else self.initial.get("dataset")
+        return DATASETS.get(str(name or ""), next(iter(DATASETS.values())))
+
+    def clean_columns(self) -> list[str]:
+        columns = self.cleaned_data["columns"]
+        if not columns:
+            raise forms.ValidationError("Tick at least one column.")
+        return columns
 
     def params(self) -> dict[str, Any]:
         """The wire-shaped params the service validates."""
         data = self.cleaned_data
+        every = len(data["columns"]) == len(self.dataset.columns)
         params: dict[str, Any] = {
             "starting_on": day_start(data.get("date_from")),
             "ending_before": day_after(data.get("date_to")),
             "customer_id": data.get("customer_id") or None,
             "window_size": data.get("window_size") or None,
+            "columns": None if every else data["columns"],
+            "include_void": True if data.get("include_void") else None,
         }
         return {key: value for key, value in params.items() if value is not None}
 
 
 # Which form field a service error is about: "starting_on: ..." belongs to "From".
 REPORT_FIELDS = {"starting_on": "date_from", "ending_before": "date_to"}
+REPORT_FIELDS |= {"columns": "columns", "include_void": "include_void"}
 
 
 class ExportScheduleForm(forms.Form):

@@ -27,7 +27,9 @@ class ReportRun(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     dataset = models.CharField(max_length=40)
     # {"starting_on": RFC 3339, "ending_before": RFC 3339, "customer_id": uuid,
-    #  "window_size": "DAY" | "HOUR"}: as validated by reports.params.report_params_read.
+    #  "window_size": "DAY" | "HOUR", "columns": [names] (absent: all),
+    #  "include_void": true (absent: void invoices left out)}: as validated by
+    #  reports.params.report_params_read.
     params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
     # Progress in the dataset's units: rows, or breakdown windows for invoice breakdowns.

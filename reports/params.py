@@ -64,7 +64,33 @@ def report_params_read(dataset_name: str, data: dict[str, Any]) -> tuple[Dataset
                 f"ending_before: at most {MAX_REPORT_WINDOWS} {window_size.lower()} windows."
             )
         params["window_size"] = window_size
+    columns = reader.str_list("columns")
+    if columns:
+        params["columns"] = columns_read(dataset, columns)
+    if reader.bool("include_void", default=False):
+        if not dataset.voidable:
+            raise ApplicationError(
+                f"include_void: {dataset.label.lower()} hold no invoices; only invoice "
+                "datasets can include void ones."
+            )
+        params["include_void"] = True
     return dataset, params
+
+
+def columns_read(dataset: Dataset, names: list[str]) -> list[str]:
+    """The chosen columns, in the dataset's order; an unknown one is refused by name."""
+    known = [column.name for column in dataset.columns]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ApplicationError(f"columns: {dataset.label.lower()} have no column '{unknown[0]}'.")
+    return [name for name in known if name in set(names)]
+
+
+def column_indexes(dataset: Dataset, params: dict[str, Any]) -> list[int]:
+    """Where the run's chosen columns sit in the dataset's rows (all of them when none chosen)."""
+    chosen = params.get("columns")
+    names = [column.name for column in dataset.columns]
+    return [names.index(name) for name in chosen] if chosen else list(range(len(names)))
 
 
 def _time(params: dict[str, Any], key: str) -> datetime | None:
@@ -86,5 +112,6 @@ def filters_from_params(params: dict[str, Any], **extra: Any) -> Filters:
         ending_before=_time(params, "ending_before"),
         customer_pk=customer_pk,
         window_size=params.get("window_size", "DAY"),
+        include_void=bool(params.get("include_void")),
         **extra,
     )

@@ -25,7 +25,7 @@ from billing_console.db_budget import time_budget
 from reports.datasets import DATASETS
 from reports.datasets.major_units import report_header
 from reports.models import ReportRun, RunStatus
-from reports.params import filters_from_params, report_params_read
+from reports.params import column_indexes, filters_from_params, report_params_read
 from reports.writers import CsvWriter
 
 logger = logging.getLogger(__name__)
@@ -94,14 +94,18 @@ def _build(run: ReportRun) -> tuple[int, int, Path]:
     _mine(run).update(progress_total=total, heartbeat_at=timezone.now())
     final = reports_dir() / f"{run.public_id}.csv"
     partial = final.with_suffix(f".{run.attempts}.partial")
-    writer = CsvWriter(partial, dataset.columns, header=report_header(dataset))
+    indexes = column_indexes(dataset, run.params)  # the columns chosen, in the dataset's order
+    header = report_header(dataset)
+    writer = CsvWriter(
+        partial, tuple(dataset.columns[i] for i in indexes), header=[header[i] for i in indexes]
+    )
     done = rows = 0
     last_write = time.monotonic()
     delay = settings.REPORT_CHUNK_DELAY_MS / 1000
     try:
         batches = dataset.batches(filters, settings.REPORT_CHUNK_SIZE)
         for batch in _within_budget(batches, settings.REPORT_QUERY_TIMEOUT_MS):
-            writer.write(batch.rows)
+            writer.write([tuple(row[i] for i in indexes) for row in batch.rows])
             done, rows = done + batch.units, rows + len(batch.rows)
             if time.monotonic() - last_write >= PROGRESS_INTERVAL:
                 updated = _mine(run).update(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("audit-log/export.csv", audit.audit_export, name="audit-export"),
     path("reports/", runs.report_list, name="report-list"),
     path("reports/run", runs.report_create, name="report-create"),
+    path("reports/preview", runs.report_preview_view, name="report-preview"),
     path("reports/<uuid:run_id>/", runs.report_detail, name="report-detail"),
     path("reports/<uuid:run_id>/download", runs.report_download, name="report-download"),
     path("exports/", exports.export_list, name="export-list"),

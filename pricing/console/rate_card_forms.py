@@ -1,16 +1,17 @@
-"""Rate card forms of the pricing console: creating a card, filtering its rate table, and the
-rate editor's forms (add a rate; edit one in place, in its table row)."""
+"""Rate card forms of the pricing console: creating a card, filtering and searching its rate
+table, and the rate editor's forms (add a rate; edit one in place, in its table row; change one
+from a date). Dates are picked (midnight UTC); tiers are rows (tier_rows.py)."""
 
-import re
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from billing_console.forms import CreditTypeChoiceField, MoneyField
-from billing_console.lib.money_text import MoneyError, parse_money, unit_label
+from billing_console.forms import CreditTypeChoiceField, MoneyField, within_input_window
+from billing_console.lib.money_text import unit_label
 from pricing.console import queries
-from pricing.console.form_fields import DATETIME_HELP, UtcDateTimeField, split_list
+from pricing.console.form_fields import UtcDateTimeField, split_list
+from pricing.console.tier_rows import TierRowsMixin
 from pricing.models import USD_CENTS_ID, CreditType, Product, RateType
 
 
@@ -34,6 +35,16 @@ class RateCardCreateForm(forms.Form):
 
 
 class RateFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search products")
+    type = forms.ChoiceField(
+        required=False, label="Rate type", choices=[("", "Any type"), *RateType.choices]
+    )
+    when = forms.ChoiceField(
+        required=False,
+        label="In force",
+        choices=[("", "Any time"), ("now", "In force now"), ("future", "Starting later"),
+                 ("ended", "Ended")],
+    )  # fmt: skip
     products = forms.ChoiceField(
         required=False,
         choices=[("active", "Active products"), ("all", "Include archived products")],
@@ -47,46 +58,23 @@ class RateFilterForm(forms.Form):
 
 # -- rates ------------------------------------------------------------------------------------
 
-GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
+class RateDateField(forms.DateField):
+    """A day picked in the browser (<input type=date>), meaning midnight UTC of that day."""
 
-def _tier_parts(line: str) -> list[str]:
-    """ "100,000 $0.001" -> ["100,000", "$0.001"]; "1000,0.5" (no space) -> ["1000", "0.5"]."""
-    parts = line.split()
-    if len(parts) == 1 and "," in parts[0] and not GROUPED.fullmatch(parts[0].lstrip("$")):
-        parts = [part for part in parts[0].split(",") if part]
-    return parts
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    default_validators = [within_input_window]
 
+    def to_python(self, value: Any) -> datetime | None:  # type: ignore[override]
+        day = super().to_python(value)
+        return datetime.combine(day, time.min, tzinfo=UTC) if day else None
 
-def _tier_number(number: int, text: str, credit_type: Any, *, price: bool) -> str:
-    """One number of a tier line as the service takes it: a price in the stored unit (typed in
-    major units, sub-cent allowed), or a size (units, thousands may be grouped)."""
-    try:
-        if price:
-            return str(parse_money(text, credit_type, sub_unit=True, negative=True))
-        return str(parse_money(text, None, negative=True))
-    except MoneyError as err:
-        raise ValidationError(f"Line {number}: {err}") from None
-
-
-def parse_tiers(raw: str, credit_type: Any = None) -> list[dict[str, str]]:
-    """Lines "size price" -> wire tiers; the last tier may be "price" or "* price" (no limit).
-    Prices are typed in `credit_type`'s major unit ("$0.001") and come out in its stored unit
-    (cents); the service checks the numbers (order, signs)."""
-    tiers = []
-    for number, line in enumerate((raw or "").splitlines(), start=1):
-        parts = _tier_parts(line)
-        if not parts:
-            continue
-        if len(parts) > 2:
-            raise ValidationError(f"Line {number}: write “size price”, e.g. “1000 0.5”.")
-        price = _tier_number(number, parts[-1], credit_type, price=True)
-        size = parts[0] if len(parts) == 2 else "*"
-        if size in ("*", "-", "∞"):
-            tiers.append({"price": price})
-        else:
-            tiers.append({"size": _tier_number(number, size, None, price=False), "price": price})
-    return tiers
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).date().isoformat()
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
 
 
 def parse_group_values(raw: str) -> dict[str, str]:
@@ -94,29 +82,22 @@ def parse_group_values(raw: str) -> dict[str, str]:
     for item in split_list(raw):
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ValidationError(f"“{item}”: write key=value, e.g. region=eu.")
+            raise forms.ValidationError(f"“{item}”: write key=value, e.g. region=eu.")
         values[key.strip()] = value.strip()
     return values
 
 
-class RateFields(forms.Form):
-    starting_at = UtcDateTimeField(help_text=DATETIME_HELP)
-    ending_before = UtcDateTimeField(required=False, help_text="Empty: no end.")
+NEEDS_TIERS = "Give at least one tier (a price; a size for all but the last)."
+
+
+class PriceFields(TierRowsMixin):
+    """A rate type with its price, or its tiers as rows."""
+
     rate_type = forms.ChoiceField(choices=RateType.choices, label="Rate type")
     # A unit price: sub-cent prices are allowed ("$0.0003" a token). PERCENTAGE: a fraction.
     price = MoneyField(required=False, sub_unit=True, negative=True)
-    tiers = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "1,000 $0.02\n* $0.01"}),
-        help_text="TIERED only: one tier per line, “size price”; the last one “* price”.",
-    )
-    pricing_group_values = forms.CharField(
-        required=False, label="Group values", help_text="key=value, comma-separated."
-    )
-    entitled = forms.BooleanField(required=False, initial=True)
 
-    def __init__(self, *args: Any, credit_type: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def setup_price(self, credit_type: Any, tiers: list[dict[str, Any]] | None = None) -> None:
         self.credit_type = credit_type
         price = self.fields["price"]
         assert isinstance(price, MoneyField)
@@ -125,15 +106,39 @@ class RateFields(forms.Form):
         else:
             price.credit_type = credit_type
             price.help_text = f"In {unit_label(credit_type)} per unit, e.g. 25.00 or 0.0003."
-        self.fields["tiers"].help_text += f" Prices in {unit_label(credit_type)}."
+        self.setup_tier_rows(tiers)
 
     def _chosen_rate_type(self) -> str:
         if self.is_bound:
             return str(self.data.get(self.add_prefix("rate_type")) or "")
         return str(self.initial.get("rate_type") or "")
 
-    def clean_tiers(self) -> list[dict[str, str]]:
-        return parse_tiers(self.cleaned_data["tiers"], self.credit_type)
+    def clean(self) -> dict[str, Any]:
+        """Tiers for a TIERED rate; for another type the rows are hidden and not sent."""
+        data = super().clean()
+        data["tiers"] = None
+        if data.get("rate_type") == RateType.TIERED:
+            data["tiers"] = self.clean_tier_rows()
+            if not data["tiers"] and "tier_price" not in self.errors:
+                self.add_error("tier_price", NEEDS_TIERS)
+        return data
+
+
+class RateFields(PriceFields):
+    starting_at = RateDateField(label="Starting on", help_text="From midnight UTC.")
+    ending_before = RateDateField(
+        required=False, label="Ending before", help_text="Empty: no end. Ends at midnight UTC."
+    )
+    pricing_group_values = forms.CharField(
+        required=False, label="Group values", help_text="key=value, comma-separated."
+    )
+    entitled = forms.BooleanField(required=False, initial=True)
+
+    def __init__(
+        self, *args: Any, credit_type: Any = None, tiers: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.setup_price(credit_type, tiers)
 
     def clean_pricing_group_values(self) -> dict[str, str]:
         return parse_group_values(self.cleaned_data["pricing_group_values"])
@@ -159,8 +164,7 @@ class RateAddForm(RateFields):
         help_text="TIERED only: usage statements over which tiers fill before starting again.",
     )  # fmt: skip
     field_order = [
-        "product", "starting_at", "ending_before", "rate_type", "price", "tiers",
-        "tier_reset_frequency",
+        "product", "starting_at", "ending_before", "rate_type", "price", "tier_reset_frequency",
     ]  # fmt: skip
 
     def rate_fields(self) -> dict[str, Any]:
@@ -174,18 +178,33 @@ class RateAddForm(RateFields):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = queries.rate_products()
 
+    def plain_fields(self) -> list:
+        return [self[name] for name in self.fields if not name.startswith("tier_")]
+
 
 class RateEditForm(RateFields):
-    """One table row: every input belongs to the row's <form> through its form= attribute."""
+    """One table row: every input belongs to the row's <form> through its form= attribute.
 
-    def __init__(self, *args: Any, rate_id: str, **kwargs: Any) -> None:
+    Edit corrects the rate from its start: a start (or end) left on its day keeps its exact
+    moment, so a rate starting at 10:30 UTC is not moved to midnight by saving it."""
+
+    def __init__(self, *args: Any, rate_id: str, rate: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"id_rate-{rate_id}_%s")
         super().__init__(*args, **kwargs)
+        self.rate = rate
         self.form_id = f"rate-form-{rate_id}"
         for field in self.fields.values():
             field.widget.attrs["form"] = self.form_id
             field.help_text = ""
-        self.fields["tiers"].widget.attrs["rows"] = 2
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.rate is not None:
+            for name in ("starting_at", "ending_before"):
+                kept, chosen = getattr(self.rate, name), data.get(name)
+                if kept and chosen and chosen.date() == kept.astimezone(UTC).date():
+                    data[name] = kept
+        return data
 
     @classmethod
     def for_rate(cls, rate: Any, data: Any = None) -> "RateEditForm":
@@ -194,8 +213,43 @@ class RateEditForm(RateFields):
             "ending_before": rate.ending_before,
             "rate_type": rate.rate_type,
             "price": rate.price,  # stored units: the field shows them in major units
-            "tiers": "\n".join(queries.tier_lines(rate.tiers, rate.credit_type)),
             "pricing_group_values": queries.group_text(rate.pricing_group_values),
             "entitled": rate.entitled,
         }
-        return cls(data, initial=initial, rate_id=str(rate.public_id), credit_type=rate.credit_type)
+        return cls(
+            data, initial=initial, rate_id=str(rate.public_id), rate=rate,
+            credit_type=rate.credit_type, tiers=rate.tiers,
+        )  # fmt: skip
+
+
+def first_of_next_month(today: date) -> date:
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+class RateChangeForm(PriceFields):
+    """Change a rate from a date: the new price (or tiers, or type) and the day it starts."""
+
+    starting_at = RateDateField(
+        label="New price from", help_text="Midnight UTC. The current rate ends then."
+    )
+    field_order = ["starting_at", "rate_type", "price"]
+
+    def __init__(self, *args: Any, rate: Any, today: date, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {
+            "starting_at": first_of_next_month(today), "rate_type": rate.rate_type,
+            "price": rate.price,
+        })  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.rate = rate
+        self.fields["rate_type"].choices = [c for c in RateType.choices if c[0] != RateType.CUSTOM]
+        self.setup_price(rate.credit_type, rate.tiers)
+
+    def change_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        tiered = data["rate_type"] == RateType.TIERED
+        return {
+            "starting_at": data["starting_at"],
+            "rate_type": data["rate_type"],
+            "price": None if tiered else data.get("price"),
+            "tiers": data["tiers"] if tiered else None,
+        }

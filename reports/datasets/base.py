@@ -43,6 +43,9 @@ class Filters:
     changed_after: datetime | None = None
     changed_through: datetime | None = None
     as_of: datetime | None = None  # balances are computed at this moment
+    # Void invoices (and their lines): exports keep them (a void is a change to send); a report
+    # leaves them out unless asked (reports.params).
+    include_void: bool = True
 
     @property
     def incremental(self) -> bool:
@@ -64,6 +67,7 @@ class Dataset:
     total: Callable[[Filters], int]  # progress units, counted before the build
     batches: Callable[[Filters, int], Iterator[Batch]]  # (filters, chunk_size)
     requires_range: bool = False
+    voidable: bool = False  # its rows are of invoices, which may be void (Filters.include_void)
 
     @property
     def header(self) -> list[str]:
@@ -120,6 +124,7 @@ def queryset_dataset(
     queryset: Callable[[Filters], QuerySet],
     row: Callable[[Any, Filters], tuple],
     requires_range: bool = False,
+    voidable: bool = False,
 ) -> Dataset:
     """A dataset of one row per object of a queryset, read in primary-key order."""
 
@@ -137,7 +142,7 @@ def queryset_dataset(
         if rows:
             yield Batch(rows, len(rows))
 
-    return Dataset(name, label, description, columns, total, batches, requires_range)
+    return Dataset(name, label, description, columns, total, batches, requires_range, voidable)
 
 
 def public_id(obj: Any) -> str | None:

@@ -33,6 +33,8 @@ BREAKDOWN_PIECE_WINDOWS = 48
 
 def _invoices(filters: Filters) -> QuerySet[Invoice]:
     qs = Invoice.objects.select_related("customer", "contract", "credit_type", "regenerated_from")
+    if not filters.include_void:
+        qs = qs.exclude(status=InvoiceStatus.VOID)
     return scoped(qs, filters, period=("period_start", "period_end"))
 
 
@@ -61,6 +63,7 @@ INVOICES = queryset_dataset(
     ),
     queryset=_invoices,
     row=_invoice_row,
+    voidable=True,
 )
 
 
@@ -68,6 +71,8 @@ def _line_items(filters: Filters) -> QuerySet[LineItem]:
     qs = LineItem.objects.select_related(
         "invoice__customer", "invoice__contract", "invoice__credit_type", "product"
     )
+    if not filters.include_void:
+        qs = qs.exclude(invoice__status=InvoiceStatus.VOID)
     # Lines are rewritten with their invoice, which is saved (updated_at) each time.
     qs = scoped(
         qs,
@@ -107,6 +112,7 @@ INVOICE_LINE_ITEMS = queryset_dataset(
     ),
     queryset=_line_items,
     row=_line_row,
+    voidable=True,
 )
 
 

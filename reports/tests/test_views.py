@@ -96,7 +96,7 @@ def test_bad_filters_come_back_on_the_form_with_422(client, fiona, billed):
                            HTTP_HX_REQUEST="true")  # fmt: skip
     assert response.status_code == 422
     html = response.content.decode()
-    assert html.lstrip().startswith('<form id="report-form"')
+    assert html.lstrip().startswith('<div id="report-builder">')
     assert "is required for invoice breakdowns." in html
     assert not ReportRun.objects.exists()
 
@@ -129,7 +129,10 @@ def test_audit_page_shows_who_what_and_the_diff(client, bob, audited):
     assert "198.51.100.4" in html and "Firefox/140" in html and "alice@example.com" in html
     # made outside any request: a system change, shown only when asked for
     assert html.count('class="audit-entry') == 2
-    with_system = client.get(reverse("reports:audit-list"), {"system": "on"}).content.decode()
+    # (resource_type: the fixture users' own creation is a system change too)
+    with_system = client.get(
+        reverse("reports:audit-list"), {"system": "on", "resource_type": "customer"}
+    ).content.decode()
     assert with_system.count('class="audit-entry') == 3 and ">System<" in with_system
 
 
@@ -152,9 +155,10 @@ def test_audit_pages(client, bob, db):
     for i in range(60):
         customer_set_name(customer=acme, name=f"Acme {i}")
     client.force_login(bob)
-    first = client.get(reverse("reports:audit-list"), {"actor": "system"}).content.decode()
+    only = {"actor": "system", "resource_type": "customer"}  # not the fixture users' creation
+    first = client.get(reverse("reports:audit-list"), only).content.decode()
     assert first.count('class="audit-entry') == 50 and "Page 1 of 2 · 61 entries" in first
-    second = client.get(reverse("reports:audit-list"), {"actor": "system", "page": 2})
+    second = client.get(reverse("reports:audit-list"), {**only, "page": 2})
     assert second.content.decode().count('class="audit-entry') == 11
     assert ">Acme</a>" in second.content.decode()
 

@@ -19,6 +19,7 @@ from reports import services
 from reports.datasets import DATASETS
 from reports.forms import REPORT_FIELDS, ReportForm
 from reports.models import ReportRun, RunStatus
+from reports.preview import report_preview
 from reports.views.access import require_viewer
 
 PAGE_SIZE = 25
@@ -73,10 +74,34 @@ def report_create(request: HttpRequest) -> HttpResponse:
         else:
             url = reverse("reports:report-detail", args=[run.public_id])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return _builder_response(request, form, status=422)
+
+
+def _builder_response(
+    request: HttpRequest, form: ReportForm, preview: object = None, status: int = 200
+) -> HttpResponse:
     template = "reports/report_list.html"
     if request.htmx:
-        template += "#report-form"
-    return render(request, template, _list_context(request, form), status=422)
+        template += "#report-builder"
+    context = {**_list_context(request, form), "preview": preview}
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@login_required
+@role_required(ADMIN, FINANCE)
+def report_preview_view(request: HttpRequest) -> HttpResponse:
+    """The report's first rows with the chosen columns, nothing built; the builder again (its
+    columns those of the dataset chosen)."""
+    form = ReportForm(request.POST)
+    if form.is_valid():
+        try:
+            preview = report_preview(dataset=form.cleaned_data["dataset"], params=form.params())
+        except ApplicationError as err:
+            form.add_error(*_field_of(form, err))
+        else:
+            return _builder_response(request, form, preview)
+    return _builder_response(request, form, status=422)
 
 
 @require_GET
