@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pricing.console import package_views, product_views, rate_card_views
+from pricing.console import product_views, rate_card_views, rate_change_views
 
 app_name = "pricing"
 
@@ -37,7 +37,9 @@ urlpatterns = [
         rate_card_views.rate_edit,
         name="rate-edit",
     ),
-    path("packages/", package_views.package_list, name="package-list"),
-    path("packages/create", package_views.package_create, name="package-create"),
-    path("packages/<uuid:package_id>/", package_views.package_detail, name="package-detail"),
+    path(
+        "rate-cards/<uuid:rate_card_id>/rates/<uuid:rate_id>/change",
+        rate_change_views.rate_change,
+        name="rate-change",
+    ),
 ]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from contracts.console import billing as billing_views
 from contracts.console import (
@@ -6,6 +6,7 @@ from contracts.console import (
     customer_commits,
     end_date,
     external_ids,
+    package_views,
     services_terms,
     views,
 )
@@ -16,7 +17,7 @@ app_name = "contracts"
 
 ITEM = "<uuid:contract_id>/{}/<uuid:item_id>/{}"
 
-urlpatterns = [
+contract_patterns = [
     path("", views.contract_list, name="contract-list"),
     # Customer-level commits and credits: a card of the customer page (customers imports no
     # contracts code, so the card is served from here and loaded into that page).
@@ -124,4 +125,18 @@ urlpatterns = [
         views.contract_archive_item,
         name="contract-archive-item",
     ),
+]
+
+# Packages: contract terms kept for later, built with the contract page's forms; their pages stay
+# at /packages/ (Catalog in the menu).
+package_patterns = [
+    path("", package_views.package_list, name="package-list"),
+    path("create", package_views.package_create, name="package-create"),
+    path("<uuid:package_id>/", package_views.package_detail, name="package-detail"),
+]
+
+# Mounted at the site root (billing_console/urls.py), all in the "contracts" namespace.
+urlpatterns = [
+    path("contracts/", include(contract_patterns)),
+    path("packages/", include(package_patterns)),
 ]

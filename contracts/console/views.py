@@ -105,6 +105,9 @@ def contract_create_view(request: HttpRequest) -> HttpResponse:
             return render(request, f"{template}#date-preview", {"preview": form.preview()})
         defaults = {"start": "next_month", "duration": "12"}
         form = _create_form()
+        source = f"package:{request.GET.get('package', '')}"  # from a package's "New contract"
+        if source in dict(form.fields["source"].choices):  # an unknown or archived one: ignored
+            defaults.update(source=source, duration="")  # and the package's own term
         form.initial.update(defaults, customer=request.GET.get("customer", ""))
         preview = _create_form(defaults).preview()
         return render(request, template, {"form": form, "preview": preview})

@@ -100,7 +100,8 @@ def test_a_euro_card_takes_and_shows_euros(client, alice, product):
 
 def test_tiers_are_typed_in_dollars(client, alice, card, product):
     client.force_login(alice)
-    response = _add(client, card, product, rate_type="TIERED", tiers="100,000 $0.001\n* 0.0005")
+    tiers = {"tier_size": "100,000", "tier_price": "$0.001", "tier_price_1": "0.0005"}
+    response = _add(client, card, product, rate_type="TIERED", **tiers)
     assert response.status_code == 200, response.content.decode()
     assert card.rates.get().tiers == [{"size": "100000", "price": "0.1"}, {"price": "0.05"}]
     page = client.get(reverse("pricing:rate-card-detail", args=[card.public_id])).content.decode()
@@ -126,20 +127,21 @@ def test_package_terms_are_typed_and_shown_in_dollars(client, dave, card, produc
             {"date_offset": month, "quantity": 1, "unit_price": 500.5},
         ]}}],
     })  # fmt: skip
-    data = {"name": "Growth", "rate_card": str(card.public_id), "terms": terms}
-    response = client.post(reverse("pricing:package-create"), data, **HX)
+    data = {"package-name": "Growth", "package-rate_card": str(card.public_id),
+            "package-terms": terms}  # fmt: skip
+    response = client.post(reverse("contracts:package-create"), data, **HX)
     assert response.status_code == 200, response.content.decode()
     package = card.packages.get()
     [segment] = package.terms["commits"][0]["access_schedule"]["schedule_items"]
     assert segment["amount"] == 1200000  # stored in cents, as the API has it
     [item] = package.terms["scheduled_charges"][0]["schedule"]["schedule_items"]
     assert item["unit_price"] == 50050
-    page = client.get(reverse("pricing:package-detail", args=[package.public_id]))
+    page = client.get(reverse("contracts:package-detail", args=[package.public_id]))
     html = page.content.decode()
     assert "$12,000.00" in html and "$500.50" in html and "1200000" not in html
     bad = client.post(
-        reverse("pricing:package-create"),
-        data | {"terms": terms.replace("$12,000.00", "12000.005")},
+        reverse("contracts:package-create"),
+        data | {"package-terms": terms.replace("$12,000.00", "12000.005")},
         **HX,
     )
     assert bad.status_code == 422
