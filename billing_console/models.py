@@ -109,6 +109,34 @@ class ConsolePreference(models.Model):
         ]
 
 
+class ConsoleProfile(models.Model):
+    """A console user's own settings: the time zone timestamps are shown in (an IANA name).
+    Billing dates (periods, contract and rate dates) are not shifted by it: they are UTC dates."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_profile"
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")  # a zoneinfo key
+
+
+class EmbedFrameOrigin(models.Model):
+    """An origin (https://host[:port]) allowed to frame embedded dashboards, set in Settings;
+    EMBED_FRAME_ANCESTORS (env) adds to these (embeds.origins.frame_ancestors)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    origin = models.CharField(max_length=300, unique=True)  # normalized: scheme://host[:port]
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["origin"]
+
+    def __str__(self) -> str:
+        return f"Embed origin {self.origin}"
+
+
 class WorkerHeartbeat(models.Model):
     """One row, touched by the periodic schedule: the console shows whether background work runs."""
 
@@ -120,3 +148,4 @@ class WorkerHeartbeat(models.Model):
 auditlog.register(ApiToken, exclude_fields=["last_used_at", "token_hash"])
 auditlog.register(CustomFieldKey)
 auditlog.register(CustomFieldValues)
+auditlog.register(EmbedFrameOrigin)

@@ -1,6 +1,5 @@
 """POST /v1/dashboards/getEmbeddableUrl: {"data": {"url": ...}} (SDK DashboardGetEmbeddableURLResponse)."""
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -8,9 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing_console.api import data_response
-from billing_console.embedding import embed_token_sign
 from billing_console.schema import envelope
-from embeds.grants import embed_grant_from_wire
+from embeds.services import embed_url_create
 
 
 class DashboardEmbeddableUrlApi(APIView):
@@ -34,6 +32,5 @@ class DashboardEmbeddableUrlApi(APIView):
         operation_id="dashboards_get_embeddable_url",
     )
     def post(self, request: Request) -> Response:
-        grant = embed_grant_from_wire(request.data)
-        path = reverse("embeds:dashboard", args=[embed_token_sign(grant)])
+        path, _grant = embed_url_create(data=request.data)
         return data_response({"url": request.build_absolute_uri(path)})

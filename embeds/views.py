@@ -2,8 +2,9 @@
 the user's site. No session: the signed token in the URL is the only credential, and it names
 one customer, whose rows are the only ones these views read.
 
-Framing: these responses alone may be framed, by EMBED_FRAME_ANCESTORS (CSP frame-ancestors);
-every other page keeps X-Frame-Options: DENY from XFrameOptionsMiddleware.
+Framing: these responses alone may be framed, by the origins of Settings → Embeds and
+EMBED_FRAME_ANCESTORS (CSP frame-ancestors, embeds.origins) and carry no X-Frame-Options; every
+other page keeps X-Frame-Options: DENY from XFrameOptionsMiddleware.
 """
 
 from collections.abc import Callable
@@ -11,7 +12,6 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,6 +22,7 @@ from billing_console.embedding import EmbedGrant, EmbedTokenInvalid, embed_token
 from customers.models import Customer
 from embeds import selectors
 from embeds.grants import embed_grant_is_well_formed
+from embeds.origins import frame_ancestors
 
 # CSS variables of the embed stylesheet, by Metronome's color override names.
 COLOR_VARIABLES = {
@@ -36,7 +37,7 @@ COLOR_VARIABLES = {
 
 
 def _frame_headers(response: HttpResponse) -> HttpResponse:
-    ancestors = " ".join(settings.EMBED_FRAME_ANCESTORS) or "'none'"
+    ancestors = " ".join(frame_ancestors()) or "'none'"
     response["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
     response["Referrer-Policy"] = "no-referrer"  # the URL is a credential: never leak it
     response["Cache-Control"] = "private, no-store"
