@@ -5,10 +5,12 @@ Celery broker under var/) let `make run` work with nothing else running; set DAT
 and CELERY_BROKER_URL to run on PostgreSQL and Redis/RabbitMQ.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
+from billing_console.beat_schedule import BEAT_SCHEDULE
 from billing_console.env import env_bool, env_int, env_list, env_secret, env_str, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,8 +52,13 @@ INSTALLED_APPS = [
     "invoicing",
     "alerts",
     "webhooks",
+    "payments",  # pay by card (Stripe Checkout), external payments of gated invoices
     "reports",
     "plans",  # Metronome 1.0 credit grants and plans, on contracts
+    "tax",  # tax providers (Stripe Tax, Avalara AvaTax, Anrok) at finalize
+    "crm",  # Salesforce sync (crm/salesforce)
+    "axes",  # failed sign-ins recorded and throttled (people/signin.py)
+    "people",  # Settings → People: users, roles, invitations, failed sign-ins
 ]
 
 MIDDLEWARE = [
@@ -61,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "billing_console.time_zones.UserTimeZoneMiddleware",  # the user's zone, for timestamps
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -68,6 +76,9 @@ MIDDLEWARE = [
     # back on a server error (billing_console/htmx_errors.py; static/js/htmx-errors.js).
     "billing_console.htmx_errors.HtmxErrorsMiddleware",
     "billing_console.audit.AuditContextMiddleware",
+    # A sign-in refused by django-axes (too many failures) becomes the sign-in page saying when
+    # to try again (people.signin.lockout_response).
+    "axes.middleware.AxesMiddleware",
     # Last, so that its process_exception sees a view's exception first.
     "billing_console.errors.PublicErrorsMiddleware",
 ]
@@ -125,6 +136,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "customers:customer-list"
 LOGOUT_REDIRECT_URL = "login"
+# Failed sign-ins (django-axes, first: it refuses a locked-out sign-in before the password is
+# checked): SIGNIN_FAILURE_LIMIT failures for one user name from one address lock that pair out
+# for SIGNIN_COOLOFF_MINUTES, each further try restarting the wait; a success clears the count.
+# Admins see failures and unlock on Settings → People. API bearer tokens are not counted.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]  # fmt: skip
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGNIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = AXES_ENABLE_ACCESS_FAILURE_LOG = True  # each failure listed for admins
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins: User.last_login is enough
+AXES_CLIENT_IP_CALLABLE = "billing_console.audit.client_ip"  # honours TRUSTED_PROXY_COUNT
+AXES_LOCKOUT_CALLABLE = "people.signin.lockout_response"
+AXES_VERBOSE = False
+# Set-password links are shown in the console to copy, and emailed too when email is set up:
+# EMAIL_HOST for SMTP, or EMAIL_BACKEND naming another Django email backend.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST, EMAIL_PORT = env_str("EMAIL_HOST", ""), env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_USER"), env_secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS, EMAIL_TIMEOUT = env_bool("EMAIL_USE_TLS", True), env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "billing-console@localhost")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -218,36 +249,8 @@ CELERY_TASK_ACKS_LATE = True  # a task killed mid-run is redelivered; tasks are 
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "billing_console.tasks.worker_heartbeat", "schedule": 60.0},
-    "statements-refresh": {
-        "task": "invoicing.tasks.contracts_refresh_statements",
-        "schedule": 900.0,
-    },
-    "invoices-finalize-due": {"task": "invoicing.tasks.invoices_finalize_due", "schedule": 300.0},
-    "usage-rollups-advance": {"task": "usage.tasks.rollups_advance", "schedule": 10.0},
-    "usage-metrics-backfill": {"task": "usage.tasks.metrics_backfill_missing", "schedule": 60.0},
-    "usage-event-keys-prune": {"task": "usage.tasks.event_keys_prune_task", "schedule": 86400.0},
-    "recurring-commits-issue": {
-        "task": "contracts.tasks.recurring_commits_issue",
-        "schedule": 900.0,
-    },
-    "webhooks-deliveries-sweep": {"task": "webhooks.tasks.deliveries_sweep", "schedule": 15.0},
-    # Alerts are evaluated on every change (ingest, invoice, ledger); this sweep is a safety net.
-    "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": 900.0},
-    "lifecycle-notifications-due": {
-        "task": "alerts.tasks.lifecycle_notifications_due",
-        "schedule": 60.0,
-    },
-    # Threshold billing is evaluated after ingest and payments; this sweep is the safety net.
-    "thresholds-sweep": {"task": "invoicing.tasks.thresholds_sweep", "schedule": 300.0},
-    # Card payment retries due, and provider syncs whose task gave up.
-    "billing-providers-sweep": {
-        "task": "invoicing.tasks.billing_providers_sweep",
-        "schedule": 300.0,
-    },
-    "exports-run-due": {"task": "reports.tasks.exports_run_due", "schedule": 60.0},
-}
+# The periodic tasks: billing_console/beat_schedule.py.
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 # Outbound webhooks: attempts back off base, 2 x base, 4 x base, ... seconds up to the max
 # delay, and stop after max attempts (a redeliver starts a fresh schedule). The lease is how long
 # an attempt in flight keeps a delivery claimed before the sweep may retry it (a worker died).
@@ -260,6 +263,12 @@ WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
 # Webhook and Slack URLs must resolve to public addresses (checked on every delivery); these
 # host names, IPs and CIDR networks are allowed anyway, e.g. "hooks.internal,10.20.0.0/16".
 WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "")
+# Salesforce sync (crm/): pushes that fail with a passing fault (HTTP 5xx, network) back off
+# base, 2 x base, 4 x base, ... seconds up to the max delay, and stop after max attempts.
+SALESFORCE_MAX_ATTEMPTS = env_int("SALESFORCE_MAX_ATTEMPTS", 8)
+SALESFORCE_RETRY_BASE_SECONDS = env_int("SALESFORCE_RETRY_BASE_SECONDS", 10)
+SALESFORCE_RETRY_MAX_SECONDS = env_int("SALESFORCE_RETRY_MAX_SECONDS", 3600)
+SALESFORCE_TIMEOUT_SECONDS = env_int("SALESFORCE_TIMEOUT_SECONDS", 20)
 # Ingest requests naming one customer within this window share one alert evaluation, run when
 # the window closes (a hot customer is evaluated at most once a window per web process).
 ALERTS_EVALUATION_DEBOUNCE_SECONDS = env_int("ALERTS_EVALUATION_DEBOUNCE_SECONDS", 1)
@@ -267,6 +276,21 @@ ALERTS_EVALUATION_DEBOUNCE_SECONDS = env_int("ALERTS_EVALUATION_DEBOUNCE_SECONDS
 THRESHOLDS_EVALUATION_DEBOUNCE_SECONDS = env_int("THRESHOLDS_EVALUATION_DEBOUNCE_SECONDS", 1)
 # Drafts are finalized this long after their period ends (late events may still arrive).
 INVOICE_FINALIZE_GRACE_HOURS = env_int("INVOICE_FINALIZE_GRACE_HOURS", 24)
+# Marketplace metering (invoicing/marketplaces): an hour is metered this many minutes after it
+# ends, looking back this many hours (AWS refuses records over 6 hours old); failed records are
+# retried after base minutes, doubling, up to max attempts. The URLs are the providers' APIs
+# (tests point them at local fakes).
+MARKETPLACE_METERING_LAG_MINUTES = env_int("MARKETPLACE_METERING_LAG_MINUTES", 5)
+MARKETPLACE_METERING_LOOKBACK_HOURS = env_int("MARKETPLACE_METERING_LOOKBACK_HOURS", 6)
+MARKETPLACE_METERING_RETRY_MINUTES = env_int("MARKETPLACE_METERING_RETRY_MINUTES", 5)
+MARKETPLACE_METERING_MAX_ATTEMPTS = env_int("MARKETPLACE_METERING_MAX_ATTEMPTS", 8)
+AZURE_LOGIN_URL = env_str("AZURE_LOGIN_URL", "https://login.microsoftonline.com")
+AZURE_MARKETPLACE_API_URL = env_str(
+    "AZURE_MARKETPLACE_API_URL", "https://marketplaceapi.microsoft.com"
+)
+GCP_SERVICE_CONTROL_URL = env_str(
+    "GCP_SERVICE_CONTROL_URL", "https://servicecontrol.googleapis.com"
+)
 
 # --- Reports and data exports -----------------------------------------------------------------
 REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))  # built report CSVs
@@ -298,6 +322,10 @@ SECRETS_ENCRYPTION_KEYS = [
     k.strip() for k in env_secret("SECRETS_ENCRYPTION_KEYS").split(",") if k.strip()
 ]
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")  # empty: api.stripe.com (tests: a local fake)
+# Custom fields copied onto each Stripe invoice item's metadata (NetSuite pass-through), as
+# <entity>.<key> with entity product, commit, contract or customer, e.g. "product.gl_code,
+# contract.region"; the metadata key is the custom field's key (invoicing/netsuite.py).
+STRIPE_METADATA_CUSTOM_FIELDS = env_list("STRIPE_METADATA_CUSTOM_FIELDS", "")
 STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
 # A failed card payment is tried again this many hours after each failure, then given up.
 STRIPE_PAYMENT_RETRY_HOURS = [int(h) for h in env_list("STRIPE_PAYMENT_RETRY_HOURS", "24,72,168")]

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from billing_console import api_views, service_registry, views
 from invoicing.providers.webhook_view import stripe_webhook
+from people import views as people_views
 
 api_patterns = [
     path("", include("customers.api.urls")),
@@ -29,17 +30,21 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # an invited user chooses a password (people.views.SetPasswordView)
+    path("set-password/<uidb64>/<token>/", people_views.set_password, name="people-set-password"),
     path("admin/", admin.site.urls),
     path("", views.home, name="home"),
     path("settings/", include("billing_console.console_urls")),
     path("customers/", include("customers.urls")),
-    path("", include("pricing.urls")),  # products/, rate-cards/, packages/
+    path("", include("pricing.urls")),  # products/, rate-cards/
     path("", include("usage.urls")),  # billable-metrics/, events/
-    path("contracts/", include("contracts.console.urls")),
+    path("", include("contracts.console.urls")),  # contracts/, packages/
     path("invoices/", include("invoicing.urls")),
+    path("tax/", include("tax.urls")),  # Settings → Tax, customers' tax addresses
     path("webhooks/", include("webhooks.urls")),
     path("alerts/", include("alerts.urls")),
     path("", include("reports.urls")),  # audit-log/, reports/, exports/
+    path("", include("payments.urls")),  # embed/<token>/invoices/<id>/pay, pay/<id>/..., v1/...
     path("", include("embeds.urls")),  # v1/dashboards/getEmbeddableUrl, embed/<token>/
     path("stripe/webhooks/<uuid:provider_id>", stripe_webhook, name="stripe-webhook"),
 ]

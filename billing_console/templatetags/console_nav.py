@@ -15,7 +15,7 @@ GROUPS = (
     ("Catalog", (
         ("Products", "pricing:product-list", ("/products/",), False),
         ("Rate cards", "pricing:rate-card-list", ("/rate-cards/",), False),
-        ("Packages", "pricing:package-list", ("/packages/",), False),
+        ("Packages", "contracts:package-list", ("/packages/",), False),
         ("Billable metrics", "usage:metric-list", ("/billable-metrics/",), False),
     )),
     ("Billing", (
@@ -30,9 +30,14 @@ GROUPS = (
     )),
     ("Settings", (
         ("General", "settings", ("/settings/",), True),
+        ("People", "people:people", ("/settings/people/",), True),
         ("Billing providers", "billing-provider-list", ("/settings/billing-providers/",), True),
+        ("Salesforce", "crm:salesforce-settings", ("/settings/salesforce/",), True),
+        ("Salesforce sync log", "crm:sync-log", ("/settings/salesforce/sync-log/",), False),
+        ("Embeds", "embeds:frame-origins", ("/settings/embeds/",), True),
         ("Webhooks", "webhooks:endpoint-list", ("/webhooks/",), False),
         ("API docs", "api-docs", (), False),
+        ("Your profile", "profile", ("/settings/profile/",), False),
     )),
 )  # fmt: skip
 

@@ -25,6 +25,10 @@ PUBLIC = {
     "embeds:dashboard": "embeds authenticate by their signed, expiring token (tested in embeds/)",
     "embeds:invoice-detail": "an embedded invoice, under the same token, scoped to its customer",
     "stripe-webhook": "Stripe authenticates by its signature (tested in invoicing/)",
+    "payments:embed-pay": "the embed's Pay button, under the embed's token (tested in payments/)",
+    "payments:embed-return": "back from Stripe to the embed, under the same token",
+    "payments:checkout-return": "back from Stripe after paying a sent link: shows only that payment",
+    "people-set-password": "an invited user's link: its one-time token authenticates (people/)",
 }
 SKIPPED_PREFIXES = {
     "admin/": "Django's admin has its own staff-only gate",
@@ -34,7 +38,9 @@ SKIPPED_PREFIXES = {
 READ_ONLY_WRITES = {
     "logout": "signing out",
     "login": "signing in",
+    "people-set-password": "choosing one's password with a set-password link (people/)",
     "usage:metric-preview": "previews a draft metric over recent events; writes nothing",
+    "profile": "one's own time zone, open to every role (billing_console/profile.py)",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 SAMPLE = {"uuid": str(uuid.UUID(int=1)), "int": "1", "str": "x", "slug": "x", "path": "x"}

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 APPS = (
     "billing_console", "customers", "usage", "pricing", "contracts", "invoicing", "alerts",
-    "embeds", "reports", "webhooks",
+    "embeds", "reports", "webhooks", "plans", "payments", "tax", "crm", "people",
 )  # fmt: skip
 MAX_LINES = 400
 

@@ -112,7 +112,7 @@ def test_no_console_page_embed_or_pdf_shows_cents(client, demo):
         problems, per_name, downloads = _crawl(client)
     # The crawl reached the money pages (not just the home page).
     for name in (
-        "pricing:rate-card-detail", "pricing:package-detail", "invoicing:invoice-detail",
+        "pricing:rate-card-detail", "contracts:package-detail", "invoicing:invoice-detail",
         "invoicing:invoice-pdf", "customers:customer-detail", "contracts:contract-detail",
         "alerts:alert-detail", "reports:audit-list", "reports:report-detail",
     ):  # fmt: skip
