@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet, Sum
 from billing_console.lib.periods import Period
 from contracts.models import AccessSegment, Commit, Contract, LedgerEntry, LedgerEntryType
 from contracts.terms.spend_accumulated import billing_period
+from pricing.models import Package
 
 
 def contract_list(*, customer, include_archived: bool = False) -> QuerySet[Contract]:
@@ -100,3 +101,23 @@ def customer_billing_period(*, customer, at: datetime) -> Period | None:
         if period is not None:
             return period
     return None
+
+
+def contracts_on_package(
+    package: Package,
+    *,
+    include_archived: bool = False,
+    covering_date: datetime | None = None,
+    starting_at: datetime | None = None,
+) -> QuerySet:
+    """Contracts created from `package` (listContractsOnPackage)."""
+    qs = Contract.objects.filter(package=package).select_related("customer")
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    if covering_date is not None:
+        qs = qs.filter(starting_at__lte=covering_date).filter(
+            Q(ending_before__isnull=True) | Q(ending_before__gt=covering_date)
+        )
+    if starting_at is not None:
+        qs = qs.filter(starting_at__gte=starting_at)
+    return qs

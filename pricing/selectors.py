@@ -249,25 +249,3 @@ def package_list(*, archive_filter: str = "NOT_ARCHIVED") -> QuerySet[Package]:
     return _archive_filter(
         Package.objects.select_related("rate_card__fiat_credit_type"), archive_filter
     )
-
-
-def package_contracts(
-    package: Package,
-    *,
-    include_archived: bool = False,
-    covering_date: datetime | None = None,
-    starting_at: datetime | None = None,
-) -> QuerySet:
-    """Contracts created from `package` (listContractsOnPackage)."""
-    from contracts.models import Contract  # contracts depends on pricing, not the reverse
-
-    qs = Contract.objects.filter(package=package).select_related("customer")
-    if not include_archived:
-        qs = qs.filter(archived_at__isnull=True)
-    if covering_date is not None:
-        qs = qs.filter(starting_at__lte=covering_date).filter(
-            Q(ending_before__isnull=True) | Q(ending_before__gt=covering_date)
-        )
-    if starting_at is not None:
-        qs = qs.filter(starting_at__gte=starting_at)
-    return qs

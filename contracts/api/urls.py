@@ -1,8 +1,21 @@
 from django.urls import path
 
-from contracts.api import amendments, balances, named_schedules, pro_services, subscriptions, views
+from contracts.api import (
+    amendments,
+    balances,
+    named_schedules,
+    packages,
+    pro_services,
+    subscriptions,
+    views,
+)
 
 urlpatterns = [
+    path(
+        "v1/packages/listContractsOnPackage",
+        packages.PackageContractsApi.as_view(),
+        name="api-package-contracts",
+    ),
     path("v1/contracts/create", views.ContractCreateApi.as_view(), name="api-contract-create"),
     path("v1/contracts/get", views.ContractGetV1Api.as_view(), name="api-contract-get"),
     path("v1/contracts/list", views.ContractListV1Api.as_view(), name="api-contract-list"),

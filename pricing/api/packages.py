@@ -1,5 +1,5 @@
-"""Package endpoints, Metronome's wire format: create, get, list, archive, and the contracts on
-a package (listContractsOnPackage)."""
+"""Package endpoints, Metronome's wire format: create, get, list, archive (the contracts on a
+package, listContractsOnPackage, are read by contracts.api.packages)."""
 
 from typing import Any
 
@@ -22,7 +22,7 @@ from pricing.api.common import (
     page_schema,
 )
 from pricing.models import Package
-from pricing.wire_packages import contract_on_package_to_wire, package_to_wire
+from pricing.wire_packages import package_to_wire
 
 
 def _package_wire(package: Package) -> dict[str, Any]:
@@ -63,23 +63,3 @@ class PackageArchiveApi(APIView):
         data = validated(self.InputSerializer, request.data)
         package = selectors.package_get(data["package_id"])
         return id_response(packages.package_archive(package=package))
-
-
-class PackageContractsApi(APIView):
-    """listContractsOnPackage."""
-
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=page_schema("PackageContractsResponse"))
-    def post(self, request: Request) -> Response:
-        reader = request_reader(request)
-        package = selectors.package_get(reader.str("package_id", required=True))
-        covering_date = reader.datetime("covering_date")
-        starting_at = reader.datetime("starting_at")
-        if covering_date is not None and starting_at is not None:
-            raise reader.fail("starting_at", "cannot be given together with covering_date.")
-        qs = selectors.package_contracts(
-            package,
-            include_archived=bool(reader.bool("include_archived", default=False)),
-            covering_date=covering_date,
-            starting_at=starting_at,
-        )
-        return paginated_response(request, qs, contract_on_package_to_wire)

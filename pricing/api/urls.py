@@ -76,9 +76,4 @@ urlpatterns = [
     path("v1/packages/get", packages.PackageGetApi.as_view(), name="api-package-get"),
     path("v1/packages/list", packages.PackageListApi.as_view(), name="api-package-list"),
     path("v1/packages/archive", packages.PackageArchiveApi.as_view(), name="api-package-archive"),
-    path(
-        "v1/packages/listContractsOnPackage",
-        packages.PackageContractsApi.as_view(),
-        name="api-package-contracts",
-    ),
 ]
