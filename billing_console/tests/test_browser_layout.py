@@ -27,6 +27,12 @@ DETAILS = {
     "rate-card": f"/rate-cards/{UUID}/", "package": f"/packages/{UUID}/",
     "alert": f"/alerts/{UUID}/", "metric": f"/billable-metrics/{UUID}/",
 }  # fmt: skip
+# Pages reached by a button or a Settings card rather than the navigation.
+EXTRA = {
+    "package-create": "/packages/create", "contract-create": "/contracts/new",
+    "tax-settings": "/tax/settings", "marketplace-metering": "/invoices/marketplace-metering/",
+    "profile": "/settings/profile/",
+}  # fmt: skip
 NOT_CONSOLE = ("/docs/",)  # the API docs are Swagger UI's page, not the console's
 # The elements sticking out on the right, outermost first: said when a page scrolls sideways.
 WIDEST = """() => {
@@ -72,6 +78,8 @@ def _pages(page) -> dict[str, str]:
         detail = next((href for href in found if re.fullmatch(pattern, href)), None)
         assert detail, f"no {kind} page linked from the navigation's pages"
         pages[f"{kind}-detail"] = detail
+    for name, path in EXTRA.items():
+        pages.setdefault(name, path)
     return pages
 
 
