@@ -268,17 +268,10 @@ class CommitForm(forms.Form):
         data = self.cleaned_data
         return [i for i in range(self.row_counts[rows.name]) if filled(data, rows, i)]
 
-    def to_wire(self) -> dict:
+    def terms_wire(self, access: list[dict]) -> dict:
+        """What a contract's and a package's commit share: product, name, access schedule,
+        priority, type, what it pays for and rollover (the package builder reuses it)."""
         data = self.cleaned_data
-        self.sent_rows = {rows.name: self._filled_rows(rows) for rows in self.rowsets}
-        access = [
-            {
-                "amount": str(data[row_key("amount", i)]),  # stored unit (USD cents)
-                "starting_at": midnight_utc(data[row_key("starting_at", i)]).isoformat(),
-                "ending_before": midnight_utc(data[row_key("ending_before", i)]).isoformat(),
-            }
-            for i in self.sent_rows["access"]
-        ]
         wire: dict = {
             "product_id": data["product"],
             "name": data["name"],
@@ -292,6 +285,20 @@ class CommitForm(forms.Form):
         if data.get("rollover") is not None:
             fraction = (data["rollover"] / Decimal(100)).normalize()
             wire["rollover_fraction"] = f"{fraction:f}"  # 50% -> "0.5"
+        return wire
+
+    def to_wire(self) -> dict:
+        data = self.cleaned_data
+        self.sent_rows = {rows.name: self._filled_rows(rows) for rows in self.rowsets}
+        access = [
+            {
+                "amount": str(data[row_key("amount", i)]),  # stored unit (USD cents)
+                "starting_at": midnight_utc(data[row_key("starting_at", i)]).isoformat(),
+                "ending_before": midnight_utc(data[row_key("ending_before", i)]).isoformat(),
+            }
+            for i in self.sent_rows["access"]
+        ]
+        wire = self.terms_wire(access)
         if data["kind"] == "PREPAID":
             wire["invoice_schedule"] = {"schedule_items": self._invoice_items(access)}
             if data.get("do_not_invoice"):

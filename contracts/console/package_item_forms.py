@@ -118,18 +118,7 @@ class PackageCommitForm(CommitForm):
             }
             for i in self.sent_rows["access"]
         ]
-        wire: dict[str, Any] = {
-            "product_id": data["product"],
-            "name": data["name"],
-            "access_schedule": {"schedule_items": access},
-        }
-        if data.get("priority") is not None:
-            wire["priority"] = str(data["priority"])
-        if data["kind"] != "CREDIT":
-            wire["type"] = data["kind"]
-        wire.update(self._scope_wire())
-        if data.get("rollover") is not None:
-            wire["rollover_fraction"] = f"{(data['rollover'] / 100).normalize():f}"  # 50% -> 0.5
+        wire: dict[str, Any] = self.terms_wire(access)
         if data["kind"] == "PREPAID":
             wire["invoice_schedule"] = {"schedule_items": self._package_invoice(access)}
             if data.get("do_not_invoice"):

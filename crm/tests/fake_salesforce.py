@@ -9,14 +9,15 @@ host in an `X-Original-Host` header.
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from billing_console.tests.fake_http import QuietHandler, serve
 
 SESSION_ID = "00Dfake!AQ0AQFakeSessionToken"
 UPSERT_PATH = re.compile(r"^/services/data/v(\d+\.\d)/sobjects/(\w+)/(\w+)/([^/]+)$")
@@ -132,7 +133,7 @@ def _json(status: int, data: Any) -> tuple[int, str, bytes]:
 
 
 def start(fake: FakeSalesforce) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _respond(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             req = Request(
@@ -143,21 +144,11 @@ def start(fake: FakeSalesforce) -> ThreadingHTTPServer:
                 body=self.rfile.read(length) if length else b"",
             )
             status, content_type, body = fake.handle(req)
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(status, body, content_type)
 
         do_GET = do_POST = do_PATCH = _respond
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve(Handler, fake)
 
 
 class _RouteToFake(HTTPAdapter):

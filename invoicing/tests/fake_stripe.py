@@ -20,9 +20,11 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
+
+from billing_console.tests.fake_http import QuietHandler, serve
 
 TAX_RATE = Decimal("0.0825")
 
@@ -259,7 +261,7 @@ def _missing(kind: str, object_id: str) -> tuple[int, dict]:
 
 
 def start(fake: FakeStripe) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _respond(self) -> None:
             url = urlparse(self.path)
             page = fake.page(self.command, url.path)
@@ -275,20 +277,8 @@ def start(fake: FakeStripe) -> ThreadingHTTPServer:
             body = self.rfile.read(length).decode() if length else url.query
             params = dict(parse_qsl(body, keep_blank_values=True))
             status, payload = fake.serve(self.command, url.path, params, self.headers)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Request-Id", "req_fake")
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply_json(status, payload, Request_Id="req_fake")
 
         do_GET = do_POST = do_DELETE = _respond
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve(Handler, fake)
