@@ -53,3 +53,30 @@ def send_calls(count: int, at: datetime, *, alias: str = "acme", prefix: str = "
     ]  # fmt: skip
     for start in range(0, len(events), 100):
         usage_ingest(events=events[start : start + 100], now=at + timedelta(minutes=1))
+
+
+def recharge_world(gate: str = "NONE", **gate_config: Any) -> World:
+    """A priced world (5 cents a call) whose contract auto-recharges below 1,000 cents to 5,000,
+    starting with a 5,000-cent prepaid commit; payment-gated on `gate` (NONE, STRIPE,
+    EXTERNAL), with any further payment_gate_config fields."""
+    fixed = product_create(name="Prepaid credits", type="FIXED")
+    return priced_world(
+        price=5,
+        contract_extra={
+            "commits": [{
+                "type": "PREPAID", "product_id": str(fixed.public_id), "name": "Starting balance",
+                "priority": 1,
+                "access_schedule": {"schedule_items": [{
+                    "amount": 5000, "starting_at": "2026-01-01T00:00:00Z",
+                    "ending_before": "2027-01-01T00:00:00Z",
+                }]},
+            }],
+            "prepaid_balance_threshold_configuration": {
+                "commit": {"product_id": str(fixed.public_id), "name": "Auto-recharge"},
+                "is_enabled": True,
+                "payment_gate_config": {"payment_gate_type": gate, **gate_config},
+                "threshold_amount": 1000,
+                "recharge_to_amount": 5000,
+            },
+        },
+    )  # fmt: skip

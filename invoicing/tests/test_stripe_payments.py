@@ -15,9 +15,8 @@ from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, InvoiceSt
 from invoicing.providers.stripe_payments import NO_PAYMENT_METHOD
 from invoicing.services import invoice_finalize
 from invoicing.tasks import billing_providers_sweep
-from invoicing.tests.factories import priced_world, send_calls
+from invoicing.tests.factories import recharge_world, send_calls
 from invoicing.tests.stripe_fixtures import stripe_world
-from pricing.services import product_create
 
 pytestmark = pytest.mark.django_db
 
@@ -25,28 +24,7 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def _gated_recharge_world(fake, **gate):
-    fixed = product_create(name="Prepaid credits", type="FIXED")
-    world = priced_world(
-        price=5,
-        contract_extra={
-            "commits": [{
-                "type": "PREPAID", "product_id": str(fixed.public_id), "name": "Starting balance",
-                "priority": 1,
-                "access_schedule": {"schedule_items": [{
-                    "amount": 5000, "starting_at": "2026-01-01T00:00:00Z",
-                    "ending_before": "2027-01-01T00:00:00Z",
-                }]},
-            }],
-            "prepaid_balance_threshold_configuration": {
-                "commit": {"product_id": str(fixed.public_id), "name": "Auto-recharge"},
-                "is_enabled": True,
-                "payment_gate_config": {"payment_gate_type": "STRIPE", **gate},
-                "threshold_amount": 1000,
-                "recharge_to_amount": 5000,
-            },
-        },
-    )  # fmt: skip
-    return stripe_world(fake, world=world)
+    return stripe_world(fake, world=recharge_world("STRIPE", **gate))
 
 
 def _balance(contract) -> Decimal:

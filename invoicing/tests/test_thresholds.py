@@ -16,7 +16,7 @@ from contracts.terms.threshold_billing import prepaid_balance
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType
 from invoicing.services import invoice_finalize_due
 from invoicing.tasks import thresholds_sweep
-from invoicing.tests.factories import MAR, priced_world, send_calls
+from invoicing.tests.factories import MAR, priced_world, recharge_world, send_calls
 from invoicing.thresholds import (
     contract_thresholds_evaluate,
     payment_gate_mark_failed,
@@ -33,28 +33,7 @@ APR = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 def _recharge_world(gate: str = "NONE"):
-    fixed = product_create(name="Prepaid credits", type="FIXED")
-    world = priced_world(
-        price=5,
-        contract_extra={
-            "commits": [{
-                "type": "PREPAID", "product_id": str(fixed.public_id), "name": "Starting balance",
-                "priority": 1,
-                "access_schedule": {"schedule_items": [{
-                    "amount": 5000, "starting_at": "2026-01-01T00:00:00Z",
-                    "ending_before": "2027-01-01T00:00:00Z",
-                }]},
-            }],
-            "prepaid_balance_threshold_configuration": {
-                "commit": {"product_id": str(fixed.public_id), "name": "Auto-recharge"},
-                "is_enabled": True,
-                "payment_gate_config": {"payment_gate_type": gate},
-                "threshold_amount": 1000,
-                "recharge_to_amount": 5000,
-            },
-        },
-    )  # fmt: skip
-    return world
+    return recharge_world(gate)
 
 
 def _spend_world(gate: str = "NONE"):

@@ -38,30 +38,9 @@ def post_event(client, capture, world: StripeWorld, payload: dict, **kwargs):
 
 def gated_world(gate: str = "EXTERNAL"):
     """Auto-recharge below 1,000 cents to 5,000, gated on `gate`; a 5,000-cent starting commit."""
-    from invoicing.tests.factories import priced_world
-    from pricing.services import product_create
+    from invoicing.tests.factories import recharge_world
 
-    fixed = product_create(name="Prepaid credits", type="FIXED")
-    return priced_world(
-        price=5,
-        contract_extra={
-            "commits": [{
-                "type": "PREPAID", "product_id": str(fixed.public_id), "name": "Starting balance",
-                "priority": 1,
-                "access_schedule": {"schedule_items": [{
-                    "amount": 5000, "starting_at": "2026-01-01T00:00:00Z",
-                    "ending_before": "2027-01-01T00:00:00Z",
-                }]},
-            }],
-            "prepaid_balance_threshold_configuration": {
-                "commit": {"product_id": str(fixed.public_id), "name": "Auto-recharge"},
-                "is_enabled": True,
-                "payment_gate_config": {"payment_gate_type": gate},
-                "threshold_amount": 1000,
-                "recharge_to_amount": 5000,
-            },
-        },
-    )  # fmt: skip
+    return recharge_world(gate)
 
 
 def recharged(capture, gate: str = "EXTERNAL"):
