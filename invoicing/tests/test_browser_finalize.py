@@ -54,13 +54,13 @@ def test_finalizing_an_open_period_takes_the_period_typed(page, login, fiona, de
     with time_machine.travel(NOW + timedelta(minutes=1), tick=True):
         login("fiona")
         page.goto(f"/invoices/{draft.public_id}/")
-        assert "Period open until Jan 1, 2027 00:00 UTC" in page.inner_text(".page-head")
+        assert "Period open until Jan 1, 2027" in page.inner_text(".page-head")
         page.click("text=Finalize early…")
         panel = page.locator("section.confirm-card")
         panel.wait_for()
         text = panel.inner_text()
-        assert "Dec 1, 2026 00:00 – Dec 3, 2026 00:00" in text  # this invoice
-        assert "Dec 3, 2026 00:00 – Jan 1, 2027 00:00" in text  # the new draft
+        assert "Dec 1 – Dec 2, 2026" in text  # this invoice
+        assert "Dec 3 – Dec 31, 2026" in text  # the new draft
         assert "draws $10.00 from Annual commit (prepaid commit)" in text
         _shots(page, "finalize-early-confirm")
 

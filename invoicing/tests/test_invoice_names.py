@@ -1,5 +1,5 @@
 """A draft is named by its period everywhere invoices are listed (the invoices list, the customer
-page, the contract page) as on its own page: "Draft · Jan 1 – Feb 1, 2026", never the word
+page, the contract page) as on its own page: "Draft · Jan 1 – Jan 31, 2026", never the word
 "draft" where a number goes (invoicing/templatetags/invoice_names.py)."""
 
 import re
@@ -24,8 +24,8 @@ def _at(year: int, month: int, day: int = 1) -> datetime:
     [
         ("INV-0012", _at(2026, 1), _at(2026, 2), "", "INV-0012"),
         ("INV-0012", _at(2026, 1), _at(2026, 2), "Invoice", "Invoice INV-0012"),
-        (None, _at(2026, 1), _at(2026, 2), "Invoice", "Draft · Jan 1 – Feb 1, 2026"),
-        (None, _at(2026, 12), _at(2027, 1), "", "Draft · Dec 1, 2026 – Jan 1, 2027"),
+        (None, _at(2026, 1), _at(2026, 2), "Invoice", "Draft · Jan 1 – Jan 31, 2026"),
+        (None, _at(2026, 12), _at(2027, 1), "", "Draft · Dec 1 – Dec 31, 2026"),
         (None, _at(2026, 3, 15), _at(2026, 3, 15), "", "Draft · Mar 15, 2026"),  # scheduled
     ],
 )
@@ -58,7 +58,7 @@ def test_a_draft_reads_as_a_draft_of_its_period_in_every_list(client, bob, draft
     }[where]
     client.force_login(bob)
     page = client.get(url).content.decode()
-    assert _invoice_links(page, invoice) == ["Draft · Jan 1 – Feb 1, 2026"]
+    assert _invoice_links(page, invoice) == ["Draft · Jan 1 – Jan 31, 2026"]
     assert ">draft</a>" not in page.lower()
 
 

@@ -86,9 +86,9 @@ def test_a_still_owed_line_says_why_the_credit_did_not_pay(client, bob, explaine
 def test_a_draft_is_named_by_its_period_not_numbered(client, bob, explained):
     _, invoice = explained
     page = _page(client, bob, invoice)
-    assert "Draft · Jan 1 – Feb 1, 2026" in page
+    assert "Draft · Jan 1 – Jan 31, 2026" in page
     listing = client.get(reverse("invoicing:invoice-list")).content.decode()
-    assert ">Draft · Jan 1 – Feb 1, 2026</a>" in listing and ">draft</a>" not in listing
+    assert ">Draft · Jan 1 – Jan 31, 2026</a>" in listing and ">draft</a>" not in listing
 
 
 def test_a_tiered_line_shows_its_tier_math_and_the_override(client, bob):

@@ -156,10 +156,10 @@ def test_finance_reads_this_months_spend_and_whats_left_on_the_commit(client, fi
     assert html.lstrip().startswith('<section id="customer-overview"')
     text = _text(html)
     assert (
-        f"Spend this period Mar 1 – Apr 1, 2026 {usd(10_000)} Usage charges, before commits"
+        f"Spend this period Mar 1 – Mar 31, 2026 {usd(10_000)} Usage charges, before commits"
         f" & credits Invoiced {usd(0)}"
     ) in text
-    assert f"Spend last period Feb 1 – Mar 1, 2026 {usd(15_000)}" in text
+    assert f"Spend last period Feb 1 – Feb 28, 2026 {usd(15_000)}" in text
     assert f"Left on commits & credits {usd(80_000)} {ai(5_000)}" in text
     assert f"Open drafts {usd(0)} 1 draft invoice" in text
     assert f"Lifetime billings {usd(100_000)}" in text

@@ -49,7 +49,7 @@ def test_finance_finds_this_months_spend_and_the_commits_remaining_balance(
     spend = page.locator("#kpi-this-period")
     spend.wait_for()  # loaded with htmx after the page
     assert usd(10_000) in spend.inner_text()  # 4 calls at $25
-    assert "Mar 1 – Apr 1, 2026" in spend.inner_text()
+    assert "Mar 1 – Mar 31, 2026" in spend.inner_text()
     commit = page.locator(f"#balance-{acme.commit.public_id}")
     assert "Annual commit" in commit.inner_text()
     assert commit.locator(".remaining").inner_text() == usd(75_000)  # $1,000 - $150 - $100
