@@ -1,30 +1,29 @@
 """Azure Marketplace (SaaS) metered billing: POST /api/batchUsageEvent?api-version=2018-08-31
 with up to 25 usage events, one per subscription (resourceId), dimension and hour.
 
-Token: Entra ID client credentials (the listing's tenant id, client id and client secret) for
-the marketplace metering resource, by a plain OAuth request with `requests`: azure-identity
-would add msal and its authority validation for one form POST. The token is reused until a
-minute before it expires.
+Token: Microsoft's `azure-identity` ClientSecretCredential (msal underneath) with the listing's
+tenant id, client id and client secret, for the marketplace metering resource's `.default`
+scope. One credential per listing is kept, so its token is reused until msal refreshes it.
 
 Idempotency: Azure accepts one event per resource, dimension and hour; a resend is answered
 `Duplicate` (409 for a single event), which counts as accepted, with the accepted event's id.
 """
 
-import threading
-import time
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
 import requests
+from azure.identity import ClientSecretCredential
 from django.conf import settings
 
 from customers.models import BillingProvider
 from invoicing.marketplaces.base import MarketplaceMeter, MeterResult
 from invoicing.marketplaces.models import MarketplaceListingSettings, MarketplaceMeterRecord
 
-METERING_RESOURCE = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7"  # the marketplace metering API
+SCOPE = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default"  # the marketplace metering API
 API_VERSION = "2018-08-31"
 TIMEOUT = (5, 30)  # connect, read seconds
 NO_PLAN = (
@@ -33,39 +32,24 @@ NO_PLAN = (
 # Refusals that a resend of the same event cannot fix.
 FINAL_REFUSALS = {"Expired", "InvalidDimension", "InvalidQuantity", "BadArgument"}
 
-_tokens: dict[tuple[str, str], tuple[str, float]] = {}
-_tokens_lock = threading.Lock()
-
 
 class AzureMeteringError(Exception):
     pass
 
 
+@functools.lru_cache(maxsize=64)
+def credential(authority: str, tenant: str, client_id: str, secret: str) -> ClientSecretCredential:
+    # The authority is our own setting (login.microsoftonline.com, or a sovereign cloud's),
+    # so msal's instance discovery (which asks login.microsoftonline.com about it) is skipped.
+    return ClientSecretCredential(
+        tenant, client_id, secret, authority=authority, disable_instance_discovery=True,
+        connection_timeout=TIMEOUT[0], read_timeout=TIMEOUT[1],
+    )  # fmt: skip
+
+
 def access_token(tenant: str, client_id: str, secret: str) -> str:
-    key = (tenant, client_id)
-    with _tokens_lock:
-        cached = _tokens.get(key)
-        if cached and cached[1] > time.monotonic() + 60:
-            return cached[0]
-    response = requests.post(
-        f"{settings.AZURE_LOGIN_URL}/{tenant}/oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client_id,
-            "client_secret": secret,
-            "resource": METERING_RESOURCE,
-        },
-        timeout=TIMEOUT,
-    )
-    if response.status_code != 200:
-        raise AzureMeteringError(
-            f"Entra ID token refused ({response.status_code}): {response.text[:300]}"
-        )
-    body = response.json()
-    token = body["access_token"]
-    with _tokens_lock:
-        _tokens[key] = (token, time.monotonic() + int(body.get("expires_in", 3600)))
-    return token
+    """Raises azure.core.exceptions.ClientAuthenticationError when Entra ID refuses."""
+    return credential(settings.AZURE_LOGIN_URL, tenant, client_id, secret).get_token(SCOPE).token
 
 
 def _hour(record: MarketplaceMeterRecord) -> str:

@@ -4,6 +4,7 @@ the providers do."""
 
 import json
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -22,17 +23,19 @@ from invoicing.marketplaces.models import (
 )
 from invoicing.marketplaces.sending import marketplace_records_send, meter_record_retry
 from invoicing.tests.factories import priced_world, send_calls
-from invoicing.tests.fake_marketplaces import fake_marketplaces
+from invoicing.tests.fake_marketplaces import ca_bundle, fake_marketplaces
 
 pytestmark = pytest.mark.django_db
 H0 = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 AFTER_3 = H0 + timedelta(hours=3, minutes=10)
 SUBSCRIPTION = "5b9e3072-aaaa-4bbb-8ccc-123456789012"
+TENANT = "11111111-2222-4333-8444-555555555555"
 
 
 @pytest.fixture
-def fake():
-    azure._tokens.clear()
+def fake(monkeypatch):
+    azure.credential.cache_clear()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_bundle())
     with fake_marketplaces() as server, override_settings(
         AZURE_LOGIN_URL=server.url, AZURE_MARKETPLACE_API_URL=server.url,
         GCP_SERVICE_CONTROL_URL=server.url,
@@ -59,7 +62,7 @@ def _world(provider_data: dict, customer_config: dict, field: str, dimension: st
 def azure_world(plan: str = "gold"):
     provider = _world(
         {"billing_provider": "azure_marketplace", "delivery_method": "direct_to_billing_provider",
-         "configuration": {"azure_tenant_id": "11111111-2222-4333-8444-555555555555",
+         "configuration": {"azure_tenant_id": TENANT,
                            "azure_client_id": "66666666-7777-4888-9999-000000000000",
                            "azure_client_secret": "azure-secret"}},
         {"azure_subscription_id": SUBSCRIPTION}, "azure_marketplace_dimension", "api_calls",
@@ -72,9 +75,11 @@ def test_azure_three_hours_three_events_and_a_retry_adds_none(fake):
     azure_world()
     assert marketplace_hours_record(now=AFTER_3) == 3
     assert marketplace_records_send(now=AFTER_3) == 3
-    token, batch = fake.requests
-    assert token[0] == "/11111111-2222-4333-8444-555555555555/oauth2/token"
+    discovery, token, batch = fake.requests  # msal: tenant discovery, then the token
+    assert discovery[0] == f"/{TENANT}/v2.0/.well-known/openid-configuration"
+    assert token[0] == f"/{TENANT}/oauth2/v2.0/token"
     assert token[2]["client_id"] == ["66666666-7777-4888-9999-000000000000"]
+    assert token[2]["scope"] == ["20e940b3-4c77-4b0b-9a53-9e16a1b010a7/.default"]
     assert batch[0] == "/api/batchUsageEvent?api-version=2018-08-31"
     assert batch[1]["authorization"] == "Bearer azure-token"
     assert batch[1]["content-type"] == "application/json"
@@ -91,7 +96,7 @@ def test_azure_three_hours_three_events_and_a_retry_adds_none(fake):
     ]
     assert marketplace_hours_record(now=AFTER_3 + timedelta(minutes=30)) == 0
     assert marketplace_records_send(now=AFTER_3 + timedelta(minutes=30)) == 0
-    assert len(fake.requests) == 2 and MarketplaceMeterRecord.objects.count() == 3
+    assert len(fake.requests) == 3 and MarketplaceMeterRecord.objects.count() == 3
 
 
 def test_azure_failure_then_retry_answered_duplicate_counts_as_accepted(fake):
@@ -106,6 +111,20 @@ def test_azure_failure_then_retry_answered_duplicate_counts_as_accepted(fake):
     assert marketplace_records_send(now=AFTER_3 + timedelta(minutes=5)) == 3
     record.refresh_from_db()
     assert (record.status, record.external_id) == (MeterStatus.SENT, "azure-earlier")
+    assert len(fake.calls(f"/{TENANT}/oauth2/v2.0/token")) == 1  # the token was reused
+
+
+def test_azure_secret_refused_by_entra_id_is_kept_as_failed_and_retried(fake):
+    provider = azure_world()
+    provider.secret_key = "rotated-away"
+    provider.save()
+    marketplace_hours_record(now=AFTER_3)
+    assert marketplace_records_send(now=AFTER_3) == 0
+    record = MarketplaceMeterRecord.objects.order_by("hour").first()
+    assert record.status == MeterStatus.FAILED
+    assert record.error.startswith("ClientAuthenticationError:") and "AADSTS7000215" in record.error
+    assert record.next_attempt_at == AFTER_3 + timedelta(minutes=5)
+    assert fake.calls("/api/") == []
 
 
 def test_azure_refused_dimension_stops_retrying_and_shows_why(fake):
@@ -120,20 +139,27 @@ def test_azure_refused_dimension_stops_retrying_and_shows_why(fake):
     assert meter_record_retry(record=record, now=AFTER_3).status == MeterStatus.SENT
 
 
-def _service_account_key(token_uri: str) -> str:
+def _service_account_key(fake) -> str:
+    """A service account JSON key whose public half the fake Service Control trusts."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()  # fmt: skip
+    fake.gcp_keys["k1"] = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    fake.gcp_client_email = "metering@seller-project.iam.gserviceaccount.com"
     return json.dumps({
         "type": "service_account", "project_id": "seller-project", "private_key_id": "k1",
-        "private_key": pem, "client_email": "metering@seller-project.iam.gserviceaccount.com",
-        "client_id": "1", "token_uri": token_uri,
+        "private_key": pem, "client_email": fake.gcp_client_email, "client_id": "1",
+        "token_uri": f"{fake.url}/google/token",  # not asked: the client signs its own JWT
     })  # fmt: skip
 
 
-def test_gcp_three_hours_three_operations_and_a_retry_adds_none(fake):
+def gcp_world(fake) -> None:
     provider = _world(
         {"billing_provider": "gcp_marketplace", "delivery_method": "direct_to_billing_provider",
          "configuration": {"gcp_project_id": "seller-project"}},
@@ -142,14 +168,21 @@ def test_gcp_three_hours_three_operations_and_a_retry_adds_none(fake):
     )  # fmt: skip
     MarketplaceListingSettings.objects.create(
         provider=provider, gcp_service_name="example.gcpmarketplace.example.com",
-        gcp_service_account_key=encrypt_secret(_service_account_key(f"{fake.url}/google/token")),
+        gcp_service_account_key=encrypt_secret(_service_account_key(fake)),
     )  # fmt: skip
+
+
+def test_gcp_three_hours_three_operations_and_a_retry_adds_none(fake):
+    gcp_world(fake)
     assert marketplace_hours_record(now=AFTER_3) == 3
     fake.fail_next = [500]
     assert marketplace_records_send(now=AFTER_3) == 0  # failed, kept, retried with backoff
     assert marketplace_records_send(now=AFTER_3 + timedelta(minutes=5)) == 3
     reports = fake.calls("/v1/services/")
-    assert [r[0] for r in reports] == ["/v1/services/example.gcpmarketplace.example.com:report"] * 2
+    assert [urlsplit(r[0]).path for r in reports] == [
+        "/v1/services/example.gcpmarketplace.example.com:report"
+    ] * 2
+    assert fake.calls("/google/token") == []  # a self-signed JWT, checked by the fake
     assert reports[0][2] == reports[1][2]  # the retry is the same operations (same ids)
     operations = reports[1][2]["operations"]
     assert [(o["consumerId"], o["startTime"], o["endTime"]) for o in operations] == [
@@ -166,3 +199,27 @@ def test_gcp_three_hours_three_operations_and_a_retry_adds_none(fake):
     assert marketplace_hours_record(now=AFTER_3 + timedelta(minutes=30)) == 0
     assert marketplace_records_send(now=AFTER_3 + timedelta(minutes=30)) == 0
     assert len(fake.calls("/v1/services/")) == 2
+
+
+def test_gcp_refused_metric_stops_retrying_and_shows_why(fake):
+    gcp_world(fake)
+    fake.refuse = {"api_calls"}
+    marketplace_hours_record(now=AFTER_3)
+    assert marketplace_records_send(now=AFTER_3) == 0
+    record = MarketplaceMeterRecord.objects.order_by("hour").first()
+    assert record.status == MeterStatus.FAILED
+    assert record.error == "GCP: 3 Unknown metric example.gcpmarketplace.example.com/api_calls."
+    assert record.next_attempt_at is None  # INVALID_ARGUMENT: a resend cannot fix it
+    fake.refuse = set()  # the metric added to the service config: retried by hand
+    assert meter_record_retry(record=record, now=AFTER_3).status == MeterStatus.SENT
+
+
+def test_gcp_key_not_trusted_is_kept_as_failed_and_retried(fake):
+    gcp_world(fake)
+    fake.gcp_keys.clear()  # e.g. the key was deleted in IAM
+    marketplace_hours_record(now=AFTER_3)
+    assert marketplace_records_send(now=AFTER_3) == 0
+    record = MarketplaceMeterRecord.objects.order_by("hour").first()
+    assert record.status == MeterStatus.FAILED
+    assert record.error.startswith("Unauthorized: 401 POST") and "unauthenticated" in record.error
+    assert record.next_attempt_at == AFTER_3 + timedelta(minutes=5)
