@@ -73,7 +73,18 @@ class CustomerBillingConfigurationForm(forms.Form):
             ("send_invoice", "E-mail the invoice"),
         ],
     )
-    stripe_tax = forms.BooleanField(required=False, label="Calculate tax with Stripe Tax")
+    tax_provider = forms.ChoiceField(
+        label="Tax (Stripe)",
+        required=False,
+        choices=[
+            ("", "No tax computed"),
+            ("stripe", "Stripe Tax"),
+            ("avalara", "Avalara AvaTax"),
+            ("anrok", "Anrok"),
+        ],
+        help_text="Avalara and Anrok need the customer's tax address and the provider's "
+        "credentials (Settings → Tax).",
+    )
     aws_product_code = forms.CharField(label="AWS product code", required=False, max_length=255)
     aws_region = forms.ChoiceField(
         label="AWS region", required=False, choices=[("", "—"), *((r, r) for r in AWS_REGIONS)]
@@ -85,7 +96,7 @@ class CustomerBillingConfigurationForm(forms.Form):
         "stripe_customer_id": "external_id", "aws_customer_id": "external_id",
         "azure_subscription_id": "external_id", "gcp_account_id": "external_id",
         "aws_product_code": "aws_product_code", "aws_region": "aws_region",
-        "gcp_entitlement_id": "gcp_entitlement_id", "tax_provider": "stripe_tax",
+        "gcp_entitlement_id": "gcp_entitlement_id", "tax_provider": "tax_provider",
         "stripe_collection_method": "stripe_collection_method",
     }  # fmt: skip
 
@@ -117,8 +128,8 @@ class CustomerBillingConfigurationForm(forms.Form):
             "delivery_method_id": str(provider.public_id),
             "configuration": {k: v for k, v in config.items() if v},
         }
-        if data["stripe_tax"]:
-            wire["tax_provider"] = "stripe"
+        if data.get("tax_provider"):
+            wire["tax_provider"] = data["tax_provider"]
         return wire
 
     def add_service_error(self, message: str) -> None:

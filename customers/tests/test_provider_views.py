@@ -84,7 +84,7 @@ def test_finance_configures_a_customer_and_a_contract_then_archives(client, fion
     assert "Add a configuration" in detail.content.decode()
     url = reverse("customers:customer-billing-configuration-add", args=[customer.public_id])
     body = {"provider": str(entity.public_id), "external_id": "cus_Acme42",
-            "stripe_collection_method": "charge_automatically", "stripe_tax": "on"}  # fmt: skip
+            "stripe_collection_method": "charge_automatically", "tax_provider": "stripe"}  # fmt: skip
 
     bad = client.post(url, {**body, "external_id": "acct_42"}, **HX)
     assert bad.status_code == 422
@@ -98,6 +98,8 @@ def test_finance_configures_a_customer_and_a_contract_then_archives(client, fion
     assert row.tax_provider == "stripe"
     assert client.post(url, body, **HX).status_code == 200  # identical again: still one
     assert CustomerBillingProviderConfiguration.objects.count() == 1
+    page = client.get(reverse("customers:customer-detail", args=[customer.public_id]))
+    assert '<option value="avalara">Avalara AvaTax</option>' in page.content.decode()
 
     # The contract page: bill this contract through it.
     assign = reverse("contracts:contract-billing-provider", args=[contract.public_id])
