@@ -48,3 +48,9 @@ def invoice_paid_at(invoice: Invoice) -> Any:
     """When the invoice was paid (by card, by Stripe, or recorded as paid outside), else None:
     the invoice page's header badge and total say "paid" by it."""
     return pay_state(invoice).paid_at
+
+
+@register.simple_tag
+def invoice_pay_state(invoice: Invoice) -> Any:
+    """The invoice's PayState (paid_at, payable, reason): the invoices embed's status column."""
+    return pay_state(invoice)

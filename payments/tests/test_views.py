@@ -28,7 +28,12 @@ def test_the_embed_pay_button_redirects_to_stripe_and_comes_back_paid(
 ):
     capture = django_capture_on_commit_callbacks
     world, invoice = sent_invoice(fake, capture)
-    detail = f"{_embed(invoice.customer)}invoices/{invoice.public_id}/"
+    listing = _embed(invoice.customer)
+    detail = f"{listing}invoices/{invoice.public_id}/"
+    row_html = client.get(listing).content.decode()
+    assert (
+        '<span class="badge warn">due</span>' in row_html and f'href="{detail}">Pay</a>' in row_html
+    )
     html = client.get(detail).content.decode()
     assert 'id="pay-invoice"' in html and "Pay $0.50" in html and 'target="_blank"' in html
     assert "stripe.com" not in html and "<script" not in html  # nothing loaded from Stripe
@@ -49,6 +54,7 @@ def test_the_embed_pay_button_redirects_to_stripe_and_comes_back_paid(
     assert row.status == CheckoutStatus.PAID
     html = client.get(back["Location"]).content.decode()
     assert 'id="invoice-paid"' in html and 'id="pay-invoice"' not in html
+    assert '<span class="badge ok">paid</span>' in client.get(listing).content.decode()
 
 
 def test_the_embed_refuses_other_customers_and_tampered_tokens(
