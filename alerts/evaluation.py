@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from alerts.measure import measure
+from alerts.measure_commits import on_plan
 from alerts.measurement import Measurement, over_threshold
 from alerts.models import LOW_TYPES, Alert, AlertStatus, AlertType, CustomerAlert
 from alerts.snapshot import CustomerSnapshot
@@ -43,6 +44,7 @@ VALUE_FIELD = {
     AlertType.LOW_CREDIT_PERCENTAGE: "remaining_percentage",
     AlertType.LOW_COMMIT_DAYS: "remaining_days",
     AlertType.LOW_CREDIT_DAYS: "remaining_days",
+    AlertType.LOW_DAYS_IN_PLAN: "remaining_days",
 }
 
 
@@ -58,10 +60,12 @@ def transition(status: str, in_alarm: bool, *, resolves: bool) -> tuple[str, str
 
 def customer_matches(alert: Alert, customer: Customer) -> bool:
     """Scope of an alert: one customer, or every customer (optionally only those whose custom
-    fields match the alert's Customer filters)."""
+    fields match the alert's Customer filters); with a plan, only customers on it now."""
     if customer.archived_at is not None:
         return False
     if alert.customer_id is not None and alert.customer_id != customer.pk:
+        return False
+    if alert.plan_id is not None and not on_plan(customer, alert.plan_id, timezone.now()):
         return False
     return all(
         customer.custom_fields.get(f["key"]) == f["value"]

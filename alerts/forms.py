@@ -109,6 +109,11 @@ class AlertForm(forms.Form):
         required=False, label="With custom field",
         help_text="key=value, e.g. <code>pool=ai</code>. Empty: every active commit and credit.",
     )  # fmt: skip
+    # low_remaining_days_in_plan_reached (Metronome 1.0 plans)
+    plan = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="public_id", empty_label="Any plan",
+        help_text="Only customers on this plan; the days left until their plan ends.",
+    )  # fmt: skip
     # low_remaining_seat_balance_reached
     seat_key = forms.CharField(
         required=False, max_length=200, label="Seat group key",
@@ -134,6 +139,7 @@ class AlertForm(forms.Form):
         AlertType.SPEND: ("credit_type", "group_key", "group_value", "contract_filter"),
         AlertType.INVOICE_TOTAL: ("credit_type", "invoice_types", "contract_filter"),
         **{t: ("credit_type", "balance_entity", "balance_filter") for t in COMMIT_TYPES},
+        AlertType.LOW_DAYS_IN_PLAN: ("plan",),
         AlertType.LOW_SEAT_BALANCE: (
             "credit_type",
             "seat_key",
@@ -146,6 +152,9 @@ class AlertForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from plans.models import Plan
+
+        self.fields["plan"].queryset = Plan.objects.order_by("name")  # type: ignore[attr-defined]
         if self.chosen_type() in MONEY_TYPES:
             threshold = self.fields["threshold"]
             assert isinstance(threshold, MoneyField)
@@ -196,9 +205,11 @@ class AlertForm(forms.Form):
             key, value = data["customer_filter"]
             filters.append({"entity": "Customer", "key": key, "value": value})
         threshold: Decimal = data["threshold"]  # money types: already in the stored unit
-        if alert_type != AlertType.USAGE:
+        if alert_type not in (AlertType.USAGE, AlertType.LOW_DAYS_IN_PLAN):
             credit_type = data.get("credit_type") or _usd()
             body["credit_type_id"] = str(credit_type.public_id)
+        if alert_type == AlertType.LOW_DAYS_IN_PLAN and data.get("plan"):
+            body["plan_id"] = str(data["plan"].public_id)
         body["threshold"] = str(threshold)
         if alert_type == AlertType.USAGE and data.get("billable_metric"):
             body["billable_metric_id"] = str(data["billable_metric"].public_id)

@@ -18,7 +18,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from alerts.measure_commits import measure_balance, measure_grant_balance, measure_grant_percentage
+from alerts.measure_commits import (
+    measure_balance,
+    measure_days_in_plan,
+    measure_grant_balance,
+    measure_grant_percentage,
+)
 from alerts.measurement import Measurement, over_threshold, scope_of
 from alerts.models import Alert, AlertType
 from alerts.snapshot import CustomerSnapshot, metric_has_group_key
@@ -175,6 +180,7 @@ MEASURES = {
     AlertType.LOW_CREDIT_DAYS: measure_balance,
     AlertType.LOW_GRANT_BALANCE: measure_grant_balance,
     AlertType.LOW_GRANT_PERCENTAGE: measure_grant_percentage,
+    AlertType.LOW_DAYS_IN_PLAN: measure_days_in_plan,
 }
 
 

@@ -1,15 +1,18 @@
 """What alerts on the contracts' commits and credits measure: the balance that remains (with
 the live statements' drawdown applied), that remainder as a percentage of the access in force,
 and the days until the soonest segment in force ends; and the credit grants' (Metronome 1.0)
-balance and percentage, a grant being a customer-level commit or credit."""
+balance and percentage, a grant being a customer-level commit or credit; and the days left in
+the customer's plan (Metronome 1.0) and whether a customer is on a plan (an alert's plan_id)."""
 
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
+
 from alerts.measurement import Measurement, over_threshold, scope_of
 from alerts.models import DAYS_TYPES, PERCENT_TYPES, Alert, AlertType
 from alerts.snapshot import CustomerSnapshot
-from contracts.models import Commit, CommitKind
+from contracts.models import Commit, CommitKind, Contract
 from contracts.terms.balances import commit_credit_type_id
 from contracts.terms.ledger import segment_sums
 
@@ -220,3 +223,34 @@ def measure_grant_percentage(alert: Alert, snapshot: CustomerSnapshot) -> list[M
     remaining = sum((commit_remaining(c, snapshot) for c in commits), Decimal(0))
     percent = (remaining * 100 / granted).quantize(Decimal("0.0001"))
     return [Measurement("", {}, percent, over_threshold(alert, percent))]
+
+
+# --- plans (Metronome 1.0) ----------------------------------------------------------------
+
+
+def _plans_in_force(customer: Any, now: Any) -> Any:
+    """The customer's plan-backed contracts whose customer plan is in force at `now`, read
+    through the reverse relation of plans.CustomerPlan (alerts imports nothing of plans)."""
+    return Contract.objects.filter(
+        customer=customer,
+        archived_at__isnull=True,
+        customer_plan__isnull=False,
+        customer_plan__starting_on__lte=now,
+    ).filter(Q(customer_plan__ending_before__isnull=True) | Q(customer_plan__ending_before__gt=now))
+
+
+def on_plan(customer: Any, plan_id: int, now: Any) -> bool:
+    return _plans_in_force(customer, now).filter(customer_plan__plan_id=plan_id).exists()
+
+
+def measure_days_in_plan(alert: Alert, snapshot: CustomerSnapshot) -> list[Measurement]:
+    """Days (to the hundredth) until the soonest of the customer's plans in force ends (the
+    alert's plan only, when it names one); no measurement when none has an end."""
+    plans = _plans_in_force(snapshot.customer, snapshot.now)
+    if alert.plan_id is not None:
+        plans = plans.filter(customer_plan__plan_id=alert.plan_id)
+    ends = [e for e in plans.values_list("customer_plan__ending_before", flat=True) if e]
+    if not ends:
+        return []
+    days = (Decimal((min(ends) - snapshot.now).total_seconds()) / DAY).quantize(Decimal("0.01"))
+    return [Measurement("", {}, days, over_threshold(alert, days))]

@@ -56,6 +56,8 @@ class AlertType(models.TextChoices):
         "low_remaining_days_for_contract_credit_segment_reached",
         "Few days left in a credit segment",
     )
+    # Days until the customer's plan (Metronome 1.0: plans.CustomerPlan) ends.
+    LOW_DAYS_IN_PLAN = "low_remaining_days_in_plan_reached", "Few days left in a plan"
 
 
 BALANCE_TYPES = frozenset(
@@ -75,10 +77,12 @@ COMMIT_TYPES = BALANCE_TYPES | PERCENT_TYPES | DAYS_TYPES
 # Read on the customer's credit grants, filtered by credit_grant_type_filters.
 GRANT_TYPES = frozenset({AlertType.LOW_GRANT_BALANCE, AlertType.LOW_GRANT_PERCENTAGE})
 # Alarm at or below the threshold, and publish `.resolved` when they leave the alarm.
-LOW_TYPES = COMMIT_TYPES | GRANT_TYPES
+LOW_TYPES = COMMIT_TYPES | GRANT_TYPES | {AlertType.LOW_DAYS_IN_PLAN}
 # Thresholds that are not money: usage in the metric's unit, percentages, days.
 NOT_MONEY_TYPES = (
-    frozenset({AlertType.USAGE, AlertType.LOW_GRANT_PERCENTAGE}) | PERCENT_TYPES | DAYS_TYPES
+    frozenset({AlertType.USAGE, AlertType.LOW_GRANT_PERCENTAGE, AlertType.LOW_DAYS_IN_PLAN})
+    | PERCENT_TYPES
+    | DAYS_TYPES
 )
 
 
@@ -108,6 +112,10 @@ class Alert(models.Model):
     )
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # plan_id: only customers on this plan (Metronome 1.0) now, for any alert type.
+    plan = models.ForeignKey(
+        "plans.Plan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # Spend alerts: [{"key": "user_id", "value": "123"}] scopes to one value; a key without a
     # value alarms for every value of that key on its own.
@@ -159,7 +167,7 @@ class Alert(models.Model):
             return "usage"
         if self.alert_type in PERCENT_TYPES or self.alert_type == AlertType.LOW_GRANT_PERCENTAGE:
             return "percent"
-        if self.alert_type in DAYS_TYPES:
+        if self.alert_type in DAYS_TYPES or self.alert_type == AlertType.LOW_DAYS_IN_PLAN:
             return "days"
         return "money"
 

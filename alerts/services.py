@@ -54,9 +54,10 @@ ONLY = {
     # Metronome defines it for the CreditBalance and CreditPercentage notifications only.
     "credit_grant_type_filters": GRANT_TYPES,
 }
-UNSUPPORTED_FIELDS = {
-    "plan_id": "plans (Metronome 1.0) are not supported; alerts apply to contracts.",
-}
+UNSUPPORTED_FIELDS: dict[str, str] = {}
+# Counted in days or usage: no credit type to choose.
+NO_CREDIT_TYPE = {AlertType.USAGE: "usage alerts count the metric, not money.",
+                  AlertType.LOW_DAYS_IN_PLAN: "days-in-plan alerts count days, not money."}  # fmt: skip
 
 
 def _filter(item: Reader, *, value_required: bool) -> dict[str, Any]:
@@ -131,9 +132,9 @@ def _custom_field_filters(reader: Reader, alert_type: str) -> list[dict[str, str
 
 
 def _credit_type(reader: Reader, alert_type: str) -> CreditType | None:
-    if alert_type == AlertType.USAGE:
+    if alert_type in NO_CREDIT_TYPE:
         if reader.has("credit_type_id"):
-            raise reader.fail("credit_type_id", "usage alerts count the metric, not money.")
+            raise reader.fail("credit_type_id", NO_CREDIT_TYPE[alert_type])
         return None
     if not reader.has("credit_type_id"):
         return credit_type_get_default()
@@ -207,6 +208,10 @@ def alert_create(*, data: dict[str, Any]) -> Alert:
             "billable metric",
             "billable_metric_id",
         )
+    if reader.has("plan_id"):
+        from plans.models import Plan
+
+        alert.plan = get_by_public_id(Plan.objects.all(), reader.str("plan_id"), "plan", "plan_id")
     if reader.has("customer_id"):
         alert.customer = get_by_public_id(
             Customer.objects.active(), reader.str("customer_id"), "customer", "customer_id"
