@@ -291,6 +291,12 @@ AZURE_MARKETPLACE_API_URL = env_str(
 GCP_SERVICE_CONTROL_URL = env_str(
     "GCP_SERVICE_CONTROL_URL", "https://servicecontrol.googleapis.com"
 )
+# GCP Partner Procurement API (entitlements' usage reporting ids) and the seller's Partner id
+# there (Producer Portal); without the id, GCP records with an entitlement are not sent.
+GCP_PROCUREMENT_URL = env_str(
+    "GCP_PROCUREMENT_URL", "https://cloudcommerceprocurement.googleapis.com"
+)
+GCP_PROCUREMENT_PROVIDER_ID = env_str("GCP_PROCUREMENT_PROVIDER_ID", "")
 
 # --- Reports and data exports -----------------------------------------------------------------
 REPORTS_DIR = Path(env_str("REPORTS_DIR", str(VAR_DIR / "reports")))  # built report CSVs

@@ -6,8 +6,10 @@ transport) with the listing's service-account credentials; as Google's client li
 (AIP-4111), it authorises with a self-signed JWT scoped to Service Control, signed by the key.
 
 The listing's service name and service account key (JSON, encrypted at rest) are set on
-Settings → Marketplace metering. The consumer is `project:<gcp_account_id>` of the customer's
-configuration. Idempotency: operationId is a UUID derived from the record (listing, customer,
+Settings → Marketplace metering. The consumer is the `usageReportingId` of the customer's
+entitlement (`gcp_entitlement_id`, read from the Procurement API by gcp_entitlements.py); a record
+whose entitlement is not in force is kept as failed and retried, the others are sent. A legacy
+configuration without an entitlement id reports as `project:<gcp_account_id>`. Idempotency: operationId is a UUID derived from the record (listing, customer,
 dimension, hour), so a resend is the same operation and Service Control counts it once.
 """
 
@@ -23,6 +25,7 @@ from google.oauth2 import service_account
 from billing_console.encryption import decrypt_secret
 from customers.models import BillingProvider
 from invoicing.marketplaces.base import MarketplaceMeter, MeterResult
+from invoicing.marketplaces.gcp_entitlements import EntitlementProblem, EntitlementReader
 from invoicing.marketplaces.hourly import HOUR
 from invoicing.marketplaces.models import MarketplaceListingSettings, MarketplaceMeterRecord
 
@@ -40,12 +43,14 @@ def operation_id(record: MarketplaceMeterRecord) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
-def operation(record: MarketplaceMeterRecord, service: str) -> servicecontrol_v1.Operation:
+def operation(
+    record: MarketplaceMeterRecord, service: str, consumer: str
+) -> servicecontrol_v1.Operation:
     metric = record.dimension if "/" in record.dimension else f"{service}/{record.dimension}"
     return servicecontrol_v1.Operation(
         operation_id=operation_id(record),
         operation_name="billing-console/hourly-usage",
-        consumer_id=f"project:{record.configuration.configuration['gcp_account_id']}",
+        consumer_id=consumer,
         start_time=record.hour,
         end_time=record.hour + HOUR,
         metric_value_sets=[
@@ -68,6 +73,14 @@ def service_controller(key_json: str) -> servicecontrol_v1.ServiceControllerClie
     )
 
 
+def consumer_id(record: MarketplaceMeterRecord, entitlements: EntitlementReader) -> str:
+    config = record.configuration.configuration
+    entitlement = config.get("gcp_entitlement_id")
+    if entitlement:
+        return entitlements.usage_reporting_id(entitlement)
+    return f"project:{config['gcp_account_id']}"
+
+
 class GcpMarketplaceMeter(MarketplaceMeter):
     billing_provider = BillingProvider.GCP_MARKETPLACE
 
@@ -76,8 +89,31 @@ class GcpMarketplaceMeter(MarketplaceMeter):
         if listing is None or not (listing.gcp_service_name and listing.gcp_service_account_key):
             return {r.pk: MeterResult(False, error=NOT_SET_UP, retry=False) for r in records}
         service = listing.gcp_service_name
-        operations = [operation(r, service) for r in records]
-        client = service_controller(decrypt_secret(listing.gcp_service_account_key))
+        key_json = decrypt_secret(listing.gcp_service_account_key)
+        out: dict[int, MeterResult] = {}
+        to_send: list[MarketplaceMeterRecord] = []
+        entitlements = EntitlementReader(key_json)
+        try:
+            consumers = {}
+            for record in records:
+                try:
+                    consumers[record.pk] = consumer_id(record, entitlements)
+                except EntitlementProblem as problem:
+                    out[record.pk] = MeterResult(False, error=problem.message, retry=problem.retry)
+                else:
+                    to_send.append(record)
+        finally:
+            entitlements.close()
+        if to_send:
+            out.update(self._report(key_json, service, to_send, consumers))
+        return out
+
+    def _report(
+        self, key_json: str, service: str, records: list[MarketplaceMeterRecord],
+        consumers: dict[int, str],
+    ) -> dict[int, MeterResult]:  # fmt: skip
+        operations = [operation(r, service, consumers[r.pk]) for r in records]
+        client = service_controller(key_json)
         # A refused call raises google.api_core.exceptions.GoogleAPICallError (the batch is
         # retried by sending.py); nothing is retried inside the call, so a resend is ours.
         with client:

@@ -1,11 +1,13 @@
 """Local fakes of the Azure and GCP marketplace metering APIs (with Entra ID's tenant discovery
-and token endpoint, and a check of GCP's self-signed service-account JWTs): an HTTPS
+and token endpoint, GCP's Procurement entitlements, and a check of GCP's self-signed
+service-account JWTs): an HTTPS
 http.server on 127.0.0.1 in a thread that checks what the documentation requires of each
 request, records it, and answers as the provider does, deduplicating per hour like it."""
 
 import functools
 import json
 import os
+import re
 import ssl
 import tempfile
 import threading
@@ -26,6 +28,7 @@ from google.auth import jwt
 
 AZURE_RESOURCE = "20e940b3-4c77-4b0b-9a53-9e16a1b010a7"
 GCP_SCOPE = "https://www.googleapis.com/auth/servicecontrol"
+GCP_PROCUREMENT_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Fake:
     refuse: set[str] = field(default_factory=set)  # dimensions answered with an error
     gcp_keys: dict[str, str] = field(default_factory=dict)  # service account key id -> public PEM
     gcp_client_email: str = ""
+    gcp_provider_id: str = "example-partner"  # the Procurement API's provider (Partner) id
+    gcp_entitlements: dict[str, dict] = field(default_factory=dict)  # entitlement id -> resource
 
     def calls(self, prefix: str) -> list[tuple[str, dict[str, str], Any]]:
         return [r for r in self.requests if r[0].startswith(prefix)]
@@ -88,9 +93,9 @@ def _azure_batch(fake: Fake, headers: dict[str, str], body: dict) -> tuple[int, 
     return 200, {"count": len(result), "result": result}
 
 
-def _gcp_authorized(fake: Fake, authorization: str) -> bool:
+def _gcp_authorized(fake: Fake, authorization: str, scope: str = GCP_SCOPE) -> bool:
     """A self-signed service-account JWT (AIP-4111): signed by a key the fake knows, issued
-    by its service account, scoped to Service Control."""
+    by its service account, with the API's scope."""
     token = authorization.removeprefix("Bearer ")
     try:
         claims = jwt.decode(token, certs=fake.gcp_keys)
@@ -98,7 +103,7 @@ def _gcp_authorized(fake: Fake, authorization: str) -> bool:
         return False
     return (
         claims["iss"] == claims["sub"] == fake.gcp_client_email
-        and GCP_SCOPE in claims.get("scope", "").split()
+        and scope in claims.get("scope", "").split()
     )
 
 
@@ -108,7 +113,8 @@ def _gcp_report(fake: Fake, headers: dict[str, str], body: dict) -> tuple[int, d
     assert set(body) == {"operations"}  # the service name is in the path
     errors = []
     for op in body["operations"]:
-        assert op["consumerId"].startswith("project:")
+        reporting_ids = {e["usageReportingId"] for e in fake.gcp_entitlements.values()}
+        assert op["consumerId"].startswith("project:") or op["consumerId"] in reporting_ids
         assert op["startTime"].endswith("Z") and op["endTime"].endswith("Z")
         value = op["metricValueSets"][0]["metricValues"][0]["int64Value"]
         assert isinstance(value, str) and value.isdigit()
@@ -119,6 +125,18 @@ def _gcp_report(fake: Fake, headers: dict[str, str], body: dict) -> tuple[int, d
         else:
             fake.accepted.setdefault((op["operationId"],), op["operationId"])
     return 200, {"reportErrors": errors, "serviceConfigId": "2026-01-01r0"}
+
+
+def _gcp_entitlement(fake: Fake, headers: dict[str, str], path: str) -> tuple[int, dict]:
+    """Partner Procurement providers.entitlements.get: the entitlement resource."""
+    if not _gcp_authorized(fake, headers.get("authorization", ""), GCP_PROCUREMENT_SCOPE):
+        return 401, {"error": {"code": 401, "message": "unauthenticated"}}
+    _, provider, _, entitlement = urllib.parse.urlsplit(path).path.split("/")[2:]
+    found = fake.gcp_entitlements.get(entitlement)
+    if provider != fake.gcp_provider_id or found is None:
+        return 404, {"error": {"code": 404, "message": "Entitlement not found."}}
+    return 200, {"name": f"providers/{provider}/entitlements/{entitlement}",
+                 "provider": provider, **found}  # fmt: skip
 
 
 @functools.cache
@@ -183,6 +201,9 @@ def fake_marketplaces() -> Iterator[Fake]:
             tenant, _, rest = self.path.lstrip("/").partition("/")
             if rest == "v2.0/.well-known/openid-configuration":
                 self._answer(*_azure_openid_configuration(fake.url, tenant))
+            elif re.fullmatch(r"/v1/providers/[^/]+/entitlements/[^/?]+(\?.*)?", self.path):
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                self._answer(*_gcp_entitlement(fake, headers, self.path))
             else:
                 self._answer(404, {"message": "no such path"})
 

@@ -38,7 +38,8 @@ def fake(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_bundle())
     with fake_marketplaces() as server, override_settings(
         AZURE_LOGIN_URL=server.url, AZURE_MARKETPLACE_API_URL=server.url,
-        GCP_SERVICE_CONTROL_URL=server.url,
+        GCP_SERVICE_CONTROL_URL=server.url, GCP_PROCUREMENT_URL=server.url,
+        GCP_PROCUREMENT_PROVIDER_ID=server.gcp_provider_id,
     ):  # fmt: skip
         yield server
 
@@ -159,7 +160,14 @@ def _service_account_key(fake) -> str:
     })  # fmt: skip
 
 
-def gcp_world(fake) -> None:
+REPORTING_ID = "project_number:123456789012"
+
+
+def gcp_world(fake, state: str = "ENTITLEMENT_ACTIVE") -> None:
+    fake.gcp_entitlements["ent-1"] = {
+        "account": "buyer-account", "product": "example-messaging-service", "plan": "pro",
+        "usageReportingId": REPORTING_ID, "state": state,
+    }  # fmt: skip
     provider = _world(
         {"billing_provider": "gcp_marketplace", "delivery_method": "direct_to_billing_provider",
          "configuration": {"gcp_project_id": "seller-project"}},
@@ -186,7 +194,7 @@ def test_gcp_three_hours_three_operations_and_a_retry_adds_none(fake):
     assert reports[0][2] == reports[1][2]  # the retry is the same operations (same ids)
     operations = reports[1][2]["operations"]
     assert [(o["consumerId"], o["startTime"], o["endTime"]) for o in operations] == [
-        ("project:buyer-project", f"2026-01-10T{h:02}:00:00Z", f"2026-01-10T{h + 1:02}:00:00Z")
+        (REPORTING_ID, f"2026-01-10T{h:02}:00:00Z", f"2026-01-10T{h + 1:02}:00:00Z")
         for h in (9, 10, 11)
     ]
     assert [o["metricValueSets"] for o in operations][0] == [{
@@ -199,6 +207,9 @@ def test_gcp_three_hours_three_operations_and_a_retry_adds_none(fake):
     assert marketplace_hours_record(now=AFTER_3 + timedelta(minutes=30)) == 0
     assert marketplace_records_send(now=AFTER_3 + timedelta(minutes=30)) == 0
     assert len(fake.calls("/v1/services/")) == 2
+    # The entitlement was read once per run (its bearer token checked by the fake).
+    reads = fake.calls("/v1/providers/")
+    assert [r[0] for r in reads] == ["/v1/providers/example-partner/entitlements/ent-1"] * 2
 
 
 def test_gcp_refused_metric_stops_retrying_and_shows_why(fake):
@@ -221,5 +232,55 @@ def test_gcp_key_not_trusted_is_kept_as_failed_and_retried(fake):
     assert marketplace_records_send(now=AFTER_3) == 0
     record = MarketplaceMeterRecord.objects.order_by("hour").first()
     assert record.status == MeterStatus.FAILED
-    assert record.error.startswith("Unauthorized: 401 POST") and "unauthenticated" in record.error
+    assert record.error == "GCP entitlement ent-1: 401 unauthenticated"
     assert record.next_attempt_at == AFTER_3 + timedelta(minutes=5)
+    assert fake.calls("/v1/services/") == []  # nothing reported without the entitlement
+
+
+def test_gcp_inactive_entitlement_fails_the_record_visibly_and_is_retried(fake):
+    gcp_world(fake, state="ENTITLEMENT_ACTIVATION_REQUESTED")
+    marketplace_hours_record(now=AFTER_3)
+    assert marketplace_records_send(now=AFTER_3) == 0
+    rows = list(MarketplaceMeterRecord.objects.order_by("hour"))
+    assert {r.status for r in rows} == {MeterStatus.FAILED}
+    assert rows[0].error == (
+        "GCP entitlement ent-1 is ENTITLEMENT_ACTIVATION_REQUESTED, not active: usage is not "
+        "reported until it is active (retried)."
+    )
+    assert rows[0].next_attempt_at == AFTER_3 + timedelta(minutes=5)
+    assert fake.calls("/v1/services/") == [] and len(fake.calls("/v1/providers/")) == 1
+    fake.gcp_entitlements["ent-1"]["state"] = "ENTITLEMENT_ACTIVE"  # approved meanwhile
+    assert marketplace_records_send(now=AFTER_3 + timedelta(minutes=5)) == 3
+    operations = fake.calls("/v1/services/")[0][2]["operations"]
+    assert {o["consumerId"] for o in operations} == {REPORTING_ID}
+
+
+def test_gcp_pending_cancellation_still_reports(fake):
+    gcp_world(fake, state="ENTITLEMENT_PENDING_CANCELLATION")
+    marketplace_hours_record(now=AFTER_3)
+    assert marketplace_records_send(now=AFTER_3) == 3
+
+
+def test_gcp_unknown_entitlement_and_missing_provider_id_are_shown(fake):
+    gcp_world(fake)
+    fake.gcp_entitlements.clear()
+    marketplace_hours_record(now=AFTER_3)
+    marketplace_records_send(now=AFTER_3)
+    record = MarketplaceMeterRecord.objects.order_by("hour").first()
+    assert record.error == "GCP entitlement ent-1: 404 Entitlement not found."
+    with override_settings(GCP_PROCUREMENT_PROVIDER_ID=""):
+        record = meter_record_retry(record=record, now=AFTER_3)
+    assert record.status == MeterStatus.FAILED and record.next_attempt_at is None
+    assert record.error.startswith("GCP_PROCUREMENT_PROVIDER_ID (the Partner id")
+
+
+def test_gcp_configuration_without_entitlement_reports_the_project(fake):
+    gcp_world(fake)
+    marketplace_hours_record(now=AFTER_3)
+    configuration = MarketplaceMeterRecord.objects.first().configuration
+    del configuration.configuration["gcp_entitlement_id"]  # stored before it was required
+    configuration.save()
+    assert marketplace_records_send(now=AFTER_3) == 3
+    operations = fake.calls("/v1/services/")[0][2]["operations"]
+    assert {o["consumerId"] for o in operations} == {"project:buyer-project"}
+    assert fake.calls("/v1/providers/") == []
