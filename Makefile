@@ -20,9 +20,10 @@ run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-1} bin/serve
 
-## worker: the Celery worker with the periodic schedule (production: run next to gunicorn)
+## worker: the Celery workers, one per queue, with the periodic schedule (bin/worker;
+## production: run next to gunicorn)
 worker: $(VENV)/.installed
-	$(VENV)/bin/celery -A billing_console worker --beat --loglevel=INFO
+	VENV=$(VENV) bin/worker
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 test: $(VENV)/.installed

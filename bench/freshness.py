@@ -133,9 +133,9 @@ class Stack:
         )  # fmt: skip
 
     def start(self) -> None:
-        """As bin/serve: a worker with beat and 2 processes, then the web server."""
-        self._spawn("worker", [str(BIN / "celery"), "-A", "billing_console", "worker", "--beat",
-                               "--loglevel=INFO", "--concurrency=2"])  # fmt: skip
+        """As bin/serve: bin/worker (the default queue's worker with beat and 2 processes, the
+        background queue's with one), then the web server."""
+        self._spawn("worker", [str(ROOT / "bin" / "worker")])
         if self.postgres:
             web = [str(BIN / "gunicorn"), "billing_console.wsgi", "--workers", "2", "--threads",
                    "2", "--bind", f"127.0.0.1:{self.port}"]  # fmt: skip
@@ -173,7 +173,8 @@ class Stack:
             return sum(1 for f in os.listdir(self.var / "celery" / "queue") if f.endswith(".msg"))
         import redis
 
-        return redis.Redis.from_url(self.broker).llen("celery")
+        client = redis.Redis.from_url(self.broker)
+        return client.llen("celery") + client.llen("background")
 
     def cleanup(self) -> None:
         shutil.rmtree(self.var, ignore_errors=True)
