@@ -144,7 +144,9 @@ def line_values(item: LineItem) -> tuple:
 def stored_lines(invoices: list[Invoice]) -> dict[int, list[tuple]]:
     """The lines each draft has now, as line_values gives them, in order."""
     stored: dict[int, list[tuple]] = {}
-    rows = LineItem.objects.filter(invoice__in=invoices).order_by("invoice_id", "position")
+    rows = LineItem.objects.filter(invoice_id__in=[i.pk for i in invoices]).order_by(
+        "invoice_id", "position"
+    )
     for invoice_id, *values in rows.values_list("invoice_id", *LINE_FIELDS):
         stored.setdefault(invoice_id, []).append(tuple(values))
     return stored

@@ -57,11 +57,13 @@ class BatchUsage:
                 key = (metric.pk, window.start, window.end, group_by)
                 wanted.setdefault(key, (metric, {}))[1][contract.customer_id] = contract.customer
         customers = {pk: c for _m, by_pk in wanted.values() for pk, c in by_pk.items()}
-        event_ids = {pk: [str(c.public_id)] for pk, c in customers.items()}
-        for customer_id, alias in IngestAlias.objects.filter(
-            customer_id__in=list(customers)
-        ).values_list("customer_id", "alias"):
-            event_ids[customer_id].append(alias)
+        event_ids = {pk: getattr(c, "_event_ids_held", None) for pk, c in customers.items()}
+        if None in event_ids.values():  # not held for the batch (the close): read them here
+            event_ids = {pk: [str(c.public_id)] for pk, c in customers.items()}
+            for customer_id, alias in IngestAlias.objects.filter(
+                customer_id__in=list(customers)
+            ).values_list("customer_id", "alias"):
+                event_ids[customer_id].append(alias)
         for (metric_id, start, end, group_by), (metric, by_pk) in wanted.items():
             answers = rollup_usage_many(
                 metric=metric, customers={pk: event_ids[pk] for pk in by_pk},

@@ -312,7 +312,7 @@ def _write(statements: list[_Statement], stored: dict[int, list[tuple]]) -> None
     now = timezone.now()
     new = [s for s in statements if s.invoice.pk is None]
     old = [s for s in statements if s.invoice.pk is not None]
-    before = [copy(s.invoice) for s in old]
+    before = [[getattr(s.invoice, name) for name in AUDITED] for s in old]
     for statement in statements:
         assert statement.lines is not None
         set_totals(statement.invoice, statement.lines)
@@ -330,13 +330,27 @@ def _write(statements: list[_Statement], stored: dict[int, list[tuple]]) -> None
         elif [line_values(item) for item in items] != stored.get(invoice.pk, []):
             changed.append(invoice)  # usage arrived (or terms moved) since the last refresh
             new_lines += items
-    LineItem.objects.filter(invoice__in=changed).delete()
+    LineItem.objects.filter(invoice_id__in=[i.pk for i in changed]).delete()
     bulk_insert(LineItem, new_lines)
     bulk_update_rows(Invoice, [s.invoice for s in old], WRITTEN)
-    audit_updates_bulk([(b, s.invoice, AUDITED) for b, s in zip(before, old, strict=True)])
+    audit_updates_bulk(  # a draft whose audited fields are equal has no entry: not diffed
+        [
+            (_as_before(s.invoice, values), s.invoice, AUDITED)
+            for values, s in zip(before, old, strict=True)
+            if values != [getattr(s.invoice, name) for name in AUDITED]
+        ]
+    )
     audit_creates_bulk([s.invoice for s in new])
     with disable_auditlog():  # what a save of each would have sent (audited above)
         for statement in statements:
             invoice = statement.invoice
             post_save.send(Invoice, instance=invoice, created=invoice.pk in created,
                            update_fields=None, raw=False, using=invoice._state.db)  # fmt: skip
+
+
+def _as_before(invoice: Invoice, values: list) -> Invoice:
+    """`invoice` with the audited fields it had before the recompute (what a save diffs)."""
+    before = copy(invoice)
+    for name, value in zip(AUDITED, values, strict=True):
+        setattr(before, name, value)
+    return before

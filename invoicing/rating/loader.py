@@ -149,15 +149,20 @@ def contracts_load(contract_ids: Any) -> dict[int, Contract]:
         .select_related("access_credit_type", "recurring_commit", "product")
         .prefetch_related("segments")
     )
+    # each contract's own commits and its customer's, in the order read (by position in it)
+    own: dict[int, list[tuple[int, Commit]]] = {}
+    customers: dict[int, list[tuple[int, Commit]]] = {}
+    for index, commit in enumerate(commits):
+        if commit.contract_id is not None:
+            own.setdefault(commit.contract_id, []).append((index, commit))
+        else:
+            customers.setdefault(commit.customer_id, []).append((index, commit))
     cards: dict[int, Any] = {}
     for contract in contracts.values():
         if contract.rate_card is not None:
             contract.rate_card = cards.setdefault(contract.rate_card_id, contract.rate_card)
-        contract.prefetched_commits = [
-            c for c in commits
-            if c.contract_id == contract.pk
-            or (c.contract_id is None and c.customer_id == contract.customer_id)
-        ]  # fmt: skip
+        mine = own.get(contract.pk, []) + customers.get(contract.customer_id, [])
+        contract.prefetched_commits = [commit for _i, commit in sorted(mine, key=lambda p: p[0])]
     return contracts
 
 
