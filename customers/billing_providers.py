@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
+from billing_console.encryption import SecretUnreadable
 from billing_console.wire import Reader
 from customers.models import (
     BillingProvider,
@@ -39,6 +40,10 @@ DIFFERENT_SETTINGS = (
     "{path}configuration: this customer already has a live {provider} configuration for "
     "'{external_id}' with different settings; archive it first."
 )
+STORED_SECRET_UNREADABLE = (
+    "{field}: the stored one can no longer be decrypted (SECRETS_ENCRYPTION_KEYS changed); "
+    "enter it again."
+)
 PROVIDER_IN_USE = "delivery_method_id: {count} live customer configuration(s) use this provider."
 
 
@@ -58,6 +63,17 @@ def _provider_choice(reader: Reader, key: str) -> str:
 # --- configured (account-level) providers ----------------------------------------------
 
 
+def _same_secrets(
+    existing: ConfiguredBillingProvider, secret_key: str, webhook_secret: str
+) -> bool:
+    """Compares the plain secrets (the stored Fernet tokens differ at every encryption); one
+    that can no longer be decrypted is not the same."""
+    try:
+        return existing.secret_key == secret_key and existing.webhook_secret == webhook_secret
+    except SecretUnreadable:
+        return False
+
+
 @transaction.atomic
 def billing_provider_set_up(*, data: dict[str, Any]) -> ConfiguredBillingProvider:
     """/v1/setUpBillingProvider (and the console's Stripe entity form)."""
@@ -73,8 +89,7 @@ def billing_provider_set_up(*, data: dict[str, Any]) -> ConfiguredBillingProvide
         if (
             same_configuration(existing.configuration, config.configuration)
             and existing.name == config.name
-            and existing.secret_key == config.secret_key
-            and existing.webhook_secret == config.webhook_secret
+            and _same_secrets(existing, config.secret_key, config.webhook_secret)
         ):
             return existing  # the same set-up again (a retried request): not a second entity
     row = ConfiguredBillingProvider(
@@ -90,6 +105,13 @@ def billing_provider_set_up(*, data: dict[str, Any]) -> ConfiguredBillingProvide
     return row
 
 
+def _stored(provider: ConfiguredBillingProvider, field: str) -> str:
+    try:
+        return str(getattr(provider, field))
+    except SecretUnreadable as err:
+        raise ApplicationError(STORED_SECRET_UNREADABLE.format(field=field)) from err
+
+
 @transaction.atomic
 def billing_provider_update(
     *,
@@ -100,9 +122,11 @@ def billing_provider_update(
     effective_at_end_of_period: bool | None = None,
 ) -> ConfiguredBillingProvider:
     """Console edit of a Stripe entity: blank secrets keep the stored ones."""
-    data: dict[str, Any] = {"name": name, "stripe_secret_key": secret_key or provider.secret_key}
-    if webhook_secret or provider.webhook_secret:
-        data["stripe_webhook_secret"] = webhook_secret or provider.webhook_secret
+    secret_key = secret_key or _stored(provider, "secret_key")
+    webhook_secret = webhook_secret or _stored(provider, "webhook_secret")
+    data: dict[str, Any] = {"name": name, "stripe_secret_key": secret_key}
+    if webhook_secret:
+        data["stripe_webhook_secret"] = webhook_secret
     if effective_at_end_of_period is not None:
         data["effective_at_end_of_period"] = effective_at_end_of_period
     config = account_config_read(provider.billing_provider, provider.delivery_method, Reader(data))
@@ -111,7 +135,13 @@ def billing_provider_update(
     provider.webhook_secret = config.webhook_secret
     provider.configuration = config.configuration
     provider.save(
-        update_fields=["name", "secret_key", "webhook_secret", "configuration", "updated_at"]
+        update_fields=[
+            "name",
+            "secret_key_encrypted",
+            "webhook_secret_encrypted",
+            "configuration",
+            "updated_at",
+        ]
     )
     return provider
 

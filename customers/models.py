@@ -4,6 +4,7 @@ from auditlog.registry import auditlog
 from django.db import models
 from django.db.models import Q
 
+from billing_console.encryption import SecretUnreadable, decrypt_secret, encrypt_secret
 from billing_console.named_schedules import NamedScheduleSegment
 
 NAME_MAX_LENGTH = 160  # Metronome truncates longer names
@@ -94,9 +95,12 @@ class ConfiguredBillingProvider(models.Model):
     name = models.CharField(max_length=200, blank=True)
     configuration = models.JSONField(default=dict, blank=True)  # settings; never secrets
     # Secrets stay out of `configuration` (which is listed on the wire) and out of the audit
-    # log: Stripe's secret API key and webhook signing secret, Azure's client secret.
-    secret_key = models.CharField(max_length=500, blank=True)
-    webhook_secret = models.CharField(max_length=500, blank=True)
+    # log, and are encrypted at rest (billing_console.encryption): Stripe's secret API key and
+    # webhook signing secret, Azure's client secret. Read and set them in plain through the
+    # `secret_key` and `webhook_secret` properties. Each is a Fernet token (a 500-character
+    # secret makes ~760), or empty when not set.
+    secret_key_encrypted = models.TextField(blank=True)
+    webhook_secret_encrypted = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -109,10 +113,40 @@ class ConfiguredBillingProvider(models.Model):
     def __str__(self) -> str:
         return self.name or f"{self.get_billing_provider_display()} {self.public_id}"
 
+    # Both raise SecretUnreadable when the key they were encrypted with is no longer configured.
+    @property
+    def secret_key(self) -> str:
+        return decrypt_secret(self.secret_key_encrypted) if self.secret_key_encrypted else ""
+
+    @secret_key.setter
+    def secret_key(self, plain: str) -> None:
+        self.secret_key_encrypted = encrypt_secret(plain) if plain else ""
+
+    @property
+    def webhook_secret(self) -> str:
+        return (
+            decrypt_secret(self.webhook_secret_encrypted) if self.webhook_secret_encrypted else ""
+        )
+
+    @webhook_secret.setter
+    def webhook_secret(self, plain: str) -> None:
+        self.webhook_secret_encrypted = encrypt_secret(plain) if plain else ""
+
+    @property
+    def has_secret_key(self) -> bool:
+        return bool(self.secret_key_encrypted)  # without decrypting it
+
+    @property
+    def has_webhook_secret(self) -> bool:
+        return bool(self.webhook_secret_encrypted)
+
     @property
     def masked_secret_key(self) -> str:
         """`sk_live_…abcd`: enough to recognise the key, never enough to use it."""
-        key = self.secret_key
+        try:
+            key = self.secret_key
+        except SecretUnreadable:
+            return "unreadable: set it again"
         if not key:
             return ""
         prefix = key[: key.find("_", 3) + 1] if key.count("_") >= 2 else key[:3]
@@ -193,7 +227,9 @@ class AvalaraCredentials(models.Model):
 
 auditlog.register(Customer)
 auditlog.register(IngestAlias)
-auditlog.register(ConfiguredBillingProvider, exclude_fields=["secret_key", "webhook_secret"])
+auditlog.register(
+    ConfiguredBillingProvider, exclude_fields=["secret_key_encrypted", "webhook_secret_encrypted"]
+)
 auditlog.register(CustomerBillingProviderConfiguration)
 auditlog.register(AvalaraCredentials, exclude_fields=["password_encrypted"])
 
