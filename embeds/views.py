@@ -23,6 +23,8 @@ from customers.models import Customer
 from embeds import selectors
 from embeds.grants import embed_grant_is_well_formed
 from embeds.origins import frame_ancestors
+from invoicing.models import InvoiceStatus
+from payments.pay_state import pay_states
 
 # CSS variables of the embed stylesheet, by Metronome's color override names.
 COLOR_VARIABLES = {
@@ -115,8 +117,10 @@ def dashboard(
 ) -> HttpResponse:
     now = timezone.now()
     if grant.dashboard == "invoices":
-        invoices = selectors.embed_invoices(customer=customer, options=grant.options)[:200]
-        context = _context(grant, customer, token, invoices=invoices)
+        invoices = list(selectors.embed_invoices(customer=customer, options=grant.options)[:200])
+        # The status column's pay states, for all rows at once (not a few queries per row).
+        states = pay_states(i for i in invoices if i.status == InvoiceStatus.FINALIZED)
+        context = _context(grant, customer, token, invoices=invoices, pay_states=states)
         return render(request, "embeds/invoices.html", context)
     if grant.dashboard == "usage":
         spend = [

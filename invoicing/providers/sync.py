@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from contracts.models import Contract
 from contracts.terms.billing_provider import configuration_of
 from customers.models import BillingProvider, CustomerBillingProviderConfiguration
 from invoicing.consolidation import billed_contract
@@ -22,6 +23,11 @@ def invoice_configuration(invoice: Invoice) -> CustomerBillingProviderConfigurat
     contract = billed_contract(invoice)  # the payer's (account hierarchies)
     if contract is None:
         return None  # a statement collected through its parent's consolidated invoice
+    return contract_configuration(contract)
+
+
+def contract_configuration(contract: Contract) -> CustomerBillingProviderConfiguration | None:
+    """The configuration collecting the invoices `contract` pays (see invoice_configuration)."""
     if contract.billing_provider_configuration_id is not None:
         return configuration_of(contract)
     stripe_rows = list(

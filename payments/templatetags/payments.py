@@ -10,7 +10,7 @@ from contracts.models import ThresholdChargeStatus
 from invoicing.models import Invoice
 from payments.gates import gated_charge
 from payments.models import CheckoutStatus
-from payments.pay_state import pay_state
+from payments.pay_state import PayState, pay_state
 
 register = template.Library()
 
@@ -25,8 +25,11 @@ def embed_pay(invoice: Invoice, token: str, checkout: str = "") -> dict[str, Any
 
 
 @register.inclusion_tag("payments/invoice_payment.html", takes_context=True)
-def invoice_payment(context: template.Context, invoice: Invoice) -> dict[str, Any]:
-    state = pay_state(invoice)
+def invoice_payment(
+    context: template.Context, invoice: Invoice, state: PayState | None = None
+) -> dict[str, Any]:
+    """`state`: the invoice's PayState when the page already has it (invoice_pay_state)."""
+    state = state if state is not None else pay_state(invoice)
     link = invoice.checkout_sessions.filter(status=CheckoutStatus.OPEN).first()
     charge = gated_charge(invoice)
     sessions = list(invoice.checkout_sessions.order_by("-attempt")[:5])
@@ -44,13 +47,7 @@ def invoice_payment(context: template.Context, invoice: Invoice) -> dict[str, An
 
 
 @register.simple_tag
-def invoice_paid_at(invoice: Invoice) -> Any:
-    """When the invoice was paid (by card, by Stripe, or recorded as paid outside), else None:
-    the invoice page's header badge and total say "paid" by it."""
-    return pay_state(invoice).paid_at
-
-
-@register.simple_tag
-def invoice_pay_state(invoice: Invoice) -> Any:
-    """The invoice's PayState (paid_at, payable, reason): the invoices embed's status column."""
-    return pay_state(invoice)
+def invoice_pay_state(invoice: Invoice, states: dict[int, PayState] | None = None) -> Any:
+    """The invoice's PayState (paid_at, payable, reason): the console invoice page's header
+    badge and payment card; in a list, `states` (pay_states of the page's invoices) has it."""
+    return states[invoice.pk] if states is not None else pay_state(invoice)
