@@ -30,13 +30,13 @@ from django.db.models import Case, IntegerField, Max, Q, Sum, Value, When
 
 from customers.models import Customer
 from usage.metrics import Accumulator, Only, event_matches, property_text
-from usage.models import BillableMetric, MetricRollup, MetricRollupDay, PendingRollup, UsageEvent
+from usage.models import BillableMetric, MetricRollup, MetricRollupDay, UsageEvent
+from usage.pending_reads import consistent_read
 from usage.rollups import Cell, rollable, rollup_keys
 from usage.selectors import customer_event_ids, metric_usage
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-TRIES = 5  # consistent rollup reads attempted before the raw events answer instead
 
 
 @dataclass(frozen=True)
@@ -144,19 +144,17 @@ def _consistent_rollups(
     event_ids: list[str], asks: list[UsageAsk]
 ) -> tuple[dict[UsageAsk, dict[tuple, Cell]], set[int]] | None:
     """Each ask's cells from rollup rows, read while the rollup job consumed no pending batch
-    we relied on, and the pending event ids the rows lack (None after TRIES unlucky tries)."""
-    for _attempt in range(TRIES):
-        before = _pending_ids()
-        days = _rollup_parts(MetricRollupDay, "day", event_ids, asks, 0)
-        hours = _rollup_parts(MetricRollup, "hour", event_ids, asks, 1)
-        if not before - _pending_ids():
-            return _cells_of(asks, {**days, **hours}), before
-    return None
-
-
-def _pending_ids() -> set[int]:
-    batches = PendingRollup.objects.values_list("event_ids", flat=True)
-    return {event_id for ids in batches.iterator(chunk_size=2000) for event_id in ids}
+    we relied on, and the pending event ids the rows lack (None: see consistent_read)."""
+    read = consistent_read(
+        lambda: {
+            **_rollup_parts(MetricRollupDay, "day", event_ids, asks, 0),
+            **_rollup_parts(MetricRollup, "hour", event_ids, asks, 1),
+        }
+    )
+    if read is None:
+        return None
+    parts, pending = read
+    return _cells_of(asks, parts), pending
 
 
 Part = tuple[int, int, datetime, datetime]  # metric id, table (0 days, 1 hours), start, end

@@ -16,10 +16,10 @@ from usage.models import (
     BillableMetric,
     MetricRollup,
     MetricRollupDay,
-    PendingRollup,
     RollupCells,
     UsageEvent,
 )
+from usage.pending_reads import consistent_read
 from usage.rollup_cells import Cell, day_start, hour_start, rollable, rollup_keys
 
 HOUR = timedelta(hours=1)
@@ -161,11 +161,6 @@ def _raw_cells(
     return out
 
 
-def _pending_ids() -> set[int]:
-    batches = PendingRollup.objects.values_list("event_ids", flat=True)
-    return {event_id for ids in batches.iterator(chunk_size=2000) for event_id in ids}
-
-
 def _window(starting_at: datetime, ending_before: datetime) -> tuple[datetime, datetime] | None:
     """The whole hours of [starting_at, ending_before) (None when there are none)."""
     hour = hour_start(starting_at)
@@ -176,19 +171,6 @@ def _window(starting_at: datetime, ending_before: datetime) -> tuple[datetime, d
 
 def _answerable(metric: BillableMetric, keys: set[str]) -> bool:
     return rollable(metric) and metric.rollup_ready and keys <= set(rollup_keys(metric))
-
-
-def _consistent_rows(
-    read: Callable[[], list[RollupRow]],
-) -> tuple[list[RollupRow], set[int]] | None:
-    """Rollup rows read while the rollup job did not consume a pending batch we relied on, and
-    the pending event ids they lack (None after five unlucky tries)."""
-    for _attempt in range(5):
-        before = _pending_ids()
-        rows = read()
-        if not before - _pending_ids():  # the job did not consume anything we relied on
-            return rows, before
-    return None
 
 
 def _raw_rows(
@@ -249,7 +231,7 @@ def rollup_usage(
     hours = _window(starting_at, ending_before)
     if not _answerable(metric, keys) or hours is None or not _fits(bucket, HOUR):
         return None  # e.g. hourly windows starting at 10:30: raw events answer
-    read = _consistent_rows(lambda: _rollup_rows(metric, customer_ids, *hours, bucket))
+    read = consistent_read(lambda: _rollup_rows(metric, customer_ids, *hours, bucket))
     if read is None:
         return None
     rows, pending = read
@@ -272,7 +254,7 @@ def rollup_usage_many(
     if len(owner) < sum(len(ids) for ids in customers.values()):
         return None  # an id shared by two customers: each asks on its own
     ids = list(owner)
-    read = _consistent_rows(lambda: _rollup_rows(metric, ids, *hours, None, by_customer=True))
+    read = consistent_read(lambda: _rollup_rows(metric, ids, *hours, None, by_customer=True))
     if read is None:
         return None
     rows, pending = read
