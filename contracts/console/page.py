@@ -26,8 +26,11 @@ from contracts.console.hierarchy import hierarchy_context
 from contracts.console.history import credit_type, edit_rows, override_scopes, per_period
 from contracts.console.override_words import override_row_words
 from contracts.console.reporting_page import reporting_terms_context
+from contracts.console.services_page import PARTIALS as SERVICES_PARTIALS
+from contracts.console.services_page import page_forms as services_forms
 from contracts.console.services_page import services_terms_context
-from contracts.console.thresholds_page import thresholds_context
+from contracts.console.thresholds_page import PARTIALS as THRESHOLDS_PARTIALS
+from contracts.console.thresholds_page import threshold_forms, thresholds_context
 from contracts.models import Contract
 from contracts.selectors import commit_balance
 from contracts.terms.subscription_read import quantity_schedule
@@ -35,6 +38,7 @@ from contracts.terms.subscriptions import state_at, subscription_timeline
 from contracts.wire.write import ledger_entry_type
 from pricing.models import Product
 
+DETAIL = "contracts/contract_detail.html"
 RECENT_EDITS = 5
 
 
@@ -82,6 +86,33 @@ def page_forms(contract: Contract) -> dict:
     }
     # Several of these forms have a field of one name: ids per form ("commit-product").
     return {name: own_ids(name, build) for name, build in builders.items()}
+
+
+# The add forms that wait in a closed <details>: the page's plain GET neither builds nor renders
+# them (about a third of its time) and each is loaded when its details opens (?form=<partial>,
+# contract_detail). By partial: (the template holding it, its form's name, its builders).
+LAZY_FORMS = {
+    "override-form": (DETAIL, "override", page_forms),
+    "charge-form": (DETAIL, "charge", page_forms),
+    "recurring-form": (DETAIL, "recurring", page_forms),
+    "subscription-form": (DETAIL, "subscription", page_forms),
+    "discount-form": (SERVICES_PARTIALS, "discount", services_forms),
+    "pro-service-form": (SERVICES_PARTIALS, "pro_service", services_forms),
+    "spend-threshold-form": (THRESHOLDS_PARTIALS, "spend_threshold", threshold_forms),
+    "recharge-form": (THRESHOLDS_PARTIALS, "recharge", threshold_forms),
+}
+LAZY_NAMES = frozenset(name for _template, name, _builders in LAZY_FORMS.values())
+
+
+def lazy_form(contract: Contract, partial: str) -> tuple[str, dict] | None:
+    """The template ("...#override-form") and context of one add form, unbound, as the page
+    would show it; None for a partial that is not one of LAZY_FORMS."""
+    if partial not in LAZY_FORMS:
+        return None
+    template, name, builders = LAZY_FORMS[partial]
+    form = builders(contract)[name]()
+    context = {"contract": contract, "credit_type": credit_type(contract), f"{name}_form": form}
+    return f"{template}#{partial}", context
 
 
 def override_form(contract: Contract, override, data=None) -> OverrideForm | None:
@@ -221,9 +252,10 @@ def _override_rows(contract: Contract, bound: dict) -> list[dict]:
     ]
 
 
-def detail_context(contract: Contract, *, show_expired: bool = False, bound: dict | None = None) -> dict:  # fmt: skip
+def detail_context(contract: Contract, *, show_expired: bool = False, bound: dict | None = None, lazy: bool = False) -> dict:  # fmt: skip
     """The contract page; `bound` holds a submitted form to show with its errors, by its name
-    ("commit_form") or its row key ("commit-edit-<id>")."""
+    ("commit_form") or its row key ("commit-edit-<id>"). With `lazy`, the add forms of
+    LAZY_FORMS are left out (bar a bound one): the template shows a placeholder that loads each."""
     bound = bound or {}
     edits = list(contract.edits.order_by("-created_at", "-pk")[: RECENT_EDITS + 1])
     return {
@@ -238,12 +270,13 @@ def detail_context(contract: Contract, *, show_expired: bool = False, bound: dic
         "edits": edit_rows(contract, edits[:RECENT_EDITS]),
         "more_edits": len(edits) > RECENT_EDITS,
         "invoices": contract.invoices.select_related("credit_type").order_by("-period_start")[:24],
-        **services_terms_context(contract, bound),  # discounts, professional services
+        **services_terms_context(contract, bound, lazy=lazy),  # discounts, professional services
         **reporting_terms_context(contract),  # spend trackers, reseller royalties
-        **thresholds_context(contract, bound),  # threshold billing, auto-recharge
+        **thresholds_context(contract, bound, lazy=lazy),  # threshold billing, auto-recharge
         "hierarchy": hierarchy_context(contract),
         **{
             f"{name}_form": bound.get(f"{name}_form") or build()
             for name, build in page_forms(contract).items()
+            if not (lazy and name in LAZY_NAMES) or f"{name}_form" in bound
         },
     }

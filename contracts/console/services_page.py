@@ -32,10 +32,11 @@ def page_forms(contract: Contract) -> dict:
     return {name: own_ids(name, build) for name, build in builders.items()}
 
 
-def services_terms_context(contract: Contract, bound: dict) -> dict:
+def services_terms_context(contract: Contract, bound: dict, *, lazy: bool = False) -> dict:
     """The page's discounts (each item with the amount it takes off, negative) and professional
     services (with what was invoiced so far and each one's invoice form), and their add forms.
-    `bound` holds a submitted form to show with its errors."""
+    `bound` holds a submitted form to show with its errors. With `lazy`, the add forms are left
+    out bar a bound one: the page loads each when its <details> opens (page.LAZY_FORMS)."""
     unit = credit_type(contract)
     services = contract_pro_services(contract)
     billed = pro_services_billed(services, line_places(contract_credit_type(contract)))
@@ -57,5 +58,6 @@ def services_terms_context(contract: Contract, bound: dict) -> dict:
         **{
             f"{name}_form": bound.get(f"{name}_form") or build()
             for name, build in page_forms(contract).items()
+            if not lazy or f"{name}_form" in bound
         },
     }

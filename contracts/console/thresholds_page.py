@@ -121,9 +121,10 @@ def _charges(contract: Contract) -> list[dict]:
     ]
 
 
-def thresholds_context(contract: Contract, bound: dict) -> dict:
+def thresholds_context(contract: Contract, bound: dict, *, lazy: bool = False) -> dict:
     """The card: `bound` holds a submitted form to show with its errors, by its name
-    ("spend_threshold_form")."""
+    ("spend_threshold_form"). With `lazy`, the forms are left out bar a bound one: the page
+    loads each when its <details> opens (page.LAZY_FORMS)."""
     unit = credit_type(contract)
     spend, prepaid = getattr(contract, SPEND), getattr(contract, PREPAID)
     names = _names(spend, prepaid)
@@ -134,5 +135,6 @@ def thresholds_context(contract: Contract, bound: dict) -> dict:
         **{
             f"{name}_form": bound.get(f"{name}_form") or build()
             for name, build in threshold_forms(contract).items()
+            if not lazy or f"{name}_form" in bound
         },
     }

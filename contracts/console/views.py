@@ -29,7 +29,7 @@ from contracts.console.contract_list import (
 )
 from contracts.console.forms_external_ids import ContractCreateIdsForm
 from contracts.console.history import edit_rows
-from contracts.console.page import detail_context, page_forms
+from contracts.console.page import DETAIL, detail_context, lazy_form, page_forms
 from contracts.edits import contract_edit
 from contracts.models import Contract
 from contracts.services import contract_create
@@ -39,7 +39,6 @@ from invoicing.new_contract import contract_invoices_on_create
 from pricing.models import Package, RateCard
 
 DEAL_ROLES = (ADMIN, DEAL_DESK, FINANCE)
-DETAIL = "contracts/contract_detail.html"
 
 
 def contract_for_page(contract_id: str) -> Contract:
@@ -134,12 +133,20 @@ def contract_create_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def contract_detail(request: HttpRequest, contract_id: str) -> HttpResponse:
+    """The page, its commits section (htmx target commits), or one of its add forms alone
+    (?form=override-form): the page leaves those out and loads each when its <details> opens."""
     contract = contract_for_page(contract_id)
+    if "form" in request.GET:
+        if not can_write(request.user):
+            raise PermissionDenied("Your role cannot make this change.")
+        if (found := lazy_form(contract, request.GET["form"])) is None:
+            raise Http404("No such form on the contract page.")
+        return render(request, *found)
     show_expired = request.GET.get("expired") == "1"
     template = DETAIL
     if request.htmx and request.htmx.target == "commits":
         template += "#commits"
-    return render(request, template, detail_context(contract, show_expired=show_expired))
+    return render(request, template, detail_context(contract, show_expired=show_expired, lazy=True))
 
 
 @require_GET

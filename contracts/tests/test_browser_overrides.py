@@ -22,7 +22,9 @@ def world(db):
 
 def _open_add_form(page):
     page.locator("#overrides summary", has_text="Add an override").click()
-    return page.locator("#override-form")
+    form = page.locator("#override-form")
+    form.wait_for()  # loaded when the details opens (?form=override-form)
+    return form
 
 
 def _visible(form) -> dict[str, bool]:

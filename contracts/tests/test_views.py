@@ -39,13 +39,15 @@ def _url(name: str, world, *args) -> str:
 def test_page_shows_edit_forms_to_deal_desk_only(client, dave, bob, world):
     client.force_login(dave)
     page = client.get(_url("contract-detail", world)).content.decode()
-    assert (
-        'id="override-form"' in page and 'id="charge-form"' in page and 'id="commit-form"' in page
-    )
+    assert 'id="commit-form"' in page  # the add forms in a closed <details> load when it opens
+    assert "?form=override-form" in page and "?form=charge-form" in page
+    override = client.get(_url("contract-detail", world), {"form": "override-form"})
+    assert 'id="override-form"' in override.content.decode()
     assert "Amount (USD)" in page
     client.force_login(bob)
     page = client.get(_url("contract-detail", world)).content.decode()
-    assert 'id="override-form"' not in page
+    assert 'id="override-form"' not in page and "?form=override-form" not in page
+    assert client.get(_url("contract-detail", world), {"form": "override-form"}).status_code == 403
     response = client.post(_url("contract-add-override", world), {"type": "MULTIPLIER"})
     assert response.status_code == 403
 
