@@ -3,9 +3,10 @@
 Two queues, so that long periodic work never stands between a write and what it changes:
 
 - `celery` (the default queue): the follow-ups of a write that someone waits to see within
-  seconds, such as the alert evaluation and draft refresh after an ingest, webhook deliveries,
-  Stripe syncs and payments, and tax on a finalized invoice.
-- `background`: the beat schedule's periodic tasks (sweeps, month close, rollups, metric
+  seconds, such as the rollup of ingested events, the alert evaluation and draft refresh
+  after an ingest, webhook deliveries, Stripe syncs and payments, and tax on a finalized
+  invoice.
+- `background`: the beat schedule's periodic tasks (sweeps, month close, metric
   backfills, pruning, marketplace metering) and the batches they fan out into, plus report
   builds, exports and Salesforce pushes, which nobody waits on within seconds.
 
@@ -23,6 +24,9 @@ FOLLOW_UP_TASKS = (
     "alerts.tasks.alerts_evaluate_ingested",
     "invoicing.tasks.customers_refresh_statements",
     "invoicing.tasks.thresholds_evaluate_customers",
+    # rolling up what was ingested (every 2 s from the beat, at most 2 s a run; on PostgreSQL
+    # the two processes of this queue's worker advance at once on different batches)
+    "usage.tasks.rollups_advance",
     # after other writes (invoices, ledgers, contract edits, a new alert)
     "alerts.tasks.alerts_evaluate_customers",
     "alerts.tasks.alert_evaluate_all",
@@ -44,7 +48,6 @@ BACKGROUND_TASKS = (
     "billing_console.tasks.worker_heartbeat",
     "invoicing.tasks.contracts_refresh_statements",
     "invoicing.tasks.invoices_finalize_due",
-    "usage.tasks.rollups_advance",
     "usage.tasks.metrics_backfill_missing",
     "usage.tasks.event_keys_prune_task",
     "contracts.tasks.recurring_commits_issue",

@@ -100,10 +100,10 @@ class PendingRollup(models.Model):
 
 
 class RollupState(models.Model):
-    """A single row locked by the rollup job and by backfills, so they never interleave."""
+    """A single row locked by backfills (exclusively) and by rollup jobs (shared on PostgreSQL,
+    where several advance at once), so a backfill never interleaves with a job."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    advanced_at = models.DateTimeField(null=True, blank=True)
 
 
 class RollupCells(models.Model):

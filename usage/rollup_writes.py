@@ -8,8 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
 
 from usage.metrics import event_matches, property_text
 from usage.models import (
@@ -22,32 +21,41 @@ from usage.models import (
     UsageEvent,
 )
 from usage.rollup_cells import Cell, day_start, hour_start, rollable, rollup_keys
+from usage.rollup_upsert import rollups_upsert
 
 CHUNK = 5000
 CellKey = tuple[int, str, datetime, str]  # metric id, customer_id, hour, group hash
 
 
-def _group(keys: list[str], properties: dict[str, Any]) -> tuple[dict[str, str | None], str]:
-    values = {k: property_text(properties.get(k)) for k in keys}
-    digest = hashlib.sha1(
-        json.dumps(values, sort_keys=True).encode(), usedforsecurity=False
-    ).hexdigest()
-    return values, digest
+def _group(keys: list[str], properties: dict[str, Any], seen: dict) -> tuple[dict, str]:
+    """The group values of an event and their digest (`seen` remembers the digests computed,
+    by the values: a metric's events share a handful of groups)."""
+    texts = tuple(property_text(properties.get(k)) for k in keys)
+    found = seen.get(texts)
+    if found is None:
+        values = dict(zip(keys, texts, strict=True))
+        digest = hashlib.sha1(
+            json.dumps(values, sort_keys=True).encode(), usedforsecurity=False
+        ).hexdigest()
+        found = seen[texts] = (values, digest)
+    return found
 
 
 def _accumulate(
     metrics: list[BillableMetric], events: Iterable[tuple], cells: dict[CellKey, Cell]
 ) -> None:
     keys = {m.pk: rollup_keys(m) for m in metrics}
+    seen: dict[int, dict] = {m.pk: {} for m in metrics}
     for event_id, customer_id, at, event_type, properties in events:
+        hour = hour_start(at)
         for metric in metrics:
             if not event_matches(metric, event_type, properties):
                 continue
-            values, digest = _group(keys[metric.pk], properties)
-            key = (metric.pk, customer_id, hour_start(at), digest)
+            values, digest = _group(keys[metric.pk], properties, seen[metric.pk])
+            key = (metric.pk, customer_id, hour, digest)
             cell = cells.get(key)
             if cell is None:
-                cell = cells[key] = Cell(values)
+                cell = cells[key] = Cell(dict(values))
             cell.add(metric.aggregation_type, properties.get(metric.aggregation_key), at, event_id)
 
 
@@ -71,6 +79,9 @@ def _write(cells: dict[CellKey, Cell]) -> None:
 
 
 def _write_span(cells: dict[CellKey, Cell], model: type[RollupCells], span: str) -> None:
+    if connection.vendor == "postgresql":
+        rollups_upsert(model, span, cells)  # the same merge, in the database
+        return
     by_metric: dict[int, list[CellKey]] = {}
     for key in cells:
         by_metric.setdefault(key[0], []).append(key)
@@ -102,9 +113,16 @@ def _write_span(cells: dict[CellKey, Cell], model: type[RollupCells], span: str)
         )
 
 
-def _lock() -> RollupState:
+def _lock(*, shared: bool = False) -> None:
+    """Lock the rollup state row: exclusively for a backfill; `shared` for the rollup job on
+    PostgreSQL, so several jobs advance at once (each on pending batches no other holds) while
+    none runs beside a backfill. SQLite serializes writers anyway."""
     RollupState.objects.get_or_create(pk=1)
-    return RollupState.objects.select_for_update().get(pk=1)
+    if shared and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {RollupState._meta.db_table} WHERE id = 1 FOR SHARE")
+    else:
+        RollupState.objects.select_for_update().get(pk=1)
 
 
 def _events_by_id(ids: list[int]) -> Iterable[tuple]:
@@ -123,8 +141,10 @@ def pending_record(event_ids: list[int]) -> None:
 def rollups_advance(*, max_batches: int = 500) -> int:
     """Roll up the oldest pending batches; returns how many events were processed."""
     with transaction.atomic():
-        state = _lock()
-        pending = list(PendingRollup.objects.order_by("id")[:max_batches])
+        _lock(shared=True)
+        # Batches another job holds are skipped (PostgreSQL): each batch is added once.
+        claim = PendingRollup.objects.select_for_update(skip_locked=True)
+        pending = list(claim.order_by("id")[:max_batches])
         if not pending:
             return 0
         ids = [event_id for batch in pending for event_id in batch.event_ids]
@@ -138,8 +158,6 @@ def rollups_advance(*, max_batches: int = 500) -> int:
             _accumulate(metrics, _events_by_id(ids), cells)
             _write(cells)
         PendingRollup.objects.filter(id__in=[batch.id for batch in pending]).delete()
-        state.advanced_at = timezone.now()
-        state.save(update_fields=["advanced_at"])
         return len(ids)
 
 

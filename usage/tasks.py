@@ -1,19 +1,26 @@
 """Background work of usage: rolling up ingested events, backfilling new metrics, pruning
 dedupe keys. Each task calls one service and is safe to run again."""
 
+import time
+
 from celery import shared_task
 
 from usage import rollups
 from usage.models import BillableMetric
 from usage.services import event_keys_prune
 
+ADVANCE_SECONDS = 2.0  # a run's budget; the beat sends one every 2 s (beat_schedule)
+ADVANCE_BATCHES = 100  # ingest batches per transaction (10,000 events of 100-event calls)
 
-@shared_task
+
+@shared_task(expires=10)
 def rollups_advance() -> int:
-    """Roll up pending events until none are left (bounded per run)."""
-    processed = 0
-    for _ in range(20):
-        done = rollups.rollups_advance()
+    """Roll up pending events, a transaction per ADVANCE_BATCHES batches, until none are left
+    or ADVANCE_SECONDS have passed (a backlog is then continued by the next runs, in parallel
+    on PostgreSQL when several workers take them)."""
+    processed, started = 0, time.monotonic()
+    while time.monotonic() - started < ADVANCE_SECONDS:
+        done = rollups.rollups_advance(max_batches=ADVANCE_BATCHES)
         processed += done
         if not done:
             break

@@ -50,3 +50,50 @@ def test_racing_ingests_store_each_transaction_id_once():
     assert UsageEvent.objects.count() == 50
     assert EventKey.objects.count() == 50
     assert UsageEvent.objects.values("transaction_id").distinct().count() == 50
+
+
+def test_rollup_jobs_running_at_once_add_each_event_once():
+    """Several rollup jobs at once, each claiming pending batches no other holds: every event
+    is in the hourly and the daily rollups exactly once."""
+    from decimal import Decimal
+
+    from usage.models import MetricRollup, MetricRollupDay, PendingRollup
+    from usage.rollups import rollups_advance, rollups_backfill
+    from usage.services import billable_metric_create
+
+    metric = billable_metric_create(name="n", aggregation_type="SUM", aggregation_key="n")
+    rollups_backfill(metric=metric)
+    for batch in range(40):  # 40 pending batches over 3 customers and 2 hours
+        usage_ingest(
+            events=[
+                {"transaction_id": f"r-{batch}-{i}", "customer_id": f"c{i % 3}",
+                 "event_type": "call", "timestamp": NOW.replace(hour=10 + i % 2).isoformat(),
+                 "properties": {"n": i}}
+                for i in range(10)
+            ],
+            now=NOW,
+        )  # fmt: skip
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def advance() -> None:
+        try:
+            barrier.wait(timeout=10)
+            while rollups_advance(max_batches=3):
+                pass
+        except Exception as err:  # surfaced by the assertion below
+            errors.append(err)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=advance) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert PendingRollup.objects.count() == 0
+    for model in (MetricRollup, MetricRollupDay):
+        rows = model.objects.filter(metric=metric)
+        assert sum(r.count for r in rows) == 400
+        assert sum((r.total for r in rows), Decimal(0)) == Decimal(40 * 45)
