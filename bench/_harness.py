@@ -70,7 +70,9 @@ def fresh_database(name: str, customers: int) -> tuple[dict[str, str], str]:
 
 class Server:
     """gunicorn serving the project on 127.0.0.1:port: `workers` gthread workers of 2 threads
-    (BENCH_WORKER_CLASS and BENCH_THREADS change them)."""
+    (BENCH_WORKER_CLASS and BENCH_THREADS change them). Idle kept-alive connections stay open
+    30 s, as behind a proxy: with gunicorn's 2 s a client's next request on a connection idle
+    that long can meet the server closing it (a connection reset, seen in load runs)."""
 
     def __init__(
         self, env: dict[str, str], port: int = 8765, workers: int = 3, log_file=None,
@@ -81,7 +83,7 @@ class Server:
         self.port, self.url = port, f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--pythonpath", str(ROOT / "bench"), "-b", f"127.0.0.1:{port}",
-             "-w", str(workers), "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "gthread"), "--threads", os.environ.get("BENCH_THREADS", "2"), "--log-level", "warning"],
+             "-w", str(workers), "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "gthread"), "--threads", os.environ.get("BENCH_THREADS", "2"), "--keep-alive", "30", "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=log_file, stderr=log_file,
         )  # fmt: skip
         deadline = time.time() + 30
