@@ -97,3 +97,48 @@ def test_rollup_jobs_running_at_once_add_each_event_once():
         rows = model.objects.filter(metric=metric)
         assert sum(r.count for r in rows) == 400
         assert sum((r.total for r in rows), Decimal(0)) == Decimal(40 * 45)
+
+
+def test_a_rollup_read_is_one_snapshot_while_the_job_commits():
+    """Outside a transaction a rollup read on PostgreSQL sees the rows and the pending batches
+    of one snapshot: the job committing in the middle (rows added, batches deleted) changes
+    nothing for it, and it reads once."""
+    from decimal import Decimal
+
+    import usage.rollup_reads as rollup_reads
+    from usage.rollups import rollup_usage, rollups_advance, rollups_backfill
+    from usage.services import billable_metric_create
+
+    metric = billable_metric_create(name="n", aggregation_type="SUM", aggregation_key="n")
+    rollups_backfill(metric=metric)
+    metric.refresh_from_db()
+    for batch in range(4):
+        usage_ingest(
+            events=[
+                {"transaction_id": f"s-{batch}-{i}", "customer_id": "acme", "event_type": "call",
+                 "timestamp": NOW.replace(hour=10).isoformat(), "properties": {"n": 1}}
+                for i in range(5)
+            ],
+            now=NOW,
+        )  # fmt: skip
+    rollups_advance(max_batches=2)  # 10 events in the rows, 10 pending
+    original, reads = rollup_reads._rollup_rows, []
+
+    def job_commits_meanwhile(*args, **kwargs):
+        rows = original(*args, **kwargs)
+        reads.append(1)
+        worker = threading.Thread(target=lambda: (rollups_advance(), connections.close_all()))
+        worker.start()
+        worker.join(timeout=30)  # committed on its own connection before the pending read
+        return rows
+
+    rollup_reads._rollup_rows = job_commits_meanwhile
+    try:
+        values = rollup_usage(
+            metric=metric, customer_ids=["acme"], starting_at=NOW.replace(hour=0),
+            ending_before=NOW.replace(hour=23), group_by=None,
+        )  # fmt: skip
+    finally:
+        rollup_reads._rollup_rows = original
+    assert values == {(): Decimal(20)}
+    assert reads == [1]
