@@ -3,10 +3,9 @@
 Two queues, so that long periodic work never stands between a write and what it changes:
 
 - `celery` (the default queue): the follow-ups of a write that someone waits to see within
-  seconds, such as the rollup of ingested events, the alert evaluation and draft refresh
-  after an ingest, webhook deliveries, Stripe syncs and payments, and tax on a finalized
-  invoice.
-- `background`: the beat schedule's periodic tasks (sweeps, month close, metric
+  seconds, such as the alert evaluation and draft refresh after an ingest, webhook deliveries,
+  Stripe syncs and payments, and tax on a finalized invoice.
+- `background`: the beat schedule's periodic tasks (the rollup job, sweeps, month close, metric
   backfills, pruning, marketplace metering) and the batches they fan out into, plus report
   builds, exports and Salesforce pushes, which nobody waits on within seconds.
 
@@ -24,9 +23,6 @@ FOLLOW_UP_TASKS = (
     "alerts.tasks.alerts_evaluate_ingested",
     "invoicing.tasks.customers_refresh_statements",
     "invoicing.tasks.thresholds_evaluate_customers",
-    # rolling up what was ingested (every 2 s from the beat, at most 2 s a run; on PostgreSQL
-    # the two processes of this queue's worker advance at once on different batches)
-    "usage.tasks.rollups_advance",
     # after other writes (invoices, ledgers, contract edits, a new alert)
     "alerts.tasks.alerts_evaluate_customers",
     "alerts.tasks.alert_evaluate_all",
@@ -46,6 +42,9 @@ FOLLOW_UP_TASKS = (
 BACKGROUND_TASKS = (
     # the beat schedule (billing_console/beat_schedule.py)
     "billing_console.tasks.worker_heartbeat",
+    # every 2 s, at most 2 s a run: its own worker process, never queued behind the follow-ups
+    # (on PostgreSQL, several background workers advance at once on different batches)
+    "usage.tasks.rollups_advance",
     "invoicing.tasks.contracts_refresh_statements",
     "invoicing.tasks.invoices_finalize_due",
     "usage.tasks.metrics_backfill_missing",

@@ -17,7 +17,7 @@ ADVANCE_BATCHES = 100  # ingest batches per transaction (10,000 events of 100-ev
 def rollups_advance() -> int:
     """Roll up pending events, a transaction per ADVANCE_BATCHES batches, until none are left
     or ADVANCE_SECONDS have passed (a backlog is then continued by the next runs, in parallel
-    on PostgreSQL when several workers take them)."""
+    on PostgreSQL when several background workers take them)."""
     processed, started = 0, time.monotonic()
     while time.monotonic() - started < ADVANCE_SECONDS:
         done = rollups.rollups_advance(max_batches=ADVANCE_BATCHES)

@@ -33,18 +33,11 @@ def test_every_registered_task_is_routed_on_purpose():
     assert listed - registered == set(), "a listed task is not registered (renamed?)"
 
 
-# The one periodic task on the default queue: the rollup job, every 2 s, at most 2 s a run,
-# which the usage reads of the freshness target wait on.
-PERIODIC_FOLLOW_UPS = {"usage.tasks.rollups_advance"}
-
-
 def test_periodic_tasks_go_to_the_background_queue():
     periodic = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert periodic <= _registered()
-    for name in periodic - PERIODIC_FOLLOW_UPS:
+    for name in periodic:
         assert _queue(name) == BACKGROUND_QUEUE, name
-    for name in PERIODIC_FOLLOW_UPS:
-        assert _queue(name) == DEFAULT_QUEUE, name
     for name in BACKGROUND_TASKS:
         assert _queue(name) == BACKGROUND_QUEUE, name
 
