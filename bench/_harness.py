@@ -70,9 +70,11 @@ def fresh_database(name: str, customers: int) -> tuple[dict[str, str], str]:
 
 class Server:
     """gunicorn serving the project on 127.0.0.1:port: `workers` gthread workers of 2 threads
-    (BENCH_WORKER_CLASS and BENCH_THREADS change them). Idle kept-alive connections stay open
-    30 s, as behind a proxy: with gunicorn's 2 s a client's next request on a connection idle
-    that long can meet the server closing it (a connection reset, seen in load runs)."""
+    (BENCH_WORKER_CLASS and BENCH_THREADS change them); BENCH_SERVER=granian serves it with
+    granian's WSGI interface instead (`workers` processes of BENCH_THREADS blocking threads).
+    gunicorn keeps idle connections 30 s, as behind a proxy: with its 2 s default a client's
+    next request on a connection idle that long can meet the server closing it (a connection
+    reset, seen in load runs)."""
 
     def __init__(
         self, env: dict[str, str], port: int = 8765, workers: int = 3, log_file=None,
@@ -81,10 +83,47 @@ class Server:
         """`log_file`: an open file for the server's output (default: this process's); `app`:
         the WSGI application (modules under bench/ are importable)."""
         self.port, self.url = port, f"http://127.0.0.1:{port}"
+        self.kind = os.environ.get("BENCH_SERVER", "gunicorn")
+        threads = os.environ.get("BENCH_THREADS", "2")
+        if self.kind == "granian":  # Rust HTTP server, WSGI interface (issue #26 item 8)
+            command = [
+                str(ROOT / ".venv" / "bin" / "granian"),
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--blocking-threads",
+                threads,
+                "--log-level",
+                "warning",
+                app.replace(".wsgi", ".wsgi:application") if ":" not in app else app,
+            ]
+        else:
+            command = [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                app,
+                "--pythonpath",
+                str(ROOT / "bench"),
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(workers),
+                "--worker-class",
+                os.environ.get("BENCH_WORKER_CLASS", "gthread"),
+                "--threads",
+                threads,
+                "--keep-alive",
+                "30",
+                "--log-level",
+                "warning",
+            ]
+        env = {**env, "PYTHONPATH": str(ROOT / "bench")}  # the ceiling app lives there
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--pythonpath", str(ROOT / "bench"), "-b", f"127.0.0.1:{port}",
-             "-w", str(workers), "--worker-class", os.environ.get("BENCH_WORKER_CLASS", "gthread"), "--threads", os.environ.get("BENCH_THREADS", "2"), "--keep-alive", "30", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=log_file,
+            command, cwd=ROOT, env=env, stdout=log_file, stderr=log_file
         )  # fmt: skip
         deadline = time.time() + 30
         import httpx

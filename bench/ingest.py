@@ -3,6 +3,7 @@
 
     DATABASE admin URL: BENCH_ADMIN_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
     .venv/bin/python bench/ingest.py --events 200000 --clients 6 --workers 3
+    BENCH_SERVER=granian .venv/bin/python bench/ingest.py ...   # granian instead of gunicorn
 
 Prints events/s for both paths and their ratio for each round (API run, then COPY run), the
 median ratio, and the server's memory before and after.
@@ -11,6 +12,7 @@ median ratio, and the server's memory before and after.
 import argparse
 import http.client as http_client
 import json
+import os
 import queue
 import threading
 import time
@@ -159,7 +161,7 @@ def main() -> None:
         f"{args.events - unique:,} duplicates), {args.clients} clients, "
         f"{args.workers} gunicorn workers")  # fmt: skip
     app = "_ceiling_app:application" if args.ceiling else "billing_console.wsgi"
-    log(f"serving {app}")
+    log(f"serving {app} with {os.environ.get('BENCH_SERVER', 'gunicorn')}")
     server = Server(env, workers=args.workers, app=app)
     ratios = []
     try:

@@ -27,8 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 from _faults import Redis, fault_env, free_port
-from _harness import PYTHON, ROOT, Server, fresh_database, log
+from _harness import PYTHON, ROOT, Server, database_url, fresh_database, log
 
 READ_BUDGET_MS, INGEST_BUDGET_MS, INGEST_RATE_FLOOR = 300, 150, 1_500
 
@@ -162,6 +163,11 @@ def main() -> int:
         )  # fmt: skip
         elapsed = time.monotonic() - started
         load_after, cpu_after = os.getloadavg()[0], cpu_by_role()
+        with psycopg.connect(database_url(args.db)) as conn:
+            backlog = conn.execute(
+                "SELECT coalesce(sum(jsonb_array_length(event_ids)), 0), "
+                "coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM usage_pendingrollup"
+            ).fetchone()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # Locust, which has exited
         cpu_after["Locust"] = cpu_before["Locust"] + sum(
             getattr(children, f) - getattr(children_before, f) for f in ("ru_utime", "ru_stime")
@@ -181,6 +187,7 @@ def main() -> int:
     duration = min(elapsed, args.duration)
     print_table(rows, duration)
     log(f"load average (1 min) {load_before:.1f} before, {load_after:.1f} at the end")
+    log(f"not yet rolled up at the end: {backlog[0]:,} events, the oldest {backlog[1]:.1f} s old")
     log("CPU seconds per second of load (2 cores = 2.0): " + ", ".join(
         f"{role} {(cpu_after[role] - cpu_before[role]) / elapsed:.2f}" for role in cpu_after
     ))  # fmt: skip
