@@ -1,5 +1,6 @@
 """Secrets kept in the database (a tax provider's password, a billing provider's API key and
-webhook secret), encrypted at rest with Fernet (AES-128-CBC + HMAC-SHA256, from `cryptography`).
+webhook secret, an export's S3 secret access key), encrypted at rest with Fernet (AES-128-CBC +
+HMAC-SHA256, from `cryptography`).
 
 SECRETS_ENCRYPTION_KEYS lists Fernet keys: the first encrypts, every one decrypts, so a key is
 rotated by putting the new one first and re-saving the secrets. With none set, one key is

@@ -8,9 +8,14 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from billing_console.api import ApplicationError
+from billing_console.encryption import SecretUnreadable
 from reports.models import Destination, ExportSchedule
 
 LOCAL_DIRECTORY_OUTSIDE = "local_directory: must be a relative path inside the exports directory."
+STORED_SECRET_UNREADABLE = (
+    "s3_secret_access_key: the stored one can no longer be decrypted "
+    "(SECRETS_ENCRYPTION_KEYS changed); enter it again."
+)
 
 
 class Target(Protocol):
@@ -65,7 +70,8 @@ class S3Target:
 
 def s3_client(schedule: ExportSchedule) -> Any:
     """A boto3 S3 client; the schedule's endpoint and credentials, else the EXPORT_S3_*
-    settings, else boto3's own chain (environment, instance role)."""
+    settings, else boto3's own chain (environment, instance role). A stored secret that can no
+    longer be decrypted is an ApplicationError naming the field."""
     import boto3
 
     options: dict[str, Any] = {
@@ -73,7 +79,10 @@ def s3_client(schedule: ExportSchedule) -> Any:
         "region_name": schedule.s3_region or settings.EXPORT_S3_REGION or None,
     }
     key_id = schedule.s3_access_key_id or settings.EXPORT_S3_ACCESS_KEY_ID
-    secret = schedule.s3_secret_access_key or settings.EXPORT_S3_SECRET_ACCESS_KEY
+    try:
+        secret = schedule.s3_secret_access_key or settings.EXPORT_S3_SECRET_ACCESS_KEY
+    except SecretUnreadable as err:  # not the server's instead: the schedule chose its own
+        raise ApplicationError(STORED_SECRET_UNREADABLE) from err
     if key_id and secret:
         options.update(aws_access_key_id=key_id, aws_secret_access_key=secret)
     return boto3.client("s3", **options)

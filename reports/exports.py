@@ -22,8 +22,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
+from billing_console.encryption import SecretUnreadable
 from reports.datasets import DATASETS, Filters
-from reports.destinations import local_directory
+from reports.destinations import STORED_SECRET_UNREADABLE, local_directory
 from reports.models import (
     Destination,
     ExportFormat,
@@ -43,10 +44,14 @@ FREQUENCY_STEP = {
     ExportFrequency.DAILY: timedelta(days=1),
     ExportFrequency.WEEKLY: timedelta(days=7),
 }
+# What the console's form shows back; the secret access key never is.
 EDITABLE_FIELDS = (
     "name", "format", "frequency", "destination", "local_directory", "s3_endpoint_url",
-    "s3_bucket", "s3_prefix", "s3_region", "s3_access_key_id", "s3_secret_access_key", "enabled",
+    "s3_bucket", "s3_prefix", "s3_region", "s3_access_key_id", "enabled",
 )  # fmt: skip
+# The secret: set in plain through the model's property, stored encrypted in its column.
+SECRET_FIELD, SECRET_COLUMN = "s3_secret_access_key", "s3_secret_access_key_encrypted"
+SECRET_MAX_LENGTH = 200
 
 
 def _choice(data: dict[str, Any], key: str, choices: list[str]) -> str:
@@ -69,10 +74,8 @@ def _clean(data: dict[str, Any], existing: ExportSchedule | None = None) -> dict
         "enabled": bool(data.get("enabled", True)),
     }
     for key in ("local_directory", "s3_endpoint_url", "s3_bucket", "s3_prefix", "s3_region",
-                "s3_access_key_id", "s3_secret_access_key"):  # fmt: skip
+                "s3_access_key_id"):  # fmt: skip
         fields[key] = str(data.get(key) or "").strip()
-    if existing is not None and not fields["s3_secret_access_key"]:
-        fields["s3_secret_access_key"] = existing.s3_secret_access_key
     if fields["destination"] == Destination.LOCAL:
         local_directory(fields["local_directory"])  # raises when it would leave the root
     else:
@@ -81,7 +84,23 @@ def _clean(data: dict[str, Any], existing: ExportSchedule | None = None) -> dict
         endpoint = fields["s3_endpoint_url"]
         if endpoint and not endpoint.startswith(("https://", "http://")):
             raise ApplicationError("s3_endpoint_url: must be an http(s) URL.")
+    secret = str(data.get(SECRET_FIELD) or "").strip()
+    if len(secret) > SECRET_MAX_LENGTH:
+        raise ApplicationError(f"{SECRET_FIELD}: at most {SECRET_MAX_LENGTH} characters.")
+    if secret or existing is None:
+        fields[SECRET_FIELD] = secret
+    elif fields["destination"] == Destination.S3 and not stored_secret_readable(existing):
+        raise ApplicationError(STORED_SECRET_UNREADABLE)  # kept blank: it would fail each run
     return fields
+
+
+def stored_secret_readable(schedule: ExportSchedule) -> bool:
+    """False when the stored secret access key can no longer be decrypted (a key rotated)."""
+    try:
+        schedule.s3_secret_access_key  # noqa: B018 - decrypted to see whether it can be
+    except SecretUnreadable:
+        return False
+    return True
 
 
 @transaction.atomic
@@ -109,9 +128,9 @@ def export_schedule_update(*, schedule: ExportSchedule, data: dict[str, Any]) ->
     """Change how and where it exports. The dataset and the watermark stay: changing what is
     exported would need a fresh schedule, starting from the beginning."""
     for key, value in _clean(data, existing=schedule).items():
-        setattr(schedule, key, value)
+        setattr(schedule, key, value)  # a blank secret is not among them: the stored one stays
     schedule.full_clean()
-    schedule.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
+    schedule.save(update_fields=[*EDITABLE_FIELDS, SECRET_COLUMN, "updated_at"])
     return schedule
 
 
@@ -195,8 +214,9 @@ def export_run(
     try:
         with open(handle, "wb"):
             pass  # the writer reopens it by name
+        target = target_for(run.schedule)  # before writing: a bad secret fails the run at once
         rows = _write(run, path)
-        location = target_for(run.schedule).put(path, _key(run)) if rows else ""
+        location = target.put(path, _key(run)) if rows else ""
     except Exception as err:
         logger.exception("Export run %s failed", run.public_id)
         message = (

@@ -133,6 +133,12 @@ REPORT_FIELDS = {"starting_on": "date_from", "ending_before": "date_to"}
 REPORT_FIELDS |= {"columns": "columns", "include_void": "include_void"}
 
 
+SECRET_UNREADABLE_HELP = (
+    "The stored one can no longer be decrypted (the server's encryption keys changed): "
+    "enter it again."
+)
+
+
 class ExportScheduleForm(forms.Form):
     name = forms.CharField(max_length=120)
     dataset = forms.ChoiceField(choices=DATASET_CHOICES)
@@ -163,7 +169,12 @@ class ExportScheduleForm(forms.Form):
     )
     enabled = forms.BooleanField(required=False, initial=True)
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, editing: bool = False, secret_unreadable: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if editing:  # what a schedule exports is fixed: its watermark belongs to it
             del self.fields["dataset"]
+        self.secret_unreadable = secret_unreadable
+        if secret_unreadable:  # blank would keep a key no run can use
+            self.fields["s3_secret_access_key"].help_text = SECRET_UNREADABLE_HELP

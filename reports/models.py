@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from billing_console.encryption import decrypt_secret, encrypt_secret
+
 
 class RunStatus(models.TextChoices):
     PENDING = "PENDING"  # enqueued, not picked up yet
@@ -108,7 +110,10 @@ class ExportSchedule(models.Model):
     s3_prefix = models.CharField(max_length=300, blank=True)
     s3_region = models.CharField(max_length=40, blank=True)
     s3_access_key_id = models.CharField(max_length=200, blank=True)
-    s3_secret_access_key = models.CharField(max_length=200, blank=True)  # never shown again
+    # Encrypted at rest (billing_console.encryption), never shown again: a Fernet token (a
+    # 200-character key makes ~350), or empty when not set. Read and set it in plain through the
+    # `s3_secret_access_key` property.
+    s3_secret_access_key_encrypted = models.TextField(blank=True)
     enabled = models.BooleanField(default=True)
     watermark = models.DateTimeField(null=True, blank=True)  # exported through (inclusive)
     next_run_at = models.DateTimeField()
@@ -125,6 +130,20 @@ class ExportSchedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # Raises SecretUnreadable when the key it was encrypted with is no longer configured.
+    @property
+    def s3_secret_access_key(self) -> str:
+        token = self.s3_secret_access_key_encrypted
+        return decrypt_secret(token) if token else ""
+
+    @s3_secret_access_key.setter
+    def s3_secret_access_key(self, plain: str) -> None:
+        self.s3_secret_access_key_encrypted = encrypt_secret(plain) if plain else ""
+
+    @property
+    def has_s3_secret_access_key(self) -> bool:
+        return bool(self.s3_secret_access_key_encrypted)  # without decrypting it
 
 
 class ExportRun(models.Model):

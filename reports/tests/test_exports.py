@@ -257,5 +257,6 @@ def test_editing_keeps_the_stored_secret_when_left_blank(client, alice, db):
     assert (schedule.name, schedule.frequency, schedule.s3_secret_access_key) == (
         "Renamed", "HOURLY", "s3cret",
     )  # fmt: skip
+    assert "s3cret" not in schedule.s3_secret_access_key_encrypted  # encrypted at rest
     page = client.get(reverse("reports:export-detail", args=[schedule.public_id])).content.decode()
     assert "s3cret" not in page

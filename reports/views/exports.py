@@ -14,7 +14,7 @@ from reports import exports
 from reports.datasets import DATASETS
 from reports.destinations import local_root
 from reports.forms import ExportScheduleForm
-from reports.models import ExportSchedule
+from reports.models import Destination, ExportSchedule
 from reports.views.access import require_viewer
 
 RUNS_SHOWN = 50
@@ -85,13 +85,21 @@ def _detail_context(
         "local_root": local_root(),
         "can_configure": is_admin(request.user),
         "can_run": can_write(request.user, frozenset({ADMIN, FINANCE})),
+        "secret_unreadable": form.secret_unreadable,
     }
 
 
 def _form_for(schedule: ExportSchedule) -> ExportScheduleForm:
+    """The schedule's settings; never its secret access key, which the form leaves blank (blank
+    keeps it), but the form asks for it again when it can no longer be decrypted."""
     initial = {field: getattr(schedule, field) for field in exports.EDITABLE_FIELDS}
-    initial["s3_secret_access_key"] = ""
-    return ExportScheduleForm(initial=initial, editing=True)
+    return ExportScheduleForm(
+        initial=initial, editing=True, secret_unreadable=_secret_unreadable(schedule)
+    )
+
+
+def _secret_unreadable(schedule: ExportSchedule) -> bool:
+    return schedule.destination == Destination.S3 and not exports.stored_secret_readable(schedule)
 
 
 @require_GET
@@ -111,7 +119,9 @@ def export_detail(request: HttpRequest, schedule_id: str) -> HttpResponse:
 @role_required(ADMIN)
 def export_update(request: HttpRequest, schedule_id: str) -> HttpResponse:
     schedule = _schedule(schedule_id)
-    form = ExportScheduleForm(request.POST, editing=True)
+    form = ExportScheduleForm(
+        request.POST, editing=True, secret_unreadable=_secret_unreadable(schedule)
+    )
     if form.is_valid():
         try:
             exports.export_schedule_update(schedule=schedule, data=form.cleaned_data)
