@@ -141,6 +141,18 @@ class ConfiguredBillingProvider(models.Model):
         return bool(self.webhook_secret_encrypted)
 
     @property
+    def webhook_secret_unreadable(self) -> bool:
+        """Set, but no longer decryptable: every webhook is refused (403) until it is entered
+        again (the providers page says so)."""
+        if not self.webhook_secret_encrypted:
+            return False
+        try:
+            self.webhook_secret  # noqa: B018 - decrypted to see whether it can be
+        except SecretUnreadable:
+            return True
+        return False
+
+    @property
     def masked_secret_key(self) -> str:
         """`sk_live_…abcd`: enough to recognise the key, never enough to use it."""
         try:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
+from billing_console.encryption import SecretUnreadable
 from customers.models import ConfiguredBillingProvider
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, StripeEvent
 from invoicing.providers.stripe_invoices import record_stripe_invoice
@@ -24,16 +25,35 @@ from invoicing.signals import invoice_payment_failed
 
 logger = logging.getLogger(__name__)
 BAD_SIGNATURE = "Stripe-Signature: the signature does not match this webhook's secret."
+NO_WEBHOOK_SECRET = "provider_id: this Stripe account has no webhook secret."
+WEBHOOK_SECRET_UNREADABLE = (
+    "provider_id: this Stripe account's webhook secret can no longer be decrypted "
+    "(SECRETS_ENCRYPTION_KEYS changed); enter it again in Settings, Billing providers."
+)
+
+
+def _webhook_secret(provider: ConfiguredBillingProvider) -> str:
+    """The signing secret, or a 403 (Stripe retries; the providers page shows which)."""
+    try:
+        secret = provider.webhook_secret
+    except SecretUnreadable as err:
+        logger.error(
+            "Stripe webhook for %s (%s) refused: its webhook secret can no longer be decrypted",
+            provider.public_id, provider,
+        )  # fmt: skip
+        raise ApplicationError(WEBHOOK_SECRET_UNREADABLE, "forbidden") from err
+    if not secret:
+        raise ApplicationError(NO_WEBHOOK_SECRET, "forbidden")
+    return secret
 
 
 def stripe_event_receive(
     *, provider: ConfiguredBillingProvider, payload: bytes, signature: str | None
 ) -> tuple[StripeEvent, bool]:
     """Verify and store. Returns (event, created); a redelivery returns the stored one."""
-    if not provider.webhook_secret:
-        raise ApplicationError("provider_id: this Stripe account has no webhook secret.", "forbidden")  # fmt: skip
+    secret = _webhook_secret(provider)
     try:
-        event = stripe.Webhook.construct_event(payload, signature, provider.webhook_secret)
+        event = stripe.Webhook.construct_event(payload, signature, secret)
     except stripe.SignatureVerificationError as err:
         raise ApplicationError(BAD_SIGNATURE, "invalid") from err
     except ValueError as err:

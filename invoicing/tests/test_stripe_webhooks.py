@@ -3,13 +3,17 @@ event is stored first and once per event id, and processing by a task marks invo
 schedules a card retry."""
 
 import json
+import logging
 from datetime import timedelta
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
+from django.urls import reverse
 from django.utils import timezone
 
 from invoicing.models import ExternalInvoice, ExternalStatus, StripeEvent
+from invoicing.providers.stripe_webhooks import WEBHOOK_SECRET_UNREADABLE
 from invoicing.services import invoice_finalize
 from invoicing.tests.stripe_fixtures import invoice_event, signed, stripe_world
 
@@ -140,3 +144,26 @@ def test_unknown_types_and_foreign_invoices_are_acknowledged(
     assert _post(client, capture, world.entity, foreign).status_code == 200
     external.refresh_from_db()
     assert external.external_status == ExternalStatus.FINALIZED
+
+
+def test_an_unreadable_webhook_secret_is_refused_logged_and_shown(
+    client, alice, fake, settings, caplog, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    settings.SECRETS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    world, external = _sent_invoice(fake, capture)
+    settings.SECRETS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key dropped
+    payload = invoice_event("evt_4", "invoice.paid", dict(fake.invoices["in_fake1"], status="paid"))
+    with caplog.at_level(logging.ERROR, logger="invoicing.providers.stripe_webhooks"):
+        response = _post(client, capture, world.entity, payload)
+    assert response.status_code == 403  # as for a missing secret: Stripe retries it
+    assert response.json() == {"message": WEBHOOK_SECRET_UNREADABLE}
+    assert "webhook secret can no longer be decrypted" in caplog.text
+    assert str(world.entity.public_id) in caplog.text
+    assert not StripeEvent.objects.exists()
+    external.refresh_from_db()
+    assert external.external_status == ExternalStatus.FINALIZED
+
+    client.force_login(alice)  # the Stripe account's row on the providers page says so
+    page = client.get(reverse("billing-provider-list")).content.decode()
+    assert 'secret <span class="badge danger">unreadable</span>: webhooks refused' in page
