@@ -89,8 +89,27 @@ ROW_WIRE = {
 ROW_PATH = re.compile(r"(access_schedule|invoice_schedule|specifiers)\b.*?\[(\d+)\]\.(\w+)")
 
 
+# What the commit form's template (contracts/partials/commit_fields.html) says around its rows
+# and buttons; the package builder's form words them for offsets (package_item_forms.py).
+TEXTS = {
+    # the form's first, hidden submit button: Enter in a field adds the commit, not a row
+    "default_button": "Add",
+    "access_legend": "Access schedule",
+    "access_help": "When the balance can be used: one item per period, e.g. each half of the "
+    "year. Each item ends before its end date (exclusive).",
+    "access_add": "+ Another access item",
+    "invoice_help": "What is billed, and when. No rows: the access amounts' total, on the first "
+    "start date; a row without a date: billed on the first start date.",
+    "invoice_add": "+ Another invoice item",
+    "specifier_summary": "",  # set: the specifiers fold away under it (open when several)
+    "specifier_help": "Specifiers: each pays for usage matching all it names (a product, all of "
+    "its tags, group values).",
+}
+
+
 class CommitForm(forms.Form):
     template_name = "contracts/partials/commit_fields.html"
+    texts = TEXTS
     rowsets = (ACCESS, INVOICE, SPECIFIERS)
     # Service error paths that belong to a form field (row paths: field_for_path).
     wire_fields = {"type": "kind", "access_schedule": "amount", "schedule_items": "amount",

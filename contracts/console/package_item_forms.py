@@ -12,7 +12,7 @@ from django import forms
 from billing_console.forms import MoneyField
 from contracts.console.form_rows import RowSet, filled, row_key
 from contracts.console.forms import money_in
-from contracts.console.forms_commits import REQUIRED_IN_ROW, SPECIFIERS, CommitForm
+from contracts.console.forms_commits import REQUIRED_IN_ROW, SPECIFIERS, TEXTS, CommitForm
 from contracts.console.forms_items import RecurringForm
 from contracts.console.forms_overrides import OverrideForm
 from contracts.console.forms_terms import ChargeForm
@@ -66,7 +66,20 @@ INVOICE = RowSet("invoice", {
 class PackageCommitForm(CommitForm):
     """A commit or credit of a package: access items as amount + start + length."""
 
-    template_name = "pricing/partials/package_commit_fields.html"
+    texts = {
+        **TEXTS,
+        "default_button": "",  # none: the item sits inside the package form (package_create.html)
+        "access_legend": "When it can be used",
+        "access_help": "One item per period, counted from the contract start: e.g. $12,000 from "
+        "the contract start for 12 months.",
+        "access_add": "+ Another period",
+        "invoice_help": "What is billed, and when. No rows: the whole amount, when the first "
+        "period starts.",
+        "invoice_add": "+ Another invoice",
+        "specifier_summary": "Narrower: by product, tags or group values",
+        "specifier_help": "Each specifier pays for usage matching all it names (a product, all "
+        "of its tags, group values).",
+    }
     rowsets = (ACCESS, INVOICE, SPECIFIERS)
     terms_key = "commits"
 
