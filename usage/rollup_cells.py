@@ -2,15 +2,20 @@
 (usage.rollup_reads): which metrics are rolled up and by which keys, the UTC hour and day a
 moment falls in, and the Cell that adds events and merges with other cells and stored rows."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from usage.metrics import number
+from usage.metrics import number, property_text
 from usage.models import BillableMetric, RollupCells
 
 ROLLED_UP = ("COUNT", "SUM", "MAX", "LATEST")
+CellKey = tuple[int, str, datetime, str]  # metric id, customer_id, hour or day, group hash
+# A metric's group values already digested, by their texts: its events share a handful.
+GroupMemo = dict[tuple, tuple[dict[str, str | None], str]]
 
 
 def rollable(metric: BillableMetric) -> bool:
@@ -23,6 +28,22 @@ def rollup_keys(metric: BillableMetric) -> list[str]:
     for group in metric.group_keys or []:
         keys += [k for k in group if k not in keys]
     return keys
+
+
+def group_of(
+    keys: list[str], properties: dict[str, Any], memo: GroupMemo
+) -> tuple[dict[str, str | None], str]:
+    """The group values of an event (`keys` as rollup_keys gives them) and their digest, the
+    rollup rows' group_hash."""
+    texts = tuple(property_text(properties.get(k)) for k in keys)
+    found = memo.get(texts)
+    if found is None:
+        values = dict(zip(keys, texts, strict=True))
+        digest = hashlib.sha1(
+            json.dumps(values, sort_keys=True).encode(), usedforsecurity=False
+        ).hexdigest()
+        found = memo[texts] = (values, digest)
+    return found
 
 
 def hour_start(moment: datetime) -> datetime:

@@ -10,14 +10,13 @@ would save it (the field's rounding), so the rows equal what the portable path
 """
 
 import json
-from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.db import connection
 
 from usage.models import RollupCells
-from usage.rollup_cells import Cell
+from usage.rollup_cells import Cell, CellKey
 
 CHUNK = 5000
 
@@ -42,8 +41,6 @@ _NEWER = (
     "excluded.latest_event_id) > (t.latest_at, coalesce(t.latest_event_id, 0)))"
 )
 PLACES = Decimal(1).scaleb(-RollupCells._meta.get_field("total").decimal_places)
-
-CellKey = tuple[int, str, datetime, str]
 
 
 def _saved(value: Decimal | None) -> str | None:

@@ -2,15 +2,12 @@
 job (rollups_advance, on the beat schedule) adds pending events to the hourly and daily rows
 under one lock, and a new metric is built from every processed event (rollups_backfill)."""
 
-import hashlib
-import json
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import BigIntegerField, Func, Sum
 
-from usage.metrics import event_matches, property_text
+from usage.metrics import event_matches
 from usage.models import (
     BillableMetric,
     MetricRollup,
@@ -20,38 +17,38 @@ from usage.models import (
     RollupState,
     UsageEvent,
 )
-from usage.rollup_cells import Cell, day_start, hour_start, rollable, rollup_keys
+from usage.rollup_cells import (
+    Cell,
+    CellKey,
+    GroupMemo,
+    day_start,
+    group_of,
+    hour_start,
+    rollable,
+    rollup_keys,
+)
+from usage.rollup_grouping import grouped_cells
 from usage.rollup_upsert import rollups_upsert
 
 CHUNK = 5000
-CellKey = tuple[int, str, datetime, str]  # metric id, customer_id, hour, group hash
-
-
-def _group(keys: list[str], properties: dict[str, Any], seen: dict) -> tuple[dict, str]:
-    """The group values of an event and their digest (`seen` remembers the digests computed,
-    by the values: a metric's events share a handful of groups)."""
-    texts = tuple(property_text(properties.get(k)) for k in keys)
-    found = seen.get(texts)
-    if found is None:
-        values = dict(zip(keys, texts, strict=True))
-        digest = hashlib.sha1(
-            json.dumps(values, sort_keys=True).encode(), usedforsecurity=False
-        ).hexdigest()
-        found = seen[texts] = (values, digest)
-    return found
+# The events of the claimed batches (PostgreSQL), for usage.rollup_grouping.
+_IN_BATCHES = (
+    "e.id IN (SELECT jsonb_array_elements_text(p.event_ids)::bigint "
+    f"FROM {PendingRollup._meta.db_table} p WHERE p.id = ANY(%s))"
+)
 
 
 def _accumulate(
     metrics: list[BillableMetric], events: Iterable[tuple], cells: dict[CellKey, Cell]
 ) -> None:
     keys = {m.pk: rollup_keys(m) for m in metrics}
-    seen: dict[int, dict] = {m.pk: {} for m in metrics}
+    memos: dict[int, GroupMemo] = {m.pk: {} for m in metrics}
     for event_id, customer_id, at, event_type, properties in events:
         hour = hour_start(at)
         for metric in metrics:
             if not event_matches(metric, event_type, properties):
                 continue
-            values, digest = _group(keys[metric.pk], properties, seen[metric.pk])
+            values, digest = group_of(keys[metric.pk], properties, memos[metric.pk])
             key = (metric.pk, customer_id, hour, digest)
             cell = cells.get(key)
             if cell is None:
@@ -143,22 +140,33 @@ def rollups_advance(*, max_batches: int = 500) -> int:
     with transaction.atomic():
         _lock(shared=True)
         # Batches another job holds are skipped (PostgreSQL): each batch is added once.
-        claim = PendingRollup.objects.select_for_update(skip_locked=True)
-        pending = list(claim.order_by("id")[:max_batches])
-        if not pending:
-            return 0
-        ids = [event_id for batch in pending for event_id in batch.event_ids]
+        claim = PendingRollup.objects.select_for_update(skip_locked=True).order_by("id")
         metrics = [
             m
             for m in BillableMetric.objects.filter(archived_at__isnull=True, rollup_ready=True)
             if rollable(m)
         ]
         cells: dict[CellKey, Cell] = {}
-        if metrics:
-            _accumulate(metrics, _events_by_id(ids), cells)
-            _write(cells)
-        PendingRollup.objects.filter(id__in=[batch.id for batch in pending]).delete()
-        return len(ids)
+        if connection.vendor == "postgresql":
+            batch_ids = list(claim.values_list("id", flat=True)[:max_batches])
+            claimed = PendingRollup.objects.filter(id__in=batch_ids)
+            length = Func(
+                "event_ids", function="jsonb_array_length", output_field=BigIntegerField()
+            )
+            processed = claimed.aggregate(n=Sum(length))
+            grouped_cells(metrics, _IN_BATCHES, [batch_ids], cells)
+        else:
+            pending = list(claim[:max_batches])
+            batch_ids = [batch.id for batch in pending]
+            ids = [event_id for batch in pending for event_id in batch.event_ids]
+            processed = {"n": len(ids)}
+            if metrics:
+                _accumulate(metrics, _events_by_id(ids), cells)
+        if not batch_ids:
+            return 0
+        _write(cells)
+        PendingRollup.objects.filter(id__in=batch_ids).delete()
+        return processed["n"] or 0
 
 
 def rollups_backfill(*, metric: BillableMetric) -> int:
@@ -173,19 +181,25 @@ def rollups_backfill(*, metric: BillableMetric) -> int:
         pending = {
             event_id for batch in PendingRollup.objects.all() for event_id in batch.event_ids
         }
-        events = UsageEvent.objects.all()
         in_values = (metric.event_type_filter or {}).get("in_values")
-        if in_values:
-            events = events.filter(event_type__in=in_values)
-        rows = (
-            row
-            for row in events.values_list(
-                "id", "customer_id", "timestamp", "event_type", "properties"
-            ).iterator(chunk_size=CHUNK)
-            if row[0] not in pending
-        )
         cells: dict[CellKey, Cell] = {}
-        _accumulate([metric], rows, cells)
+        if connection.vendor == "postgresql":
+            where, params = "NOT (e.id = ANY(%s))", [sorted(pending)]
+            if in_values:
+                where, params = f"{where} AND e.event_type = ANY(%s)", [*params, in_values]
+            grouped_cells([metric], where, params, cells)
+        else:
+            events = UsageEvent.objects.all()
+            if in_values:
+                events = events.filter(event_type__in=in_values)
+            rows = (
+                row
+                for row in events.values_list(
+                    "id", "customer_id", "timestamp", "event_type", "properties"
+                ).iterator(chunk_size=CHUNK)
+                if row[0] not in pending
+            )
+            _accumulate([metric], rows, cells)
         _write(cells)
         metric.rollup_ready = True
         metric.save(update_fields=["rollup_ready"])

@@ -17,11 +17,10 @@ what a rollup holds (the Cell, which metrics roll up by which keys) in `usage.ro
 the job that writes rollups in `usage.rollup_writes`, and their readers in `usage.rollup_reads`.
 """
 
-from usage.rollup_cells import ROLLED_UP, Cell, rollable, rollup_keys
+from usage.rollup_cells import ROLLED_UP, Cell, CellKey, rollable, rollup_keys
 from usage.rollup_reads import DAY, HOUR, RollupRow, rollup_usage, rollup_usage_many
 from usage.rollup_writes import (
     CHUNK,
-    CellKey,
     pending_record,
     rollups_advance,
     rollups_backfill,
