@@ -134,7 +134,7 @@ class Stack:
 
     def start(self) -> None:
         """As bin/serve: bin/worker (the default queue's worker with beat and 2 processes, the
-        background queue's with one), then the web server."""
+        background queue's and the rollups queue's with one each), then the web server."""
         self._spawn("worker", [str(ROOT / "bin" / "worker")])
         if self.postgres:
             web = [str(BIN / "gunicorn"), "billing_console.wsgi", "--workers", "2", "--threads",

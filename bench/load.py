@@ -1,5 +1,5 @@
 """Load run: Locust (headless) against the production shape of the project: gunicorn, the
-Celery workers of bin/worker (default queue with beat, background queue) on Redis, PostgreSQL,
+Celery workers of bin/worker (default queue with beat, background queue, rollups queue) on Redis, PostgreSQL,
 with the demo data loaded, all on the same cores as Locust itself.
 
     .venv/bin/python bench/load.py --duration 120                       # the budget run
@@ -150,7 +150,7 @@ def main() -> int:
             log(f"Locust: ingest {args.ingest_rate:,} events/s ({ingest_users} users), reads "
                 f"{args.read_rate:g}/s ({read_users} users), for {args.duration} s")  # fmt: skip
         log(f"against gunicorn ({args.workers} workers x 2 threads), bin/worker (default queue "
-            "with beat, background queue), PostgreSQL, Redis")  # fmt: skip
+            "with beat, background queue, rollups queue), PostgreSQL, Redis")  # fmt: skip
         load_before, cpu_before = os.getloadavg()[0], cpu_by_role()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()

@@ -4,9 +4,9 @@
 
 Starts a fresh PostgreSQL database with --customers customers and four rolled-up metrics (a
 COUNT, two SUMs grouped by model, a MAX), gunicorn (3 workers x 2 threads), the project's
-workers as deployed (bin/worker: the default queue with beat, and the background queue, which
-runs the rollup job every 2 s) on a private Redis, then --clients clients send 100-event batches as fast as the
-API answers for --duration seconds, all on the same cores. Every --every seconds it prints the
+workers as deployed (bin/worker: the default queue with beat, the background queue, and the
+rollups queue, whose worker runs the rollup job every 2 s) on a private Redis, then --clients
+clients send 100-event batches (at --rate, or as fast as the API answers) for --duration seconds, all on the same cores. Every --every seconds it prints the
 events ingested and rolled up in that interval (per second), the events still pending and the
 rollup lag: how long the oldest pending batch has waited. At the end it waits for the rollups to
 catch up, prints the totals, and checks that the rollups hold every stored event exactly once
@@ -127,7 +127,7 @@ def main() -> int:
             time.sleep(5)  # the workers' start-up (beat's first ticks)
             rate = f"{args.rate:,} events/s" if args.rate else "as fast as the API answers"
             log(f"{args.clients} clients ({rate}) for {args.duration} s; gunicorn {args.workers} workers "
-                "x 2 threads, bin/worker (rollups every 2 s on the background queue), PostgreSQL, Redis; "
+                "x 2 threads, bin/worker (rollups every 2 s on their own queue), PostgreSQL, Redis; "
                 f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
             log(f"{'t s':>5} {'ingest ev/s':>12} {'rollup ev/s':>12} {'pending':>9} {'lag s':>7}")
             for thread in threads:

@@ -12,7 +12,7 @@ import dj_database_url
 
 from billing_console.beat_schedule import BEAT_SCHEDULE
 from billing_console.env import env_bool, env_int, env_list, env_secret, env_str, local_secret
-from billing_console.task_routes import BACKGROUND_QUEUE, DEFAULT_QUEUE, TASK_ROUTES
+from billing_console.task_routes import BACKGROUND_QUEUE, DEFAULT_QUEUE, ROLLUPS_QUEUE, TASK_ROUTES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -252,11 +252,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The periodic tasks: billing_console/beat_schedule.py.
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
-# Two queues (billing_console/task_routes.py): the follow-ups of writes on the default queue,
-# the periodic and long tasks on `background`; bin/worker runs a worker on each. A worker
-# started without -Q consumes both.
+# Three queues (billing_console/task_routes.py): the follow-ups of writes on the default queue,
+# the periodic and long tasks on `background`, the rollup job on `rollups`; bin/worker runs a
+# worker on each. A worker started without -Q consumes all three.
 CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
-CELERY_TASK_QUEUES = {DEFAULT_QUEUE: {}, BACKGROUND_QUEUE: {}}
+CELERY_TASK_QUEUES = {DEFAULT_QUEUE: {}, BACKGROUND_QUEUE: {}, ROLLUPS_QUEUE: {}}
 CELERY_TASK_ROUTES = TASK_ROUTES
 # Outbound webhooks: attempts back off base, 2 x base, 4 x base, ... seconds up to the max
 # delay, and stop after max attempts (a redeliver starts a fresh schedule). The lease is how long

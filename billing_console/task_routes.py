@@ -1,22 +1,28 @@
 """Which Celery queue each task goes to (settings.CELERY_TASK_ROUTES, CELERY_TASK_QUEUES).
 
-Two queues, so that long periodic work never stands between a write and what it changes:
+Three queues, so that long periodic work never stands between a write and what it changes, nor
+between an ingested event and its rollups:
 
 - `celery` (the default queue): the follow-ups of a write that someone waits to see within
   seconds, such as the alert evaluation and draft refresh after an ingest, webhook deliveries,
   Stripe syncs and payments, and tax on a finalized invoice.
-- `background`: the beat schedule's periodic tasks (the rollup job, sweeps, month close, metric
-  backfills, pruning, marketplace metering) and the batches they fan out into, plus report
-  builds, exports and Salesforce pushes, which nobody waits on within seconds.
+- `background`: the beat schedule's periodic tasks (sweeps, month close, metric backfills,
+  pruning, marketplace metering) and the batches they fan out into, plus report builds, exports
+  and Salesforce pushes, which nobody waits on within seconds.
+- `rollups`: the rollup job alone (every 2 s). Every read adds the events not yet rolled up from
+  the raw table, so the job must keep up with ingest whatever else runs: behind a month close or
+  a sweep on `background` it waited for minutes, and on the default queue behind the follow-ups
+  of ingest.
 
 `bin/worker` (used by `bin/serve`, `make worker` and the benchmarks) runs one worker on each queue,
 so at least one process always serves the default queue. A worker started without `-Q` consumes
-both queues. Every registered task is in exactly one list below
+all three. Every registered task is in exactly one list below
 (billing_console/tests/test_task_routes.py).
 """
 
 DEFAULT_QUEUE = "celery"  # Celery's default name: messages already queued keep their queue
 BACKGROUND_QUEUE = "background"
+ROLLUPS_QUEUE = "rollups"
 
 FOLLOW_UP_TASKS = (
     # after ingest, per debounce window (alerts.hooks, invoicing.refresh_triggers)
@@ -42,9 +48,6 @@ FOLLOW_UP_TASKS = (
 BACKGROUND_TASKS = (
     # the beat schedule (billing_console/beat_schedule.py)
     "billing_console.tasks.worker_heartbeat",
-    # every 2 s, at most 2 s a run: its own worker process, never queued behind the follow-ups
-    # (on PostgreSQL, several background workers advance at once on different batches)
-    "usage.tasks.rollups_advance",
     "invoicing.tasks.contracts_refresh_statements",
     "invoicing.tasks.invoices_finalize_due",
     "usage.tasks.metrics_backfill_missing",
@@ -72,4 +75,11 @@ BACKGROUND_TASKS = (
     "crm.tasks.salesforce_push_task",
 )
 
-TASK_ROUTES = {name: {"queue": BACKGROUND_QUEUE} for name in BACKGROUND_TASKS}
+# Every 2 s, at most 2 s a run, in its own worker (on PostgreSQL several workers of this queue
+# may advance at once, each on different pending batches).
+ROLLUP_TASKS = ("usage.tasks.rollups_advance",)
+
+TASK_ROUTES = {
+    **{name: {"queue": BACKGROUND_QUEUE} for name in BACKGROUND_TASKS},
+    **{name: {"queue": ROLLUPS_QUEUE} for name in ROLLUP_TASKS},
+}

@@ -1,6 +1,6 @@
-"""Task routing (billing_console/task_routes.py): every periodic task goes to the `background`
-queue, the follow-ups of writes to the default queue, and no registered task is left unrouted by
-accident."""
+"""Task routing (billing_console/task_routes.py): the rollup job goes to the `rollups` queue,
+every other periodic task to `background`, the follow-ups of writes to the default queue, and no
+registered task is left unrouted by accident."""
 
 from pathlib import Path
 
@@ -12,6 +12,8 @@ from billing_console.task_routes import (
     BACKGROUND_TASKS,
     DEFAULT_QUEUE,
     FOLLOW_UP_TASKS,
+    ROLLUP_TASKS,
+    ROLLUPS_QUEUE,
 )
 
 
@@ -26,17 +28,19 @@ def _registered() -> set[str]:
 
 def test_every_registered_task_is_routed_on_purpose():
     registered = _registered()
-    listed = set(FOLLOW_UP_TASKS) | set(BACKGROUND_TASKS)
-    assert not set(FOLLOW_UP_TASKS) & set(BACKGROUND_TASKS)
-    assert len(listed) == len(FOLLOW_UP_TASKS) + len(BACKGROUND_TASKS)  # no duplicates
+    lists = (FOLLOW_UP_TASKS, BACKGROUND_TASKS, ROLLUP_TASKS)
+    listed = set().union(*lists)
+    assert len(listed) == sum(len(names) for names in lists)  # none twice, in one list or two
     assert registered - listed == set(), "add new tasks to billing_console/task_routes.py"
     assert listed - registered == set(), "a listed task is not registered (renamed?)"
 
 
-def test_periodic_tasks_go_to_the_background_queue():
+def test_periodic_tasks_go_to_the_background_queue_and_the_rollup_job_to_its_own():
     periodic = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert periodic <= _registered()
-    for name in periodic:
+    assert ROLLUP_TASKS == ("usage.tasks.rollups_advance",)
+    assert _queue("usage.tasks.rollups_advance") == ROLLUPS_QUEUE
+    for name in periodic - set(ROLLUP_TASKS):
         assert _queue(name) == BACKGROUND_QUEUE, name
     for name in BACKGROUND_TASKS:
         assert _queue(name) == BACKGROUND_QUEUE, name
@@ -57,14 +61,15 @@ def test_follow_ups_go_to_the_default_queue():
         assert name in FOLLOW_UP_TASKS
 
 
-def test_a_worker_without_queues_consumes_both():
-    assert set(app.amqp.queues) == {DEFAULT_QUEUE, BACKGROUND_QUEUE}
+def test_a_worker_without_queues_consumes_all_three():
+    assert set(app.amqp.queues) == {DEFAULT_QUEUE, BACKGROUND_QUEUE, ROLLUPS_QUEUE}
 
 
 def test_bin_worker_serves_each_queue():
     script = (Path(settings.BASE_DIR) / "bin" / "worker").read_text()
     assert f"-Q {DEFAULT_QUEUE} " in script
     assert f"-Q {BACKGROUND_QUEUE} " in script
+    assert f"-Q {ROLLUPS_QUEUE} " in script
     assert "bin/worker" in (Path(settings.BASE_DIR) / "bin" / "serve").read_text()
     assert "bin/worker" in (Path(settings.BASE_DIR) / "Makefile").read_text()
 
@@ -80,7 +85,8 @@ def test_the_filesystem_queue_keeps_queues_apart(tmp_path):
     }
     transport = "billing_console.lib.fs_queue:Transport"
     with Connection(transport=transport, transport_options=options) as conn:
-        for queue in (DEFAULT_QUEUE, BACKGROUND_QUEUE):
+        for queue in (DEFAULT_QUEUE, BACKGROUND_QUEUE, ROLLUPS_QUEUE):
             conn.SimpleQueue(queue).put({"to": queue})
+        assert conn.SimpleQueue(ROLLUPS_QUEUE).get(timeout=1).payload == {"to": "rollups"}
         assert conn.SimpleQueue(BACKGROUND_QUEUE).get(timeout=1).payload == {"to": "background"}
         assert conn.SimpleQueue(DEFAULT_QUEUE).get(timeout=1).payload == {"to": "celery"}
