@@ -1,6 +1,7 @@
-"""The rollup job's grouping done by PostgreSQL: one GROUP BY per metric over the events being
-rolled up, where the portable path (usage.rollup_writes) reads every event into Python (that
-read and the per-event matching were most of the job's time).
+"""The rollup job's grouping done by PostgreSQL: one statement reads the events being rolled up
+once (a materialized CTE holding the JSON text of every property any metric needs) and groups
+them once per metric, where the portable path (usage.rollup_writes) reads every event into
+Python (that read and the per-event matching were most of the job's time).
 
 Exact by construction, not by translating the metric into SQL: the database groups the events
 by everything that decides whether and where an event counts (customer, UTC hour, event type,
@@ -27,19 +28,20 @@ from usage.metrics import NEEDS_KEY, event_matches, number
 from usage.models import BillableMetric, UsageEvent
 from usage.rollup_cells import Cell, CellKey, GroupMemo, group_of, rollup_keys
 
-# The aggregated value when the database sums it (see the module's docstring), else NULL.
-_EXACT = """CASE WHEN jsonb_typeof(v.j) = 'number' THEN
-    CASE WHEN (strpos(v.j::text, '.') = 0
-               OR length(ltrim(translate(v.j::text, '-.', ''), '0')) <= 15)
-              AND abs(v.j::numeric) < 1e16
-         THEN v.j::numeric END END"""
-_ORDER = "ORDER BY e.timestamp DESC, e.id DESC"
+# The aggregated value when the database sums it (see the module's docstring), else NULL: from
+# the property's JSON type (y) and text (t). The inner CASE casts only numbers' texts.
+_EXACT = """CASE WHEN y{i} = 'number' THEN CASE
+    WHEN (strpos(t{i}, '.') = 0 OR length(ltrim(translate(t{i}, '-.', ''), '0')) <= 15)
+         AND abs(t{i}::numeric) < 1e16 THEN t{i}::numeric END END"""
+_ORDER = "ORDER BY timestamp DESC, id DESC"
+# Every metric's rows have the same columns: metric index, customer, hour, event type, the
+# keys' texts (an array), whether the database read the value, the value's text where it did
+# not, the count, the sum or maximum, and the latest (timestamp, event id, value).
 _AGGREGATES = {
-    "COUNT": "",
-    "SUM": ", sum(x.n)",
-    "MAX": ", max(x.n)",
-    # The latest value of a group: the one of the latest (timestamp, event id).
-    "LATEST": f", max(e.timestamp), (array_agg(e.id {_ORDER}))[1], (array_agg(x.n {_ORDER}))[1]",
+    "COUNT": "NULL::numeric, NULL::timestamptz, NULL::bigint, NULL::numeric",
+    "SUM": "sum(n{a}), NULL, NULL, NULL",
+    "MAX": "max(n{a}), NULL, NULL, NULL",
+    "LATEST": f"NULL, max(timestamp), (array_agg(id {_ORDER}))[1], (array_agg(n{{a}} {_ORDER}))[1]",
 }
 
 
@@ -51,25 +53,42 @@ def _keys(metric: BillableMetric) -> list[str]:
     )
 
 
-def _statement(metric: BillableMetric, keys: list[str], where: str) -> str:
-    """Columns: customer, hour, event type, the keys' texts, [whether the database read the
-    value, the value's text where it did not], the count, the aggregates."""
-    texts = "".join(f", (e.properties -> %s)::text AS k{i}" for i in range(len(keys)))
-    by = "".join(f", k{i}" for i in range(len(keys)))
-    value = lateral = ""
-    if metric.aggregation_type in NEEDS_KEY:
-        value = ", x.n IS NOT NULL AS exact, CASE WHEN x.n IS NULL THEN v.j::text END AS raw"
-        by += ", exact, raw"
-        lateral = (
-            "CROSS JOIN LATERAL (SELECT e.properties -> %s AS j) v "
-            f"CROSS JOIN LATERAL (SELECT {_EXACT} AS n) x "
-        )
-    return (
-        f"SELECT e.customer_id, date_trunc('hour', e.timestamp, 'UTC') AS h, e.event_type"
-        f"{texts}{value}, count(*){_AGGREGATES[metric.aggregation_type]} "
-        f"FROM {UsageEvent._meta.db_table} e {lateral}"
-        f"WHERE {where} GROUP BY e.customer_id, h, e.event_type{by}"
+def _statement(metrics: list[BillableMetric], where: str) -> tuple[str, list[str]]:
+    """The statement and its first parameters: the properties whose texts it reads, then those
+    whose JSON types it reads (the aggregated ones)."""
+    names: list[str] = []  # every property read, once: t<i> its text
+    for metric in metrics:
+        names += [k for k in _keys(metric) if k not in names]
+        if metric.aggregation_type in NEEDS_KEY and metric.aggregation_key not in names:
+            names.append(metric.aggregation_key)
+    values = sorted(
+        {names.index(m.aggregation_key) for m in metrics if m.aggregation_type in NEEDS_KEY}
     )
+    texts = "".join(f", (e.properties -> %s)::text AS t{i}" for i in range(len(names)))
+    types = "".join(f", jsonb_typeof(e.properties -> %s) AS y{i}" for i in values)
+    exact = "".join(f", {_EXACT.format(i=i)} AS n{i}" for i in values)
+    branches = []
+    for index, metric in enumerate(metrics):
+        by = ["customer_id", "h", "event_type", *(f"t{names.index(k)}" for k in _keys(metric))]
+        array = f"ARRAY[{', '.join(by[3:])}]::text[]"
+        if metric.aggregation_type in NEEDS_KEY:
+            a = names.index(metric.aggregation_key)
+            value = f"n{a} IS NOT NULL, CASE WHEN n{a} IS NULL THEN t{a} END"
+            by += [f"n{a} IS NOT NULL", f"CASE WHEN n{a} IS NULL THEN t{a} END"]
+        else:
+            a, value = 0, "true, NULL::text"
+        aggregates = _AGGREGATES[metric.aggregation_type].format(a=a)
+        branches.append(
+            f"SELECT {index}, customer_id, h, event_type, {array}, {value}, count(*), "
+            f"{aggregates} FROM ev GROUP BY {', '.join(by)}"
+        )
+    sql = (
+        f"WITH src AS MATERIALIZED (SELECT e.id, e.timestamp, e.customer_id, e.event_type, "
+        f"date_trunc('hour', e.timestamp, 'UTC') AS h{texts}{types} "
+        f"FROM {UsageEvent._meta.db_table} e WHERE {where}), "
+        f"ev AS MATERIALIZED (SELECT *{exact} FROM src) " + " UNION ALL ".join(branches)
+    )
+    return sql, names + [names[i] for i in values]
 
 
 def _decoded(text: str | None) -> Any:
@@ -82,13 +101,13 @@ def _cell(kind: str, values: dict, count: int, aggregates: tuple, exact: bool, r
     cell = Cell(values, count)
     if kind == "COUNT":
         return cell
+    total_or_maximum, at, event_id, value = aggregates
     amount = None if exact else number(raw)
     if kind == "SUM":
-        cell.total = aggregates[0] if exact else (amount or Decimal(0)) * count
+        cell.total = total_or_maximum if exact else (amount or Decimal(0)) * count
     elif kind == "MAX":
-        cell.maximum = aggregates[0] if exact else amount
+        cell.maximum = total_or_maximum if exact else amount
     else:
-        at, event_id, value = aggregates
         amount = value if exact else amount
         if amount is not None:
             cell.latest = (at, event_id, amount)
@@ -100,35 +119,31 @@ def grouped_cells(
 ) -> None:
     """Add the events `where` selects (a condition on `e`, the events table, with `params`) to
     `cells`, metric by metric, as the portable path adds them event by event."""
+    metrics = list(metrics)
+    if not metrics:
+        return
+    sql, reads = _statement(metrics, where)
+    keys = [_keys(metric) for metric in metrics]
+    memos: list[GroupMemo] = [{} for _ in metrics]
     with connection.cursor() as cursor:
-        for metric in metrics:
-            kind, keys, needs_key = (
-                metric.aggregation_type,
-                _keys(metric),
-                metric.aggregation_type in NEEDS_KEY,
-            )
-            group_keys, memo = rollup_keys(metric), GroupMemo()
-            args = [*keys, metric.aggregation_key] if needs_key else list(keys)
-            cursor.execute(_statement(metric, keys, where), args + params)
-            for row in cursor.fetchall():
-                customer_id, hour, event_type = row[:3]
-                texts, rest = row[3 : 3 + len(keys)], row[3 + len(keys) :]
-                properties = {
-                    k: _decoded(t) for k, t in zip(keys, texts, strict=True) if t is not None
-                }
-                exact, raw = True, None
-                if needs_key:
-                    exact, raw_text, rest = rest[0], rest[1], rest[2:]
-                    raw = _decoded(raw_text)
-                    if exact:  # a number the database read: the property is present
-                        properties.setdefault(metric.aggregation_key, 0)
-                    elif raw_text is not None:
-                        properties[metric.aggregation_key] = raw
-                if not event_matches(metric, event_type, properties):
-                    continue
-                values, digest = group_of(group_keys, properties, memo)
-                key = (metric.pk, customer_id, hour, digest)
-                cell = cells.get(key)
-                if cell is None:
-                    cell = cells[key] = Cell(dict(values))
-                cell.absorb(_cell(kind, values, rest[0], tuple(rest[1:]), exact, raw))
+        cursor.execute(sql, reads + params)
+        rows = cursor.fetchall()
+    for index, customer_id, hour, event_type, texts, exact, raw_text, count, *rest in rows:
+        metric = metrics[index]
+        properties = {
+            k: _decoded(t) for k, t in zip(keys[index], texts, strict=True) if t is not None
+        }
+        raw = _decoded(raw_text)
+        if metric.aggregation_type in NEEDS_KEY:
+            if exact:  # a number the database read: the property is present
+                properties.setdefault(metric.aggregation_key, 0)
+            elif raw_text is not None:
+                properties[metric.aggregation_key] = raw
+        if not event_matches(metric, event_type, properties):
+            continue
+        values, digest = group_of(rollup_keys(metric), properties, memos[index])
+        key = (metric.pk, customer_id, hour, digest)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = Cell(dict(values))
+        cell.absorb(_cell(metric.aggregation_type, values, count, tuple(rest), exact, raw))
