@@ -10,9 +10,10 @@ from usage.models import BillableMetric
 from usage.services import event_keys_prune
 
 ADVANCE_SECONDS = 2.0  # a run's budget; the beat sends one every 2 s (beat_schedule)
-# Ingest batches per transaction (50,000 events of 100-event calls): the more a transaction
-# takes, the fewer rollup rows it writes per event (a customer's hour is written once).
-ADVANCE_BATCHES = 500
+# Ingest batches per transaction (100,000 events of 100-event calls): the more a transaction
+# takes, the fewer rollup rows it writes per event (a customer's hour is written once). Alone on
+# 2 cores: 16,000 events/s at 100 batches, 57,000 at 500, 74,000 at 1,000.
+ADVANCE_BATCHES = 1000
 
 
 @shared_task(expires=10)
