@@ -3,9 +3,10 @@ job (rollups_advance, on the beat schedule) adds pending events to the hourly an
 under one lock, and a new metric is built from every processed event (rollups_backfill)."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Func, Sum
+from django.db.models import BigIntegerField, Func, Max, Min, Sum
 
 from usage.metrics import event_matches
 from usage.models import (
@@ -31,6 +32,7 @@ from usage.rollup_grouping import grouped_cells
 from usage.rollup_upsert import rollups_upsert
 
 CHUNK = 5000
+BACKFILL_SPAN = 500_000  # event ids per backfill step: one step's cells are held in memory
 # The events of the claimed batches (PostgreSQL), for usage.rollup_grouping.
 _IN_BATCHES = (
     "e.id IN (SELECT jsonb_array_elements_text(p.event_ids)::bigint "
@@ -170,7 +172,9 @@ def rollups_advance(*, max_batches: int = 500) -> int:
 
 
 def rollups_backfill(*, metric: BillableMetric) -> int:
-    """Build a metric's rollups from every event already processed, then mark it ready."""
+    """Build a metric's rollups from every event already processed, then mark it ready. In
+    steps of BACKFILL_SPAN event ids, each merged into the rows before the next is read: the
+    memory it takes does not grow with the events table."""
     with transaction.atomic():
         _lock()
         metric = BillableMetric.objects.get(pk=metric.pk)
@@ -178,29 +182,45 @@ def rollups_backfill(*, metric: BillableMetric) -> int:
             return 0
         MetricRollup.objects.filter(metric=metric).delete()
         MetricRollupDay.objects.filter(metric=metric).delete()
-        pending = {
+        pending = sorted(
             event_id for batch in PendingRollup.objects.all() for event_id in batch.event_ids
-        }
+        )
         in_values = (metric.event_type_filter or {}).get("in_values")
-        cells: dict[CellKey, Cell] = {}
-        if connection.vendor == "postgresql":
-            where, params = "NOT (e.id = ANY(%s))", [sorted(pending)]
-            if in_values:
-                where, params = f"{where} AND e.event_type = ANY(%s)", [*params, in_values]
-            grouped_cells([metric], where, params, cells)
-        else:
-            events = UsageEvent.objects.all()
-            if in_values:
-                events = events.filter(event_type__in=in_values)
-            rows = (
-                row
-                for row in events.values_list(
-                    "id", "customer_id", "timestamp", "event_type", "properties"
-                ).iterator(chunk_size=CHUNK)
-                if row[0] not in pending
-            )
-            _accumulate([metric], rows, cells)
-        _write(cells)
+        bounds = UsageEvent.objects.aggregate(first=Min("id"), last=Max("id"))
+        counted = 0
+        if bounds["first"] is not None:
+            for start in range(bounds["first"], bounds["last"] + 1, BACKFILL_SPAN):
+                end = start + BACKFILL_SPAN
+                skipped = [i for i in pending if start <= i < end]
+                counted += _backfill_step(metric, start, end, skipped, in_values)
         metric.rollup_ready = True
         metric.save(update_fields=["rollup_ready"])
-        return sum(cell.count for cell in cells.values())
+        return counted
+
+
+def _backfill_step(
+    metric: BillableMetric, start: int, end: int, pending: list[int], in_values: list | None
+) -> int:
+    """Add the processed events with ids in [start, end) to the metric's rows."""
+    cells: dict[CellKey, Cell] = {}
+    if connection.vendor == "postgresql":
+        where = "e.id >= %s AND e.id < %s AND NOT (e.id = ANY(%s))"
+        params: list[Any] = [start, end, pending]
+        if in_values:
+            where, params = f"{where} AND e.event_type = ANY(%s)", [*params, in_values]
+        grouped_cells([metric], where, params, cells)
+    else:
+        events = UsageEvent.objects.filter(id__gte=start, id__lt=end)
+        if in_values:
+            events = events.filter(event_type__in=in_values)
+        skipped = set(pending)
+        rows = (
+            row
+            for row in events.values_list(
+                "id", "customer_id", "timestamp", "event_type", "properties"
+            ).iterator(chunk_size=CHUNK)
+            if row[0] not in skipped
+        )
+        _accumulate([metric], rows, cells)
+    _write(cells)
+    return sum(cell.count for cell in cells.values())

@@ -4,6 +4,7 @@ property_text, number, Cell.add) give, whatever the values' JSON types."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
 from django.db import connection, transaction
@@ -149,8 +150,9 @@ def test_rollup_rows_equal_per_event_rules(events, backfill):
         _ingest(events)
         if backfill:  # some batches rolled up by no job yet: the backfill reads the others
             rollups_advance(max_batches=1)  # (by no metric: none is ready)
-            for metric in metrics:
-                rollups_backfill(metric=metric)
+            with patch("usage.rollup_writes.BACKFILL_SPAN", 7):  # in steps of 7 event ids
+                for metric in metrics:
+                    rollups_backfill(metric=metric)
         while rollups_advance(max_batches=2):
             pass
         for metric in metrics:
