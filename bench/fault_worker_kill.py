@@ -27,16 +27,15 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from random import Random
 
 import psycopg
+from _catalog import MODELS, MONTH, copy_events
 from _faults import Celery, Receiver, Redis, django_run, fault_env, result_line, send_task, wait_for
 from _harness import database_url, fresh_database, log
 
-MONTH = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
 PRICES = {"large": Decimal("0.5"), "mini": Decimal("0.1"), "vision": Decimal("2")}  # cents / 1k
+assert tuple(PRICES) == MODELS  # the models copy_events draws from
 
 CLOSE_SETUP = """
 from contracts.services import contract_create
@@ -72,31 +71,6 @@ from webhooks.services import event_publish
 for i in range(%(count)d):
     event_publish("bench.fault", {"seq": i}, key=f"bench-fault:{i}")
 """
-
-
-def copy_events(db: str, count: int, customers: int) -> None:
-    """The month's events, straight into the table (ingest is not what this run tests)."""
-    rng = Random(11)
-    span = int((MONTH[1] - MONTH[0]).total_seconds())
-    with psycopg.connect(database_url(db)) as conn:
-        with conn.cursor().copy(
-            "COPY usage_usageevent (transaction_id, customer_id, event_type, timestamp, "
-            "properties, received_at) FROM STDIN"
-        ) as copy:
-            for i in range(count):
-                at = MONTH[0] + timedelta(seconds=rng.randrange(span))
-                props = {"model": rng.choice(list(PRICES)), "tokens": rng.randint(1, 5000)}
-                copy.write_row(
-                    (
-                        f"f{i}",
-                        f"c{rng.randrange(customers)}",
-                        "completion",
-                        at,
-                        json.dumps(props),
-                        at,
-                    )
-                )
-        conn.commit()
 
 
 def expected_totals(db: str) -> dict[int, Decimal]:
@@ -141,7 +115,7 @@ def queue_empty(broker_url: str) -> bool:
 def run_close(db: str, contracts: int, events: int, timeout: float) -> tuple[int, int]:
     log(f"== month close: {contracts} contracts, {events:,} events in October 2026 ({db})")
     env, _token = fresh_database(db, contracts)
-    copy_events(db, events, contracts)
+    copy_events(db, events, contracts, prefix="f")
     django_run(env, CLOSE_SETUP % {"prices": {k: str(v) for k, v in PRICES.items()}})
     redis = Redis()
     redis.start()

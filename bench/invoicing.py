@@ -10,77 +10,23 @@ Prints both, their ratio, and checks that the invoices' quantities equal the GRO
 
 import argparse
 import cProfile
-import io
-import json
 import os
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from random import Random
 
 import psycopg
+from _catalog import MONTH, copy_events, setup_catalog
 from _harness import ROOT, database_url, fresh_database, log
 
 DB = "bc_bench_invoicing"
-MONTH = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
-MODELS = ("large", "mini", "vision")
 GROUP_BY_SQL = """
 SELECT customer_id, properties->>'model' AS model, sum((properties->>'tokens')::numeric)
 FROM usage_usageevent
 WHERE event_type = 'completion' AND "timestamp" >= %s AND "timestamp" < %s
 GROUP BY 1, 2
 """
-
-
-def copy_events(count: int, customers: int) -> float:
-    rng = Random(11)
-    span = int((MONTH[1] - MONTH[0]).total_seconds())
-    buffer = io.StringIO()
-    start = time.perf_counter()
-    with psycopg.connect(database_url(DB)) as conn:
-        with conn.cursor().copy(
-            "COPY usage_usageevent (transaction_id, customer_id, event_type, timestamp, properties, received_at) FROM STDIN"
-        ) as copy:
-            for i in range(count):
-                at = MONTH[0] + timedelta(seconds=rng.randrange(span))
-                props = {"model": rng.choice(MODELS), "tokens": rng.randint(1, 5000)}
-                copy.write_row(
-                    (
-                        f"b{i}",
-                        f"c{rng.randrange(customers)}",
-                        "completion",
-                        at,
-                        json.dumps(props),
-                        at,
-                    )
-                )
-        conn.commit()
-    del buffer
-    return time.perf_counter() - start
-
-
-def setup_catalog(customers: int) -> None:
-    from contracts.services import contract_create
-    from customers.models import Customer
-    from pricing.services import product_create, rate_add, rate_card_create
-    from usage.services import billable_metric_create
-
-    metric = billable_metric_create(
-        name="tokens", event_type_filter={"in_values": ["completion"]}, aggregation_type="SUM",
-        aggregation_key="tokens", group_keys=[["model"]],
-    )  # fmt: skip
-    product = product_create(name="Tokens", type="USAGE", billable_metric=metric, pricing_group_key=["model"],
-                             quantity_conversion={"conversion_factor": 1000, "operation": "DIVIDE"})  # fmt: skip
-    card = rate_card_create(name="Bench")
-    for model, price in zip(MODELS, ("0.5", "0.1", "2"), strict=True):
-        rate_add(rate_card=card, product=product, starting_at=MONTH[0], rate_type="FLAT", price=price,
-                 pricing_group_values={"model": model})  # fmt: skip
-    for customer in Customer.objects.order_by("pk"):
-        contract_create(customer=customer, data={
-            "starting_at": MONTH[0].isoformat(), "rate_card_id": str(card.public_id),
-            "usage_statement_schedule": {"frequency": "MONTHLY"},
-        })  # fmt: skip
 
 
 def main() -> None:
@@ -110,7 +56,7 @@ def main() -> None:
     from usage.rollups import rollups_backfill
 
     setup_catalog(args.customers)
-    log(f"COPY {args.events:,} events ... {copy_events(args.events, args.customers):.1f} s")
+    log(f"COPY {args.events:,} events ... {copy_events(DB, args.events, args.customers):.1f} s")
     connection.close()
     with psycopg.connect(database_url(DB), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE usage_usageevent")

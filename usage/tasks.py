@@ -20,7 +20,7 @@ ADVANCE_BATCHES = 1000
 def rollups_advance() -> int:
     """Roll up pending events, a transaction per ADVANCE_BATCHES batches, until none are left
     or ADVANCE_SECONDS have passed (a backlog is then continued by the next runs, in parallel
-    on PostgreSQL when several background workers take them)."""
+    on PostgreSQL when several workers of the rollups queue take them)."""
     processed, started = 0, time.monotonic()
     while time.monotonic() - started < ADVANCE_SECONDS:
         done = rollups.rollups_advance(max_batches=ADVANCE_BATCHES)
