@@ -161,9 +161,12 @@ class Server:
 
 
 def make_batches(
-    total: int, customers: int, duplicate_share: float = 0.05, seed: int = 7
-) -> list[list[dict]]:
-    """`total` events in batches of 100; `duplicate_share` of them repeat an earlier transaction id."""
+    total: int, customers: int, duplicate_share: float = 0.05, seed: int = 7,
+    random_ids: bool = False,
+) -> list[list[dict]]:  # fmt: skip
+    """`total` events in batches of 100; `duplicate_share` of them repeat an earlier transaction
+    id. Ids `bench-0`, `bench-1`, ..., or random 32 hex digits like the UUIDs clients send
+    (`random_ids`: each lands on its own page of the dedupe index, not next to the last)."""
     rng = Random(seed)
     now = datetime.now(UTC)
     events, ids = [], []
@@ -171,7 +174,7 @@ def make_batches(
         if ids and rng.random() < duplicate_share:
             transaction_id = rng.choice(ids)
         else:
-            transaction_id = f"bench-{i}"
+            transaction_id = f"{rng.getrandbits(128):032x}" if random_ids else f"bench-{i}"
             ids.append(transaction_id)
         at = now - timedelta(seconds=rng.randint(60, 20 * 86_400))
         events.append({

@@ -1,0 +1,205 @@
+"""Growth (issue #26 item 7): the same work on a month of 1M events for 1,000 customers and of
+10M events for 10,000 customers, and how much each figure grows between the two.
+
+    .venv/bin/python bench/scale.py                       # both sizes, then the ratios
+    .venv/bin/python bench/scale.py --size 1000 1000000   # one size (what the run does twice)
+
+Each size gets a fresh PostgreSQL database (bench/_catalog.py: a token metric priced by model,
+a monthly contract per customer, the month's events copied in with their dedupe keys, rollups
+built; transaction ids random, as clients' UUIDs are), then measures, on the same 2 cores:
+
+- ingest: --ingest events through POST /v1/ingest (gunicorn, 3 workers, 6 clients; follow-ups
+  queued on a Redis database no worker reads), per event;
+- rollups: the rollup job adding those events, per event;
+- usage query: POST /v1/usage for one customer's month by day, p50 and p95 over 40 customers;
+- refresh: every contract's statements re-priced (contracts_refresh), per contract;
+- month close: invoice_finalize_due, per customer.
+
+Targets (the issue's): per-event ingest and per-customer close within 1.2x between the sizes,
+query latency within 1.5x. Benchmarks print figures; they never fail on speed.
+"""
+
+import argparse
+import http.client as http_client
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from random import Random
+
+import psycopg
+from _catalog import MONTH, copy_events, setup_catalog
+from _harness import ROOT, Server, database_url, fresh_database, log, make_batches
+from ingest import redis_flush, send_all
+
+SIZES = ((1_000, 1_000_000), (10_000, 10_000_000))
+TARGETS = {  # figure: (label, unit, target ratio)
+    "ingest_us": ("ingest, per event", "us", 1.2),
+    "rollup_us": ("rollups, per event", "us", None),
+    "query_p50_ms": ("usage query p50", "ms", 1.5),
+    "query_p95_ms": ("usage query p95", "ms", 1.5),
+    "refresh_ms": ("refresh, per contract", "ms", None),
+    "close_ms": ("month close, per customer", "ms", 1.2),
+}
+BROKER = "redis://127.0.0.1:6379/14"
+
+
+def _queries(url: str, token: str, customers: list[str], metric: str) -> list[float]:
+    """Seconds per /v1/usage call, one customer's month by day each."""
+    host, port = url.removeprefix("http://").split(":")
+    http = http_client.HTTPConnection(host, int(port), timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    times = []
+    for customer in customers:
+        body = json.dumps({
+            "starting_on": MONTH[0].isoformat(), "ending_before": MONTH[1].isoformat(),
+            "window_size": "DAY", "customer_ids": [customer],
+            "billable_metrics": [{"id": metric, "group_by": {"key": "model"}}],
+        })  # fmt: skip
+        started = time.perf_counter()
+        http.request("POST", "/v1/usage", body=body, headers=headers)
+        response = http.getresponse()
+        text = response.read()
+        times.append(time.perf_counter() - started)
+        assert response.status == 200, text[:300]
+    http.close()
+    return times
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def one_size(customers: int, events: int, ingest: int) -> dict[str, float]:
+    db = f"bc_bench_scale_{customers}"
+    log(f"[{customers:,} customers, {events:,} events] setting up {db}...")
+    started = time.perf_counter()
+    env, token = fresh_database(db, customers)
+    # As deployed: follow-ups are queued for workers (on a Redis database no worker reads), not
+    # run inside each write; the refresh below does the re-pricing they would have done.
+    env.update(CELERY_TASK_ALWAYS_EAGER="0", CELERY_BROKER_URL=BROKER)
+    redis_flush(BROKER)
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from contracts.models import Contract
+    from customers.models import Customer
+    from invoicing.refresh_batch import contracts_refresh
+    from invoicing.services import invoice_finalize_due
+    from usage.models import BillableMetric, PendingRollup
+    from usage.rollups import rollups_advance, rollups_backfill
+
+    setup_catalog(customers)
+    log(f"  customers and contracts: {time.perf_counter() - started:.0f} s")
+    log(f"  COPY {events:,} events: {copy_events(db, events, customers, random_ids=True):.0f} s")
+    connection.close()
+    with psycopg.connect(database_url(db), autocommit=True) as conn:
+        # a month of dedupe keys, as ingest would have left them
+        conn.execute(
+            "INSERT INTO usage_eventkey (transaction_id, received_at) "
+            "SELECT transaction_id, received_at FROM usage_usageevent"
+        )
+        conn.execute("VACUUM ANALYZE")
+    started = time.perf_counter()
+    for metric in BillableMetric.objects.all():
+        rollups_backfill(metric=metric)
+    log(f"  rollups built: {time.perf_counter() - started:.0f} s")
+    connection.close()
+    with psycopg.connect(database_url(db), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+    figures: dict[str, float] = {}
+    redis_flush(BROKER)
+    batches = make_batches(ingest, customers, seed=customers, random_ids=True)
+    bodies = [json.dumps(batch).encode() for batch in batches]
+    server = Server(env, workers=3)
+    try:
+        warm_up = [json.dumps([dict(e, transaction_id=f"warm-{e['transaction_id']}") for e in b]).encode()
+                   for b in batches[:60]]  # fmt: skip
+        send_all(server.url, token, warm_up, 6)
+        seconds, failed = send_all(server.url, token, bodies, 6)
+        figures["ingest_us"] = seconds / ingest * 1e6
+        log(f"  ingest: {ingest / seconds:,.0f} events/s ({failed} batches refused)")
+        connection.close()
+        pending = PendingRollup.objects.count()
+        started = time.perf_counter()
+        rolled = 0
+        while done := rollups_advance():
+            rolled += done
+        figures["rollup_us"] = (time.perf_counter() - started) / max(rolled, 1) * 1e6
+        log(f"  rollups: {rolled:,} events of {pending:,} batches in "
+            f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        picked = Random(3).sample(range(customers), 40)
+        ids = dict(Customer.objects.values_list("name", "public_id"))
+        chosen = [str(ids[f"Customer {i}"]) for i in picked]
+        metric = str(BillableMetric.objects.get().public_id)
+        _queries(server.url, token, chosen[:5], metric)  # warm
+        times = _queries(server.url, token, chosen, metric)
+        figures["query_p50_ms"] = _percentile(times, 0.5) * 1000
+        figures["query_p95_ms"] = _percentile(times, 0.95) * 1000
+    finally:
+        server.stop()
+        redis_flush(BROKER)
+    connection.close()
+    contract_ids = list(Contract.objects.values_list("pk", flat=True))
+    started = time.perf_counter()
+    refreshed = contracts_refresh(contract_ids, now=MONTH[1] - timedelta(seconds=1))
+    assert not refreshed.failed, refreshed.failed[:3]
+    figures["refresh_ms"] = (time.perf_counter() - started) / len(contract_ids) * 1000
+    started = time.perf_counter()
+    closed = invoice_finalize_due(now=MONTH[1], grace=timedelta(0))
+    assert closed == customers, (closed, customers)
+    figures["close_ms"] = (time.perf_counter() - started) / customers * 1000
+    for key, value in figures.items():
+        label, unit, _target = TARGETS[key]
+        log(f"  {label:<28} {value:10.2f} {unit}")
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", nargs=2, type=int, metavar=("CUSTOMERS", "EVENTS"))
+    parser.add_argument("--ingest", type=int, default=200_000, help="events sent through the API")
+    args = parser.parse_args()
+    if args.size:
+        figures = one_size(*args.size, args.ingest)
+        print("FIGURES " + json.dumps(figures), flush=True)
+        return 0
+    results = []
+    for customers, events in SIZES:
+        out = subprocess.run(
+            [sys.executable, __file__, "--size", str(customers), str(events),
+             "--ingest", str(args.ingest)],
+            stdout=subprocess.PIPE, text=True, check=True,
+        )  # fmt: skip
+        for line in out.stdout.splitlines():
+            if line.startswith("FIGURES "):
+                results.append(json.loads(line.removeprefix("FIGURES ")))
+            else:
+                log(line)
+    small, large = results
+    (_, e1), (_, e2) = SIZES
+    log(f"\n{'figure':<28} {f'{e1:,} ev':>12} {f'{e2:,} ev':>12} {'ratio':>7}  target")
+    for key, (label, unit, target) in TARGETS.items():
+        ratio = large[key] / small[key]
+        verdict = "" if target is None else (
+            f"<= {target}x: {'met' if ratio <= target else 'NOT MET'}"
+        )  # fmt: skip
+        log(
+            f"{label + f' ({unit})':<28} {small[key]:>12.2f} {large[key]:>12.2f} {ratio:>6.2f}x  {verdict}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
