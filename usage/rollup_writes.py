@@ -143,6 +143,13 @@ def rollups_advance(*, max_batches: int = 500) -> int:
         _lock(shared=True)
         # Batches another job holds are skipped (PostgreSQL): each batch is added once.
         claim = PendingRollup.objects.select_for_update(skip_locked=True).order_by("id")
+        if connection.vendor == "postgresql":  # the ids only: the events are read in SQL
+            batch_ids = list(claim.values_list("id", flat=True)[:max_batches])
+        else:
+            pending = list(claim[:max_batches])
+            batch_ids = [batch.id for batch in pending]
+        if not batch_ids:  # nothing pending: no metric read, no grouping statement
+            return 0
         metrics = [
             m
             for m in BillableMetric.objects.filter(archived_at__isnull=True, rollup_ready=True)
@@ -150,25 +157,20 @@ def rollups_advance(*, max_batches: int = 500) -> int:
         ]
         cells: dict[CellKey, Cell] = {}
         if connection.vendor == "postgresql":
-            batch_ids = list(claim.values_list("id", flat=True)[:max_batches])
             claimed = PendingRollup.objects.filter(id__in=batch_ids)
             length = Func(
                 "event_ids", function="jsonb_array_length", output_field=BigIntegerField()
             )
-            processed = claimed.aggregate(n=Sum(length))
+            processed = claimed.aggregate(n=Sum(length))["n"] or 0
             grouped_cells(metrics, _IN_BATCHES, [batch_ids], cells)
         else:
-            pending = list(claim[:max_batches])
-            batch_ids = [batch.id for batch in pending]
             ids = [event_id for batch in pending for event_id in batch.event_ids]
-            processed = {"n": len(ids)}
+            processed = len(ids)
             if metrics:
                 _accumulate(metrics, _events_by_id(ids), cells)
-        if not batch_ids:
-            return 0
         _write(cells)
         PendingRollup.objects.filter(id__in=batch_ids).delete()
-        return processed["n"] or 0
+        return processed
 
 
 def rollups_backfill(*, metric: BillableMetric) -> int:
