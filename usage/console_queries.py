@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from billing_console.lib.periods import within_window
 from billing_console.wire import text_problem
 from customers.models import Customer, IngestAlias
+from usage.event_keys import event_ids_of
 from usage.metrics import event_matches
 from usage.models import BillableMetric, UsageEvent
 from usage.selectors import Windows, customer_event_ids, metric_usage, metric_usage_over
@@ -181,6 +182,10 @@ def event_search(
     row (keyset on timestamp, id)."""
     qs = UsageEvent.objects.all()
     if transaction_id:
+        # One customer's events are read through their own index; across customers, only the
+        # dedupe keys (events received in the last 34 days) know where a transaction id is.
+        if customer_ids is None:
+            qs = qs.filter(pk__in=list(event_ids_of([transaction_id]).values()))
         qs = qs.filter(transaction_id=transaction_id)
     if customer_ids is not None:
         qs = qs.filter(customer_id__in=customer_ids)

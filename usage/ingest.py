@@ -3,6 +3,7 @@ id, stored atomically and queued for rollup; the customers it names announced on
 transaction commits."""
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.lib.pg import server_bound_cursor
 from billing_console.models import ApiToken
+from usage.event_keys import KEY_SQL, key_of
 from usage.event_reading import (
     DEDUPE_WINDOW,
     CommonEvent,
@@ -43,19 +45,21 @@ class TokenNotLive(Exception):
 
 
 def _claim_keys(transaction_ids: list[str], now: datetime) -> set[str]:
-    """Insert the dedupe keys; the ones this call inserted are returned (others were seen)."""
+    """Insert the dedupe keys (naming no event yet); the ids whose key this call inserted are
+    returned (the others were seen)."""
     table = EventKey._meta.db_table
-    placeholders = ", ".join(["(%s, %s)"] * len(transaction_ids))
+    by_key = {key_of(t).hex: t for t in transaction_ids}
+    placeholders = ", ".join(["(%s, 0, %s)"] * len(by_key))
     params: list[Any] = []
-    for transaction_id in transaction_ids:
-        params += [transaction_id, now]
+    for key in sorted(by_key):
+        params += [key, now]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (transaction_id, received_at) VALUES {placeholders} "
-            "ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id",
+            f"INSERT INTO {table} (key, event_id, received_at) VALUES {placeholders} "
+            "ON CONFLICT (key) DO NOTHING RETURNING key",
             params,
         )
-        return {row[0] for row in cursor.fetchall()}
+        return {by_key[uuid.UUID(str(row[0])).hex] for row in cursor.fetchall()}
 
 
 def usage_ingest(
@@ -134,11 +138,14 @@ def _announce(customer_refs: set[str]) -> None:
 
 
 def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
-    """Claim the keys, store the events whose key was new, queue them for rollup."""
+    """Claim the keys, store the events whose key was new, name each event in its key, queue
+    the events for rollup."""
     claimed = _claim_keys([e["transaction_id"] for e in events], now)
     stored = UsageEvent.objects.bulk_create(
         [UsageEvent(received_at=now, **e) for e in events if e["transaction_id"] in claimed]
     )
+    keys = [EventKey(key=key_of(e.transaction_id), event_id=e.pk, received_at=now) for e in stored]
+    EventKey.objects.bulk_update(keys, ["event_id"])
     pending_record([event.pk for event in stored])
     return len(stored)
 
@@ -147,27 +154,34 @@ def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
 # for rollup in a single statement (the same effect as _store_portable, several times faster).
 # A single statement is atomic by itself, so outside a transaction it runs in autocommit: no
 # BEGIN and COMMIT round trips on the hot path; inside one it is part of the caller's.
-# The first of a batch's events with one transaction id counts; keys are claimed in
-# transaction id order, so concurrent batches sharing ids wait on each other in one order.
+# The first of a batch's events with one transaction id counts. Each gets its event id first,
+# in the batch's order, so its key can name it; keys are claimed in key order, so concurrent
+# batches sharing ids wait on each other in one order.
 # The guarded form is the ingest front's, which authenticates in the same statement (usage_ingest):
 # a revoked or read-only token stores nothing, and the front hands the request to the view.
 _INGEST_SQL = """
 WITH {token}input AS (
-    SELECT DISTINCT ON (transaction_id) *
-    FROM ROWS FROM (jsonb_to_recordset(%(events)s::jsonb) AS (
-        transaction_id text, customer_id text, event_type text, "timestamp" timestamptz, properties jsonb
-    )) WITH ORDINALITY AS x(transaction_id, customer_id, event_type, "timestamp", properties, position)
-    {guard}ORDER BY transaction_id, position
+    SELECT f.*, nextval('usage_usageevent_id_seq'::regclass) AS event_id,
+           {key} AS key
+    FROM (
+        SELECT * FROM (
+            SELECT DISTINCT ON (transaction_id) *
+            FROM ROWS FROM (jsonb_to_recordset(%(events)s::jsonb) AS (
+                transaction_id text, customer_id text, event_type text, "timestamp" timestamptz, properties jsonb
+            )) WITH ORDINALITY AS x(transaction_id, customer_id, event_type, "timestamp", properties, position)
+            {guard}ORDER BY transaction_id, position
+        ) d ORDER BY position
+    ) f
 ), keys AS (
-    INSERT INTO usage_eventkey (transaction_id, received_at)
-    SELECT transaction_id, %(now)s FROM input ORDER BY transaction_id
-    ON CONFLICT (transaction_id) DO NOTHING
-    RETURNING transaction_id
+    INSERT INTO usage_eventkey (key, event_id, received_at)
+    SELECT key, event_id, %(now)s FROM input ORDER BY key
+    ON CONFLICT (key) DO NOTHING
+    RETURNING event_id
 ), stored AS (
-    INSERT INTO usage_usageevent (transaction_id, customer_id, event_type, "timestamp", properties, received_at)
-    SELECT i.transaction_id, i.customer_id, i.event_type, i."timestamp",
+    INSERT INTO usage_usageevent (id, transaction_id, customer_id, event_type, "timestamp", properties, received_at)
+    SELECT i.event_id, i.transaction_id, i.customer_id, i.event_type, i."timestamp",
            coalesce(nullif(i.properties, 'null'::jsonb), '{{}}'::jsonb), %(now)s
-    FROM input i JOIN keys k USING (transaction_id)
+    FROM input i JOIN keys k USING (event_id)
     RETURNING id
 ), pending AS (
     INSERT INTO usage_pendingrollup (event_ids, created_at)
@@ -176,8 +190,10 @@ WITH {token}input AS (
 )
 SELECT coalesce((SELECT accepted FROM pending), 0){result}
 """
-INGEST_OPEN_SQL = _INGEST_SQL.format(token="", guard="", result="")
+_KEY = KEY_SQL.format("f.transaction_id")
+INGEST_OPEN_SQL = _INGEST_SQL.format(token="", guard="", result="", key=_KEY)
 _INGEST_GUARDED_SQL = _INGEST_SQL.format(
+    key=_KEY,
     token=f"""token AS (
     SELECT id, last_used_at FROM {ApiToken._meta.db_table}
     WHERE token_hash = %(token_hash)s AND revoked_at IS NULL AND NOT read_only

@@ -72,16 +72,18 @@ class UsageEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["customer_id", "timestamp"], name="usage_event_customer_time"),
-            models.Index(fields=["transaction_id"], name="usage_event_transaction"),
         ]
 
 
 class EventKey(models.Model):
     """The dedupe key of every event accepted in the last 34 days: inserted with ON CONFLICT DO
     NOTHING in the same transaction as the event, so a transaction id is stored once even when
-    two copies race on two connections. Keys past the window are pruned."""
+    two copies race on two connections. Keys past the window are pruned. `key` is a digest of
+    the transaction id (usage.event_keys); `event_id` the event stored with it, through which
+    events of the window are found by transaction id."""
 
-    transaction_id = models.CharField(max_length=128, primary_key=True)
+    key = models.UUIDField(primary_key=True)
+    event_id = models.BigIntegerField()
     received_at = models.DateTimeField(db_index=True)
 
 

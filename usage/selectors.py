@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing_console.api import get_by_public_id
 from customers.models import Customer, IngestAlias
+from usage.event_keys import event_ids_of
 from usage.metrics import Only, aggregate, event_matches, only_rows
 from usage.models import BillableMetric, UsageEvent
 from usage.rollups import rollup_usage
@@ -112,7 +113,12 @@ def metric_usage_over(
 
 
 def events_search(*, transaction_ids: list[str], since: datetime | None = None) -> list[UsageEvent]:
-    qs = UsageEvent.objects.filter(transaction_id__in=transaction_ids)
+    """The events with these transaction ids among those received in the dedupe window (found
+    through their keys), that happened at or after `since`."""
+    event_ids = event_ids_of(transaction_ids)
+    qs = UsageEvent.objects.filter(
+        pk__in=list(event_ids.values()), transaction_id__in=transaction_ids
+    )
     if since is not None:
         qs = qs.filter(timestamp__gte=since)
     return list(qs.order_by("timestamp", "id"))
