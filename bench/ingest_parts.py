@@ -45,8 +45,8 @@ def variants() -> dict[str, str]:
     event_row = (
         full[:read_end]
         + """), stored AS (
-    INSERT INTO usage_usageevent (transaction_id, customer_id, event_type, "timestamp", properties, received_at)
-    SELECT i.transaction_id, i.customer_id, i.event_type, i."timestamp",
+    INSERT INTO usage_usageevent (id, transaction_id, customer_id, event_type, "timestamp", properties, received_at)
+    SELECT i.event_id, i.transaction_id, i.customer_id, i.event_type, i."timestamp",
            coalesce(nullif(i.properties, 'null'::jsonb), '{}'::jsonb), %(now)s
     FROM input i
     RETURNING id
