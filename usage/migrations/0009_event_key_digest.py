@@ -17,6 +17,10 @@ DIGEST_SQL = "encode(substr(sha256(convert_to({}, 'UTF8')), 1, 16), 'hex')::uuid
 
 def carry_keys(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        # An ingest still running on the old code waits until the migration commits (and then
+        # fails on the new table, to be retried by its client): no key is claimed in the old
+        # table after it is read.
+        schema_editor.execute("LOCK TABLE usage_eventkey IN EXCLUSIVE MODE")
         schema_editor.execute(
             "INSERT INTO usage_eventkeydigest (key, event_id, received_at) "
             f"SELECT {DIGEST_SQL.format('k.transaction_id')}, coalesce(e.id, 0), k.received_at "
