@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from billing_console.tests.screenshots import element_shots
 from customers.services import customer_create
 from usage.models import BillableMetric
 from usage.services import usage_ingest
@@ -59,3 +60,36 @@ def test_define_a_metric_with_the_live_preview(page, login, alice):
     assert "region in us, eu" in page.locator("#metric-definition").inner_text()
     metric = BillableMetric.objects.get()
     assert metric.property_filters == [{"name": "region", "in_values": ["us", "eu"]}]
+
+
+def test_find_an_event_by_transaction_id(page, login, bob):
+    """Typed into the events explorer: found through its dedupe key; one it cannot find says
+    where transaction ids are looked up."""
+    customer_create(name="Acme", ingest_aliases=["acme"])
+    now = timezone.now()
+    usage_ingest(
+        events=[
+            {
+                "transaction_id": f"order-{i}",
+                "customer_id": "acme",
+                "event_type": "completion",
+                "timestamp": (now - timedelta(minutes=i)).isoformat(),
+                "properties": {"tokens": i},
+            }
+            for i in range(1, 4)
+        ],  # fmt: skip
+        now=now,
+    )
+    login("bob")
+    page.goto("/events/")
+    page.locator("input[name=transaction_id]").press_sequentially("order-2")
+    page.locator("#event-table .event-row:not(.event-head)").nth(0).wait_for()
+    page.wait_for_function(
+        "document.querySelectorAll('#event-table details.event-row').length === 1"
+    )
+    assert "order-2" in page.locator("#event-table").inner_text()
+    element_shots(page, "events-by-transaction-id", "main")
+
+    page.locator("input[name=transaction_id]").fill("order-from-last-year")
+    page.locator("#event-table .empty", has_text="last 34 days").wait_for()
+    element_shots(page, "events-transaction-id-not-found", "main")
