@@ -15,6 +15,17 @@ from django.db import migrations, models
 DIGEST_SQL = "encode(substr(sha256(convert_to({}, 'UTF8')), 1, 16), 'hex')::uuid"
 
 
+def _models(apps):
+    get = apps.get_model
+    return get("usage", "EventKey"), get("usage", "EventKeyDigest"), get("usage", "UsageEvent")
+
+
+def _chunks(rows, size=500):
+    rows = list(rows)
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
 def carry_keys(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         # An ingest still running on the old code waits until the migration commits (and then
@@ -29,24 +40,20 @@ def carry_keys(apps, schema_editor):
             "ON CONFLICT (key) DO NOTHING"
         )
         return
-    old, new = apps.get_model("usage", "EventKey"), apps.get_model("usage", "EventKeyDigest")
-    event = apps.get_model("usage", "UsageEvent")
-    keys = list(old.objects.values_list("transaction_id", "received_at"))
-    for start in range(0, len(keys), 500):
-        chunk = dict(keys[start : start + 500])
-        ids = dict(
-            event.objects.filter(transaction_id__in=list(chunk))
-            .order_by("-pk")
-            .values_list("transaction_id", "pk")
-        )
+    old, new, event = _models(apps)
+    for chunk in _chunks(old.objects.values_list("transaction_id", "received_at")):
+        stored = event.objects.filter(transaction_id__in=[t for t, _ in chunk])
+        ids = {
+            (t, at): pk for t, at, pk in stored.values_list("transaction_id", "received_at", "pk")
+        }
         new.objects.bulk_create(
             [
                 new(
                     key=uuid.UUID(bytes=hashlib.sha256(t.encode()).digest()[:16]),
-                    event_id=ids.get(t, 0),
+                    event_id=ids.get((t, at), 0),  # the event stored with the key, as on PostgreSQL
                     received_at=at,
                 )
-                for t, at in chunk.items()
+                for t, at in chunk
             ],
             ignore_conflicts=True,
         )
@@ -61,14 +68,13 @@ def carry_keys_back(apps, schema_editor):
             "JOIN usage_usageevent e ON e.id = k.event_id ON CONFLICT DO NOTHING"
         )
         return
-    old, new = apps.get_model("usage", "EventKey"), apps.get_model("usage", "EventKeyDigest")
-    event = apps.get_model("usage", "UsageEvent")
-    keys = list(new.objects.values_list("event_id", "received_at"))
-    for start in range(0, len(keys), 500):
-        chunk = dict(keys[start : start + 500])
-        ids = event.objects.filter(pk__in=list(chunk)).values_list("pk", "transaction_id")
+    old, new, event = _models(apps)
+    for chunk in _chunks(new.objects.values_list("event_id", "received_at")):
+        received = dict(chunk)
+        ids = event.objects.filter(pk__in=list(received)).values_list("pk", "transaction_id")
         old.objects.bulk_create(
-            [old(transaction_id=t, received_at=chunk[pk]) for pk, t in ids], ignore_conflicts=True
+            [old(transaction_id=t, received_at=received[pk]) for pk, t in ids],
+            ignore_conflicts=True,
         )
 
 
