@@ -117,6 +117,8 @@ def _reason(
         return NOT_SENT
     if external.billing_provider != BillingProvider.STRIPE:
         return NOT_STRIPE.format(provider=external.billing_provider.replace("_", " ").title())
+    if external.external_status == ExternalStatus.QUEUED and external.error:
+        return external.error  # the sync waits, e.g. on an API key that cannot be read
     if external.external_status not in PAYABLE_AT_STRIPE:
         return AT_STRIPE.get(external.external_status) or external.error or NO_STRIPE
     if external.configuration.archived_at is not None:

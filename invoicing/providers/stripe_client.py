@@ -12,8 +12,17 @@ from django.conf import settings
 
 from customers.models import BillingProvider, ConfiguredBillingProvider
 
+# Recorded on the external invoice (shown on the invoice's page) when the account's API key was
+# encrypted with a key no longer in SECRETS_ENCRYPTION_KEYS. The invoice keeps its place: the
+# providers sweep tries again, and the sync resumes once the key is entered again.
+STRIPE_KEY_UNREADABLE = (
+    "This Stripe account's API key can no longer be decrypted (SECRETS_ENCRYPTION_KEYS "
+    "changed); enter it again in Settings, Billing providers. The sync resumes then."
+)
+
 
 def stripe_client(provider: ConfiguredBillingProvider) -> stripe.StripeClient:
+    """Raises billing_console.encryption.SecretUnreadable when the API key cannot be read."""
     if provider.billing_provider != BillingProvider.STRIPE or not provider.secret_key:
         raise ValueError(f"{provider} is not a Stripe account with an API key")
     base = settings.STRIPE_API_BASE

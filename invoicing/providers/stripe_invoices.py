@@ -9,6 +9,7 @@ charge_automatically collection. Every call carries an idempotency key derived f
 ids, so a call whose answer was lost is not repeated by Stripe either.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -17,10 +18,16 @@ import stripe
 from django.db import transaction
 from django.utils import timezone
 
+from billing_console.encryption import SecretUnreadable
 from customers.models import BillingProvider
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, LineItem
 from invoicing.netsuite import stripe_line_metadata
-from invoicing.providers.stripe_client import as_dict, stripe_client, stripe_options
+from invoicing.providers.stripe_client import (
+    STRIPE_KEY_UNREADABLE,
+    as_dict,
+    stripe_client,
+    stripe_options,
+)
 
 DONE = {
     ExternalStatus.DRAFT, ExternalStatus.PAID, ExternalStatus.PAYMENT_FAILED, ExternalStatus.VOID,
@@ -31,6 +38,8 @@ DEFAULT_DAYS_UNTIL_DUE = 30  # Stripe's own default for send_invoice
 OUR_TAX = {"avalara": "Avalara AvaTax", "anrok": "Anrok"}
 TAX_READY = ("CALCULATED", "COMMITTED")  # tax.models.TaxStatus
 TAX_WAIT = -1
+
+logger = logging.getLogger(__name__)
 
 
 def _locked(external_id: int) -> ExternalInvoice:
@@ -282,7 +291,18 @@ def stripe_invoice_sync(*, external_id: int) -> ExternalInvoice:
             if step is None:
                 return external
             try:
-                step(external, stripe_client(external.provider))
+                client = stripe_client(external.provider)
+            except SecretUnreadable:
+                # This account's invoices wait, with the reason shown; other accounts go on.
+                logger.error("Stripe sync of %s waits: API key unreadable", external.invoice_id)
+                external.error = STRIPE_KEY_UNREADABLE
+                external.save(update_fields=["error", "updated_at"])
+                return external
+            if external.error == STRIPE_KEY_UNREADABLE:  # the key was entered again
+                external.error = ""
+                external.save(update_fields=["error", "updated_at"])
+            try:
+                step(external, client)
             except stripe.InvalidRequestError as err:
                 # Stripe refused the request itself (not a network fault): retrying the same
                 # request cannot succeed. Recorded for finance to see; the task ends.

@@ -14,8 +14,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from billing_console.encryption import SecretUnreadable
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice
-from invoicing.providers.stripe_client import as_dict, stripe_client, stripe_options
+from invoicing.providers.stripe_client import (
+    STRIPE_KEY_UNREADABLE,
+    as_dict,
+    stripe_client,
+    stripe_options,
+)
 from invoicing.providers.stripe_invoices import record_stripe_invoice
 from invoicing.signals import invoice_paid, invoice_payment_failed
 
@@ -156,7 +162,15 @@ def stripe_payment_attempt(*, external_id: int, now: datetime | None = None) -> 
             external.next_payment_attempt_at = None
             external.save(update_fields=["next_payment_attempt_at", "updated_at"])
             return external
-        stripe_invoice_pay(external=external, client=stripe_client(external.provider), now=now)
+        try:
+            client = stripe_client(external.provider)
+        except SecretUnreadable:
+            # The retry stays due: the sweep tries again once the key is entered again.
+            logger.error("Card retry of %s waits: API key unreadable", external.invoice_id)
+            external.error = STRIPE_KEY_UNREADABLE
+            external.save(update_fields=["error", "updated_at"])
+            return external
+        stripe_invoice_pay(external=external, client=client, now=now)
         return external
 
 
