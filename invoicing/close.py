@@ -19,7 +19,9 @@ Ledger writes stay per statement and in order: a statement's commit drawdown rea
 earlier ones drew (only statements that draw, or drew before, write anything).
 """
 
+import logging
 from copy import copy
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -36,16 +38,12 @@ from invoicing.failures import statement_failed
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
 from invoicing.rating.loader import contracts_load
 from invoicing.rating.terms import Cards
-from invoicing.services import (
-    draft_usage_statement,
-    line_items,
-    next_numbers,
-    recurring_issue_due,
-    set_totals,
-)
+from invoicing.recurring_due import recurring_issue_due
+from invoicing.services import draft_usage_statement, line_items, next_numbers, set_totals
 from invoicing.signals import invoices_finalized
 from pricing.models import CreditType
 
+logger = logging.getLogger(__name__)
 BATCH_SIZE = 200  # drafts per transaction: bounds lock time and memory
 FINALIZE_FIELDS = ["status", "finalized_at", "number", "customer_name", "updated_at"]
 TOTAL_FIELDS = ["subtotal", "total", "computed_at"]  # all a recompute changes on the invoice
@@ -70,14 +68,21 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
     list(  # serialize with recomputes, which lock the contract first
         Contract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk").values("pk")
     )
-    # No statement is finalized while a recurring commit or credit due for it is missing.
-    recurring_issue_due(contract_ids=sorted(contract_ids), now=timezone.now())
+    # No statement is finalized while a recurring commit or credit due for it is missing: a
+    # contract whose issuance failed has that recorded on its drafts, which stay drafts.
+    unissued = recurring_issue_due(contract_ids=sorted(contract_ids), now=timezone.now())
     invoices = list(
         Invoice.objects.select_for_update()
         .filter(pk__in=invoice_ids, status=InvoiceStatus.DRAFT)
         .exclude(type=InvoiceType.USAGE_CONSOLIDATED)  # finalized after their constituents
         .order_by("period_start", "pk")
     )
+    for invoice in [i for i in invoices if i.contract_id in unissued]:
+        statement_failed(
+            contract=invoice.contract, period=_period(invoice),
+            error=unissued[invoice.contract_id], invoice=invoice,
+        )  # fmt: skip
+        invoices.remove(invoice)
     if not invoices:
         return _with_consolidated(invoice_ids, [])
     _attach(invoices)
@@ -190,3 +195,39 @@ def _attach(invoices: list[Invoice]) -> None:
         if invoice.customer_id == contract.customer_id:
             invoice.customer = contract.customer
         invoice.credit_type = credit_types[invoice.credit_type_id]
+
+
+def invoices_close_due(*, now: datetime, grace: timedelta) -> int:
+    """Finalize every draft whose period ended more than `grace` ago (the periodic close), in
+    batches closed together, each batch in one transaction; returns how many were finalized."""
+    ids = list(
+        Invoice.objects.filter(status=InvoiceStatus.DRAFT, period_end__lte=now - grace)
+        .order_by("period_start", "pk")
+        .values_list("pk", flat=True)
+    )
+    finalized = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        try:
+            finalized += len(invoices_close(invoice_ids=batch))
+        except Exception:  # not one statement's failure (those are recorded on their drafts)
+            logger.exception("month close: batch of %d drafts failed; closing each", len(batch))
+            finalized += _close_one_by_one(batch)
+    return finalized
+
+
+def _close_one_by_one(ids: list[int]) -> int:
+    """A batch that could not close, one draft at a time: whatever stopped it stops only its
+    own draft, where it is recorded (a lock timeout is retried by the next run)."""
+    finalized = 0
+    for pk in ids:
+        try:
+            finalized += len(invoices_close(invoice_ids=[pk]))
+        except Exception as error:
+            invoice = Invoice.objects.select_related("contract").filter(pk=pk).first()
+            if invoice is not None and invoice.is_draft:
+                statement_failed(
+                    contract=invoice.contract, period=_period(invoice), error=error,
+                    invoice=invoice,
+                )  # fmt: skip
+    return finalized

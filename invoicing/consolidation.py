@@ -182,8 +182,9 @@ def consolidated_refresh(*, contract: Contract, through: datetime) -> list[Invoi
     ).values_list("pk", "starting_at")
     if not children:
         return []
-    from invoicing.services import recurring_issue_due
+    from invoicing.recurring_due import recurring_issue_due
 
+    # A child whose issuance fails has it recorded by its own refresh, and stays unfinalized.
     recurring_issue_due(contract_ids=[pk for pk, _start in children], now=through)
     first = min(start for _pk, start in children)  # no consolidated invoice before a child
     final = Invoice.objects.filter(contract=contract, type=CONSOLIDATED).exclude(

@@ -66,6 +66,20 @@ def statement_failed(
     return invoice
 
 
+def contract_failed(*, contract: Contract, periods: list[Period], error: BaseException) -> None:
+    """A failure of the whole contract (its recurring commits or scheduled invoices), before
+    any statement was computed: recorded on its first statement not yet final, the next the
+    month close would finalize, which stays a draft."""
+    final = set(
+        Invoice.objects.filter(contract=contract, type=InvoiceType.USAGE)
+        .exclude(status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID])
+        .values_list("period_start", flat=True)
+    )
+    period = next((p for p in periods if p.start not in final), None)
+    if period is not None:
+        statement_failed(contract=contract, period=period, error=error)
+
+
 def _live(contract: Contract, start: datetime) -> Invoice | None:
     return (
         Invoice.objects.filter(contract=contract, type=InvoiceType.USAGE, period_start=start)

@@ -48,19 +48,19 @@ from invoicing import drawdown
 from invoicing.close import line_values, stored_lines, with_deductions
 from invoicing.close_usage import BatchUsage
 from invoicing.consolidation import consolidated_refresh
-from invoicing.failures import statement_failed
+from invoicing.failures import contract_failed, statement_failed
 from invoicing.invoice_audit import audit_creates_bulk
 from invoicing.models import Invoice, InvoiceStatus, InvoiceType, LineItem
 from invoicing.rating.lines import DraftLine
 from invoicing.rating.loader import contracts_load
 from invoicing.rating.terms import Cards
+from invoicing.recurring_due import recurring_issue_due
 from invoicing.services import (
     contract_credit_type,
     contract_invoices_refresh,
     contract_scheduled_invoices_sync,
     draft_usage_statement,
     line_items,
-    recurring_issue_due,
     set_totals,
 )
 from invoicing.statement_pieces import statement_periods
@@ -143,10 +143,10 @@ def contracts_refresh_batch(
     done = Refreshed(contracts=len(ids))
     if not ids:
         return done
-    if not drafts_only:
-        recurring_issue_due(contract_ids=ids, now=now)
+    # A contract whose recurring commits could not be issued is recorded on its current
+    # statement and left out (_plan), as one whose scheduled invoices failed.
+    failed = {} if drafts_only else recurring_issue_due(contract_ids=ids, now=now)
     contracts = contracts_load(ids)
-    failed: dict[int, BaseException] = {}
     for pk in (
         [] if drafts_only else _with_scheduled_terms(contracts)
     ):  # one contract at a time: few have any
@@ -263,9 +263,8 @@ def _plan(
         contract, invoices = contracts[pk], live.get(pk, [])
         rows = [(i.period_start, i.period_end, i.status) for i in invoices]
         periods = statement_periods(contract, now, rows)
-        if pk in failed:  # its scheduled invoices failed: record it, leave its statements
-            if periods:
-                statement_failed(contract=contract, period=periods[-1], error=failed[pk])
+        if pk in failed:  # its scheduled invoices or recurring commits failed
+            contract_failed(contract=contract, periods=periods, error=failed[pk])
             continue
         by_start = {i.period_start: i for i in invoices}
         for period in periods:

@@ -247,10 +247,15 @@ def contract_invoices_refresh(
     later ones wait for it. `max_new` bounds how many statements that do not exist yet are
     created (a read creates at most that many; the background refresh creates the rest)."""
     from invoicing.consolidation import consolidated_refresh
-    from invoicing.failures import statement_failed
+    from invoicing.failures import contract_failed, statement_failed
+    from invoicing.recurring_due import recurring_issue_due
 
     through = through or timezone.now()
-    recurring_issue_due(contract_ids=[contract.pk], now=through)
+    if failure := recurring_issue_due(contract_ids=[contract.pk], now=through).get(contract.pk):
+        # No statement is computed without the commits it draws on.
+        periods = contract_statement_periods(contract, through)
+        contract_failed(contract=contract, periods=periods, error=failure)
+        return []
     invoices = contract_scheduled_invoices_sync(contract=contract, through=through)
     periods = contract_statement_periods(contract, through)
     existing = set(
@@ -270,18 +275,6 @@ def contract_invoices_refresh(
             statement_failed(contract=contract, period=period, error=error)
             break
     return invoices + consolidated_refresh(contract=contract, through=through)  # a parent's
-
-
-def recurring_issue_due(*, contract_ids: list[int], now: datetime) -> None:
-    """Issue the recurring commits and credits of these contracts for every period begun by
-    `now` that lacks them, before statements draw on them (the sweep may not have run yet)."""
-    from contracts.models import RecurringCommit
-    from contracts.terms.issuance import recurring_item_issue
-
-    for item in RecurringCommit.objects.filter(
-        contract_id__in=contract_ids, archived_at__isnull=True, starting_at__lte=now
-    ).select_related("contract__rate_card", "contract__customer", "product"):
-        recurring_item_issue(item=item, now=now)
 
 
 def _lock_contract_then(invoice: Invoice) -> None:
@@ -375,21 +368,8 @@ def invoice_regenerate(*, invoice: Invoice) -> Invoice:
 
 
 def invoice_finalize_due(*, now: datetime, grace: timedelta) -> int:
-    """Finalize every draft whose period ended more than `grace` ago (the periodic close), in
-    batches closed together (invoicing.close), each batch in one transaction."""
-    from invoicing.close import BATCH_SIZE, invoices_close
+    """Finalize every draft whose period ended more than `grace` ago (the periodic close):
+    invoicing.close.invoices_close_due."""
+    from invoicing.close import invoices_close_due
 
-    ids = list(
-        Invoice.objects.filter(status=InvoiceStatus.DRAFT, period_end__lte=now - grace)
-        .order_by("period_start", "pk")
-        .values_list("pk", flat=True)
-    )
-    finalized = 0
-    for start in range(0, len(ids), BATCH_SIZE):
-        try:
-            finalized += len(invoices_close(invoice_ids=ids[start : start + BATCH_SIZE]))
-        except Exception:  # a batch that could not close (a lock timeout...) waits for the next run
-            logger.exception(
-                "month close: batch of %d drafts failed", len(ids[start : start + BATCH_SIZE])
-            )
-    return finalized
+    return invoices_close_due(now=now, grace=grace)
