@@ -12,6 +12,8 @@ from django.conf import settings
 
 from customers.models import BillingProvider, ConfiguredBillingProvider
 
+# Network faults and Stripe's 5xx/429: retried (the tasks' autoretry_for, with backoff).
+STRIPE_TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 # Recorded on the external invoice (shown on the invoice's page) when the account's API key was
 # encrypted with a key no longer in SECRETS_ENCRYPTION_KEYS. The invoice keeps its place: the
 # providers sweep tries again, and the sync resumes once the key is entered again.

@@ -20,10 +20,12 @@ from django.utils import timezone
 
 from billing_console.encryption import SecretUnreadable
 from customers.models import BillingProvider
+from invoicing.failures import describe
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, LineItem
 from invoicing.netsuite import stripe_line_metadata
 from invoicing.providers.stripe_client import (
     STRIPE_KEY_UNREADABLE,
+    STRIPE_TRANSIENT,
     as_dict,
     stripe_client,
     stripe_options,
@@ -38,6 +40,7 @@ DEFAULT_DAYS_UNTIL_DUE = 30  # Stripe's own default for send_invoice
 OUR_TAX = {"avalara": "Avalara AvaTax", "anrok": "Anrok"}
 TAX_READY = ("CALCULATED", "COMMITTED")  # tax.models.TaxStatus
 TAX_WAIT = -1
+SYNC_WAITS = "Not fully sent to Stripe yet (retried): "  # the start of a waiting sync's error
 
 logger = logging.getLogger(__name__)
 
@@ -277,6 +280,32 @@ def _next_step(external: ExternalInvoice) -> Callable[..., None] | None:
 
 
 def stripe_invoice_sync(*, external_id: int) -> ExternalInvoice:
+    """Create the finalized invoice at Stripe, step by step. A step that fails for any reason
+    but Stripe refusing the request leaves the invoice queued with the reason on it (shown on
+    the invoice's page) and is resumed later: a network fault or a Stripe outage is raised for
+    the task's retries, anything else by the providers sweep (STALE_AFTER); only this invoice
+    waits."""
+    try:
+        return _sync(external_id)
+    except Exception as error:
+        logger.error("Stripe sync of external invoice %s waits", external_id, exc_info=error)
+        ExternalInvoice.objects.filter(pk=external_id).update(
+            error=SYNC_WAITS + _reason(error), updated_at=timezone.now()
+        )
+        if isinstance(error, STRIPE_TRANSIENT):
+            raise
+        return ExternalInvoice.objects.get(pk=external_id)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, SecretUnreadable):
+        return STRIPE_KEY_UNREADABLE
+    if isinstance(error, stripe.StripeError):
+        return error.user_message or str(error)
+    return describe(error)
+
+
+def _sync(external_id: int) -> ExternalInvoice:
     while True:
         with transaction.atomic():
             external = _locked(external_id)
@@ -290,17 +319,7 @@ def stripe_invoice_sync(*, external_id: int) -> ExternalInvoice:
             step = _next_step(external)
             if step is None:
                 return external
-            try:
-                client = stripe_client(external.provider)
-            except SecretUnreadable:
-                # This account's invoices wait, with the reason shown; other accounts go on.
-                logger.error("Stripe sync of %s waits: API key unreadable", external.invoice_id)
-                external.error = STRIPE_KEY_UNREADABLE
-                external.save(update_fields=["error", "updated_at"])
-                return external
-            if external.error == STRIPE_KEY_UNREADABLE:  # the key was entered again
-                external.error = ""
-                external.save(update_fields=["error", "updated_at"])
+            client = stripe_client(external.provider)
             try:
                 step(external, client)
             except stripe.InvalidRequestError as err:
@@ -310,3 +329,6 @@ def stripe_invoice_sync(*, external_id: int) -> ExternalInvoice:
                 external.error = err.user_message or str(err)
                 external.save(update_fields=["external_status", "error", "updated_at"])
                 return external
+            if external.error.startswith(SYNC_WAITS):  # it went on: no longer waiting
+                ExternalInvoice.objects.filter(pk=external.pk).update(error="")
+                external.error = ""

@@ -2,13 +2,14 @@
 events and card payments. Task names keep the `invoicing.tasks.` prefix they were queued and
 scheduled under; invoicing.tasks imports this module so Celery registers them."""
 
-import stripe
 from celery import shared_task
 from django.utils import timezone
 
+from invoicing.providers.stripe_client import STRIPE_TRANSIENT
+
 # Network faults and Stripe's 5xx/429 are retried with backoff; every Stripe call carries an
 # idempotency key from our rows and every step is recorded, so a retry resumes the sync.
-_STRIPE_TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+_STRIPE_TRANSIENT = STRIPE_TRANSIENT
 _PROVIDER_TRANSIENT = _STRIPE_TRANSIENT  # marketplaces meter hourly (invoicing/marketplaces)
 
 

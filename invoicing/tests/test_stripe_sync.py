@@ -115,6 +115,7 @@ def test_an_outage_midway_resumes_without_a_second_stripe_invoice(
     external = ExternalInvoice.objects.get(invoice=invoice)
     assert (external.external_id, external.items_synced) == ("in_fake1", 1)
     assert external.external_status == ExternalStatus.QUEUED
+    assert external.error == "Not fully sent to Stripe yet (retried): Fake outage."
 
     invoice_provider_sync(invoice_id=invoice.pk)  # the retry resumes at finalize
     assert fake.calls() == [
@@ -127,7 +128,8 @@ def test_an_outage_midway_resumes_without_a_second_stripe_invoice(
     ]
     assert fake.requests[2].idempotency_key == fake.requests[3].idempotency_key
     assert len(fake.invoices) == 1
-    assert ExternalInvoice.objects.get(invoice=invoice).external_status == ExternalStatus.PAID
+    external.refresh_from_db()
+    assert (external.external_status, external.error) == (ExternalStatus.PAID, "")
 
 
 def test_the_contract_configuration_chooses_the_stripe_account(

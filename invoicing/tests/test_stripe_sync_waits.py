@@ -1,9 +1,10 @@
-"""A Stripe account whose API key can no longer be decrypted (SECRETS_ENCRYPTION_KEYS changed):
-its invoices wait with the reason recorded and shown, nothing is sent, no task fails, and the
-sync and the card retries resume once the key is readable again."""
+"""A Stripe sync that cannot go on waits with the reason recorded and shown, and resumes later:
+an API key that can no longer be decrypted (SECRETS_ENCRYPTION_KEYS changed), for the sync and
+the card retries; a defect in one invoice's data."""
 
 import logging
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from cryptography.fernet import Fernet
 
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, InvoiceType
 from invoicing.providers.stripe_client import STRIPE_KEY_UNREADABLE
+from invoicing.providers.stripe_invoices import SYNC_WAITS
 from invoicing.services import invoice_finalize
 from invoicing.tasks import billing_providers_sweep
 from invoicing.tests.factories import recharge_world, send_calls
@@ -41,9 +43,9 @@ def test_the_sync_waits_with_the_reason_shown_and_resumes_once_the_key_is_back(
     assert fake.calls() == []  # nothing reached Stripe
     external = ExternalInvoice.objects.get(invoice=invoice)
     assert (external.external_status, external.external_id) == (ExternalStatus.QUEUED, "")
-    assert external.error == STRIPE_KEY_UNREADABLE
-    assert "API key unreadable" in caplog.text
-    assert pay_state(invoice).reason == STRIPE_KEY_UNREADABLE  # the invoice page's payment card
+    assert external.error == SYNC_WAITS + STRIPE_KEY_UNREADABLE
+    assert "Stripe sync of external invoice" in caplog.text
+    assert pay_state(invoice).reason == external.error  # the invoice page's payment card
 
     settings.SECRETS_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]  # the old key configured again
     with time_machine.travel(external.updated_at + timedelta(minutes=16), tick=False):
@@ -90,3 +92,28 @@ def test_a_due_card_retry_waits_on_an_unreadable_key_and_runs_once_it_is_back(
         assert [r.idempotency_key for r in pays] == [
             f"invoice:{invoice.public_id}:pay:{n}" for n in (1, 2)
         ]
+
+
+def test_a_defect_in_one_invoices_data_is_recorded_and_the_sync_is_retried(
+    fake, django_capture_on_commit_callbacks
+):
+    world = stripe_world(fake)
+    invoice = world.january_invoice()
+    with (
+        mock.patch(
+            "invoicing.providers.stripe_invoices.stripe_line_metadata", side_effect=KeyError("x")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        invoice = invoice_finalize(invoice=invoice)  # the task ends without raising
+    external = ExternalInvoice.objects.get(invoice=invoice)
+    assert external.external_status == ExternalStatus.QUEUED
+    assert external.error == (
+        SYNC_WAITS + "internal error (KeyError); details are in the server log."
+    )
+    with time_machine.travel(external.updated_at + timedelta(minutes=16), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            billing_providers_sweep()
+    external.refresh_from_db()
+    assert (external.external_status, external.error) == (ExternalStatus.PAID, "")
+    assert len(fake.invoices) == 1
