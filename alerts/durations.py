@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from billing_console.lib.periods import add_months
 
+LONGEST_YEARS = 100
+LONGEST_DAYS = LONGEST_YEARS * 12 * 31  # as longest() counts months
 _PATTERN = re.compile(
     r"^(?P<sign>[-+])?P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?"
     r"(?:(?P<days>\d+)D)?(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?"
@@ -39,6 +41,15 @@ def parse_duration(text: str) -> Duration:
     if match is None:
         raise ValueError(f"'{text}' is not an ISO-8601 duration such as P7D, -PT2H or P1M.")
     parts = {k: int(v) for k, v in match.groupdict().items() if k != "sign" and v}
+    bound = (
+        (parts.get("years", 0) * 12 + parts.get("months", 0)) * 31
+        + parts.get("weeks", 0) * 7
+        + parts.get("days", 0)
+        + (parts.get("hours", 0) * 3600 + parts.get("minutes", 0) * 60 + parts.get("seconds", 0))
+        / 86400
+    )
+    if bound > LONGEST_DAYS:  # beyond the calendar's range once applied to a moment
+        raise ValueError(f"'{text}' is longer than {LONGEST_YEARS} years.")
     return Duration(
         sign=-1 if match.group("sign") == "-" else 1,
         months=parts.get("years", 0) * 12 + parts.get("months", 0),

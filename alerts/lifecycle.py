@@ -8,12 +8,14 @@ moment), so a task that runs twice publishes once. Write-based system events (a 
 created or edited, a commit or credit created) are published when the write commits.
 """
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from alerts.durations import Duration, parse_duration
@@ -23,6 +25,7 @@ from billing_console.lib.wire_values import iso
 from billing_console.wire import Reader
 from contracts.models import AccessSegment, Commit, CommitKind, Contract, ContractEdit
 
+logger = logging.getLogger(__name__)
 ENVIRONMENT_TYPE = "PRODUCTION"
 COMMIT_KINDS = (CommitKind.PREPAID, CommitKind.POSTPAID)
 # type -> what it is about; the order is the order system/list shows.
@@ -193,8 +196,8 @@ def offset_notification_process(*, notification_id: int, now: datetime) -> int:
         key_prefix=f"lifecycle:{notification.public_id}",
         extra={"offset_id": str(notification.public_id), "offset_duration": notification.offset},
     )
-    notification.processed_through = now
-    notification.save(update_fields=["processed_through", "updated_at"])
+    notification.processed_through, notification.error, notification.error_at = now, "", None
+    notification.save(update_fields=["processed_through", "error", "error_at", "updated_at"])
     return count
 
 
@@ -209,21 +212,35 @@ def system_notification_process(*, event_type: str, now: datetime) -> int:
         event_type=event_type, duration=ZERO, lo=setting.processed_through, hi=now,
         key_prefix=f"lifecycle:system:{event_type}", extra={},
     )  # fmt: skip
-    setting.processed_through = now
-    setting.save(update_fields=["processed_through", "updated_at"])
+    setting.processed_through, setting.error, setting.error_at = now, "", None
+    setting.save(update_fields=["processed_through", "error", "error_at", "updated_at"])
     return count
 
 
 def notifications_due(*, now: datetime) -> int:
-    """One pass of the beat task over every active offset and enabled time-based system event."""
+    """One pass of the beat task over every active offset and enabled time-based system event.
+    Each is processed in its own transaction: one that fails is rolled back alone, its error
+    recorded on it (the settings page shows it) and retried on the next pass, from where it
+    stopped; the others go on."""
     count = 0
     for pk in OffsetNotification.objects.active().values_list("pk", flat=True):
-        count += offset_notification_process(notification_id=pk, now=now)
+        try:
+            count += offset_notification_process(notification_id=pk, now=now)
+        except Exception as error:
+            _failed(OffsetNotification.objects.filter(pk=pk), error, now, f"offset {pk}")
     for event_type in SystemNotification.objects.filter(
         is_enabled=True, type__in=TIME_TYPES
     ).values_list("type", flat=True):
-        count += system_notification_process(event_type=event_type, now=now)
+        try:
+            count += system_notification_process(event_type=event_type, now=now)
+        except Exception as error:
+            _failed(SystemNotification.objects.filter(type=event_type), error, now, event_type)
     return count
+
+
+def _failed(rows: QuerySet, error: Exception, now: datetime, which: str) -> None:
+    logger.error("lifecycle notification %s failed", which, exc_info=error)
+    rows.update(error=f"{type(error).__name__}: {error}"[:2000], error_at=now)
 
 
 # --- write-based system events --------------------------------------------------------------
@@ -345,3 +362,8 @@ def system_notifications() -> list[tuple[str, str, bool]]:
     """(type, description, is_enabled) of every system event, in a stable order."""
     enabled = dict(SystemNotification.objects.values_list("type", "is_enabled"))
     return [(t, about, enabled.get(t, False)) for t, about in SYSTEM_TYPES.items()]
+
+
+def system_notification_errors() -> dict[str, SystemNotification]:
+    """The enabled system events whose last pass failed, by type (the settings page)."""
+    return {s.type: s for s in SystemNotification.objects.filter(is_enabled=True).exclude(error="")}

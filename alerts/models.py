@@ -272,6 +272,10 @@ class OffsetNotification(models.Model):
     # Occurrences firing at or before this moment have been published (or were in the past
     # when the notification was created: offsets never fire retroactively).
     processed_through = models.DateTimeField()
+    # Why the last pass of the beat task failed on it (it retries every minute; the settings
+    # page shows it); cleared by the next pass that succeeds.
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -299,6 +303,8 @@ class SystemNotification(models.Model):
     type = models.CharField(max_length=40, unique=True)
     is_enabled = models.BooleanField(default=False)
     processed_through = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)  # as OffsetNotification's
+    error_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -204,7 +204,11 @@ def state_list(request: HttpRequest) -> HttpResponse:
 def _settings_context(**extra: Any) -> dict[str, Any]:
     return {
         "offsets": OffsetNotification.objects.active(),
-        "systems": lifecycle.system_notifications(),
+        "systems": [
+            (*system, errors.get(system[0]))
+            for errors in [lifecycle.system_notification_errors()]
+            for system in lifecycle.system_notifications()
+        ],
         "form": OffsetNotificationForm(),
         **extra,
     }
@@ -306,6 +310,13 @@ def system_toggle(request: HttpRequest, event_type: str) -> HttpResponse:
         return render(
             request,
             "alerts/notification_settings.html#system-row",
-            {"system": (setting.type, about, setting.is_enabled)},
+            {
+                "system": (
+                    setting.type,
+                    about,
+                    setting.is_enabled,
+                    setting if setting.error else None,
+                )
+            },
         )
     return redirect("alerts:notification-settings")
