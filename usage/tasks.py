@@ -1,14 +1,18 @@
 """Background work of usage: rolling up ingested events, backfilling new metrics, pruning
 dedupe keys. Each task calls one service and is safe to run again."""
 
+import logging
 import time
 
 from celery import shared_task
+from django.utils.timezone import now
 
 from usage import rollups
 from usage.models import BillableMetric
 from usage.services import event_keys_prune
 
+logger = logging.getLogger(__name__)
+BACKFILL_FAILED = "Rollups could not be built: "
 ADVANCE_SECONDS = 2.0  # a run's budget; the beat sends one every 2 s (beat_schedule)
 # Ingest batches per transaction (100,000 events of 100-event calls): the more a transaction
 # takes, the fewer rollup rows it writes per event (a customer's hour is written once). Alone on
@@ -41,9 +45,18 @@ def metrics_backfill_missing() -> int:
     """Backfill any rollable metric not yet ready (e.g. created while no worker ran)."""
     count = 0
     for metric in BillableMetric.objects.filter(archived_at__isnull=True, rollup_ready=False):
-        if rollups.rollable(metric):
+        if not rollups.rollable(metric):
+            continue
+        try:
             rollups.rollups_backfill(metric=metric)
-            count += 1
+        except Exception as error:  # this metric waits, shown on its page; the others go on
+            logger.error("rollups of metric %s not built", metric.public_id, exc_info=error)
+            message = f"{BACKFILL_FAILED}{type(error).__name__}: {error}"[:2000]
+            BillableMetric.objects.filter(pk=metric.pk).update(error=message, error_at=now())
+            continue
+        if metric.error.startswith(BACKFILL_FAILED):
+            BillableMetric.objects.filter(pk=metric.pk).update(error="", error_at=None)
+        count += 1
     return count
 
 
