@@ -6,6 +6,7 @@ a segment below zero all the same (entries written before that rule) counts as 0
 lowering the balance of another segment, so a balance shown to anyone is never negative.
 """
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,6 +15,8 @@ from django.db.models import Q, Sum
 
 from billing_console.api import ApplicationError
 from contracts.models import AccessSegment, Commit, CommitKind, LedgerEntry, LedgerEntryType
+
+logger = logging.getLogger(__name__)
 
 PLACES = Decimal("1e-12")  # a RateField holds 12 decimal places
 MANUAL_KEY_REUSED = (
@@ -239,7 +242,12 @@ def segments_expire(*, now: datetime) -> int:
         if segment.pk in blocked:
             continue
         before = LedgerEntry.objects.filter(segment=segment).count()
-        segment_close(segment, at=segment.ending_before, reason="Access ended")
+        try:
+            with transaction.atomic():  # one segment's failure is rolled back alone
+                segment_close(segment, at=segment.ending_before, reason="Access ended")
+        except Exception:  # it stays open and is tried again on the next run
+            logger.exception("segment %s of commit %s not closed", segment.pk, segment.commit_id)
+            continue
         if LedgerEntry.objects.filter(segment=segment).count() > before:
             closed += 1
     return closed

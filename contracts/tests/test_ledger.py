@@ -3,6 +3,7 @@ property test that a balance never drifts from its entries nor shows below zero.
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -15,6 +16,7 @@ from billing_console.wire import Reader
 from contracts.models import Commit, LedgerEntry
 from contracts.selectors import commit_balance
 from contracts.services import contract_create
+from contracts.terms import ledger
 from contracts.terms.create import commit_create_from_wire
 from contracts.terms.ledger import (
     MANUAL_BELOW_ZERO,
@@ -124,6 +126,26 @@ def test_expiry_closes_what_is_left_once_the_statement_is_final():
     assert _wire_ledger(credit)[-1] == ("CREDIT_EXPIRATION", -50)
     assert segments_expire(now=MAR) == 0  # once per segment
     assert commit_balance(credit) == _entries(credit) == 0
+
+
+def test_a_segment_that_cannot_be_closed_stays_open_and_the_others_expire():
+    world = priced_world(price=5)
+    first = _commit(world, (100, JAN, FEB), kind="CREDIT")
+    second = _commit(world, (70, JAN, FEB), kind="CREDIT")
+    _month(world, JAN)
+    real = ledger.segment_close
+
+    def segment_close(segment, **kwargs):
+        if segment.commit_id == first.pk:
+            raise RuntimeError("bad segment")
+        return real(segment, **kwargs)
+
+    with mock.patch.object(ledger, "segment_close", side_effect=segment_close):
+        assert segments_expire(now=FEB) == 1
+    assert commit_balance(second) == _entries(second) == 0
+    assert commit_balance(first) == 100  # still open: tried again on the next run
+    assert segments_expire(now=FEB) == 1
+    assert commit_balance(first) == 0
 
 
 def test_rollover_moves_a_fraction_to_the_next_segment():
