@@ -10,6 +10,7 @@ not retried: only a redeliver, after the URL or WEBHOOK_ALLOWED_HOSTS changed, t
 """
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from webhooks.redact import text_redact
 from webhooks.services import event_payload_envelope
 from webhooks.slack import slack_text
 from webhooks.targets import TargetRefused, TargetUnresolved, target_resolve
+
+logger = logging.getLogger(__name__)
 
 BODY_EXCERPT = 1000  # characters of the response body (and of an error) kept on the attempt
 USER_AGENT = "BillingConsole-Webhooks/1.0"
@@ -166,8 +169,13 @@ def delivery_attempt(*, delivery_id: int) -> bool | None:
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
-    body, headers = request_for(delivery, now)
-    outcome = _send(delivery.endpoint.url, body, headers)
+    try:
+        body, headers = request_for(delivery, now)
+    except Exception as err:  # the event cannot be rendered: an attempt that failed, retried
+        logger.exception("webhook delivery %s: request not built", delivery_id)
+        outcome = Outcome(None, "", f"Not sent: {type(err).__name__}: {err}"[:BODY_EXCERPT], 0)
+    else:
+        outcome = _send(delivery.endpoint.url, body, headers)
     delay = _record(delivery_id, now, outcome)
     if delay is not None:
         from webhooks.tasks import delivery_attempt_task

@@ -1,5 +1,6 @@
 import json
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -409,3 +410,20 @@ def test_only_the_start_of_a_response_body_is_kept(django_capture_on_commit_call
         hook.wait_for(1)
     attempt = Delivery.objects.get().attempts.get()
     assert attempt.response_body == "é" * 1000
+
+
+def test_an_event_that_cannot_be_rendered_is_a_failed_attempt_retried_as_usual(
+    backoff, django_capture_on_commit_callbacks
+):
+    backoff.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    with receiver([200]) as hook:
+        services.endpoint_create(url=hook.url)
+        with mock.patch("webhooks.delivery.request_for", side_effect=TypeError("bad payload")):
+            _publish(django_capture_on_commit_callbacks)
+        delivery = Delivery.objects.get()
+        attempt = delivery.attempts.get()  # recorded, where the endpoint's page lists attempts
+        assert (attempt.response_code, attempt.error) == (None, "Not sent: TypeError: bad payload")
+        assert (delivery.status, delivery.attempt_count) == (Delivery.FAILED, 1)
+        with time_machine.travel(delivery.next_attempt_at, tick=False):
+            assert delivery_attempt(delivery_id=delivery.pk) is True
+        assert len(hook.requests) == 1
