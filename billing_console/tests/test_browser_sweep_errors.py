@@ -1,0 +1,82 @@
+"""What a failing background pass leaves for finance to see, in a real browser (Playwright +
+Debian's Chromium): a lifecycle notification that stopped, a metric whose rollups could not be
+built, and an invoice whose Stripe sync waits. Screenshots at 1440 and 390 px go to
+$SCREENSHOT_DIR (default var/screenshots)."""
+
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+from cryptography.fernet import Fernet
+from django.urls import reverse
+
+from alerts.lifecycle import notifications_due, offset_notification_create
+from alerts.models import OffsetNotification
+from billing_console.tests.screenshots import element_shots
+from invoicing.services import invoice_finalize
+from invoicing.tests import fake_stripe
+from invoicing.tests.stripe_fixtures import stripe_world
+from usage import rollups
+from usage.models import BillableMetric
+from usage.services import billable_metric_create
+from usage.tasks import metrics_backfill_missing
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_stopped_notification_and_a_metric_not_ready(page, login, alice, transactional_db):
+    offset_notification_create(
+        data={"name": "Renewal reminder", "policy": {"type": "contract.end", "offset": "-P7D"}},
+        created_by="alice",
+    )
+    legacy = offset_notification_create(
+        data={"name": "Legacy reminder", "policy": {"type": "contract.end", "offset": "-P1D"}},
+        created_by="alice",
+    )
+    OffsetNotification.objects.filter(pk=legacy.pk).update(offset="-P2100Y")  # stored long ago
+    notifications_due(now=datetime.now(UTC) + timedelta(minutes=1))
+    metric = billable_metric_create(name="GPU hours", aggregation_type="SUM",
+                                    aggregation_key="hours")  # fmt: skip
+    BillableMetric.objects.filter(pk=metric.pk).update(rollup_ready=False)
+    with mock.patch.object(rollups, "rollups_backfill", side_effect=OSError("No space left")):
+        metrics_backfill_missing()
+
+    login("alice")
+    page.goto(reverse("alerts:notification-settings"))
+    row = page.locator("#offset-table tr", has_text="Legacy reminder")
+    assert "Stopped" in row.inner_text()
+    assert "'-P2100Y' is longer than 100 years." in row.inner_text()
+    assert "Stopped" not in page.locator("#offset-table tr", has_text="Renewal").inner_text()
+    element_shots(page, "notification-stopped", "#offset-table")
+
+    page.goto(reverse("usage:metric-detail", args=[metric.public_id]))
+    flash = page.locator("main .flash-error")
+    assert "This metric's usage is not ready" in flash.inner_text()
+    assert "OSError: No space left" in flash.inner_text()
+    element_shots(page, "metric-rollups-not-ready", "#metric-header")
+
+
+@pytest.fixture
+def fake(settings):
+    stripe = fake_stripe.FakeStripe()
+    server = fake_stripe.start(stripe)
+    settings.STRIPE_API_BASE = stripe.url
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    yield stripe
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_invoice_whose_stripe_sync_waits(page, login, alice, transactional_db, fake, settings):
+    settings.SECRETS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    world = stripe_world(fake)
+    invoice = world.january_invoice()
+    settings.SECRETS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key dropped
+    invoice_finalize(invoice=invoice)  # the sync runs on commit (eager), and waits
+
+    login("alice")
+    page.goto(reverse("invoicing:invoice-detail", args=[invoice.public_id]))
+    reason = page.locator("#no-card-payment")
+    assert "Not fully sent to Stripe yet (retried):" in reason.inner_text()
+    assert "API key can no longer be decrypted" in reason.inner_text()
+    element_shots(page, "invoice-stripe-sync-waits", "#no-card-payment")
