@@ -93,12 +93,22 @@ def thresholds_evaluate_customers(customer_refs: list[str]) -> int:
 def contract_thresholds_evaluate_task(contract_id: int) -> int:
     """Charge any spend threshold or prepaid balance threshold the contract has crossed
     (idempotent: one charge per crossing)."""
+    from invoicing.failures import describe
     from invoicing.thresholds import contract_thresholds_evaluate
 
     contract = Contract.objects.filter(pk=contract_id).first()
     if contract is None:
         return 0
-    return len(contract_thresholds_evaluate(contract=contract))
+    rows = Contract.objects.filter(pk=contract_id)
+    try:
+        charges = contract_thresholds_evaluate(contract=contract)
+    except Exception as error:  # rolled back: nothing charged; shown on the contract's page
+        logger.exception("threshold evaluation of contract %s failed", contract.public_id)
+        rows.update(threshold_error=describe(error), threshold_error_at=timezone.now())
+        return 0
+    if contract.threshold_error:
+        rows.update(threshold_error="", threshold_error_at=None)
+    return len(charges)
 
 
 @shared_task

@@ -1,6 +1,6 @@
 """What a failing background pass leaves for finance to see, in a real browser (Playwright +
 Debian's Chromium): a lifecycle notification that stopped, a metric whose rollups could not be
-built, and an invoice whose Stripe sync waits. Screenshots at 1440 and 390 px go to
+built, an invoice whose Stripe sync waits, and a contract whose auto-recharge failed. Screenshots at 1440 and 390 px go to
 $SCREENSHOT_DIR (default var/screenshots)."""
 
 from datetime import UTC, datetime, timedelta
@@ -13,8 +13,10 @@ from django.urls import reverse
 from alerts.lifecycle import notifications_due, offset_notification_create
 from alerts.models import OffsetNotification
 from billing_console.tests.screenshots import element_shots
+from contracts.models import Contract
 from invoicing.services import invoice_finalize
 from invoicing.tests import fake_stripe
+from invoicing.tests.factories import recharge_world
 from invoicing.tests.stripe_fixtures import stripe_world
 from usage import rollups
 from usage.models import BillableMetric
@@ -80,3 +82,16 @@ def test_an_invoice_whose_stripe_sync_waits(page, login, alice, transactional_db
     assert "Not fully sent to Stripe yet (retried):" in reason.inner_text()
     assert "API key can no longer be decrypted" in reason.inner_text()
     element_shots(page, "invoice-stripe-sync-waits", "#no-card-payment")
+
+
+def test_a_recharge_that_failed(page, login, alice, transactional_db):
+    world = recharge_world()
+    Contract.objects.filter(pk=world.contract.pk).update(
+        threshold_error="internal error (RuntimeError); details are in the server log.",
+        threshold_error_at=datetime.now(UTC),
+    )
+    login("alice")
+    page.goto(reverse("contracts:contract-detail", args=[world.contract.public_id]))
+    flash = page.locator("#thresholds .flash-error")
+    assert "Not charged: the last evaluation failed" in flash.inner_text()
+    element_shots(page, "contract-threshold-failed", "#thresholds")

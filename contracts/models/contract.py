@@ -45,6 +45,10 @@ class Contract(models.Model):
     scheduled_charges_on_usage_invoices = models.CharField(max_length=10, blank=True)
     spend_threshold_configuration = models.JSONField(null=True, blank=True)
     prepaid_balance_threshold_configuration = models.JSONField(null=True, blank=True)
+    # Why the last threshold evaluation failed: nothing was charged (retried after each ingest
+    # and by the sweep; the contract page shows it). Cleared by the next that succeeds.
+    threshold_error = models.TextField(blank=True)
+    threshold_error_at = models.DateTimeField(null=True, blank=True)
     custom_fields = models.JSONField(default=dict, blank=True)
     uniqueness_key = models.CharField(max_length=128, null=True, blank=True)
     # Links to the deal in other systems, kept and shown as sent (Metronome's fields of the
