@@ -15,20 +15,21 @@ MODELS = ("large", "mini", "vision")
 
 
 def copy_events(
-    db: str, count: int, customers: int, prefix: str = "b", random_ids: bool = False
-) -> float:
-    """COPY `count` completion events of MONTH for customers c0..c<customers> into `db`
-    (transaction ids `prefix`0, `prefix`1, ..., or random 32-hex-digit ids like the UUIDs
-    clients send); returns the seconds it took."""
+    db: str, count: int, customers: int, prefix: str = "b", random_ids: bool = False,
+    period: tuple[datetime, datetime] = MONTH,
+) -> float:  # fmt: skip
+    """COPY `count` completion events of `period` (MONTH) for customers c0..c<customers> into
+    `db` (transaction ids `prefix`0, `prefix`1, ..., or random 32-hex-digit ids like the UUIDs
+    clients send), each received when it happened; returns the seconds it took."""
     rng = Random(11)
-    span = int((MONTH[1] - MONTH[0]).total_seconds())
+    span = int((period[1] - period[0]).total_seconds())
     start = time.perf_counter()
     with psycopg.connect(database_url(db)) as conn:
         with conn.cursor().copy(
             "COPY usage_usageevent (transaction_id, customer_id, event_type, timestamp, properties, received_at) FROM STDIN"
         ) as copy:
             for i in range(count):
-                at = MONTH[0] + timedelta(seconds=rng.randrange(span))
+                at = period[0] + timedelta(seconds=rng.randrange(span))
                 props = {"model": rng.choice(MODELS), "tokens": rng.randint(1, 5000)}
                 copy.write_row(
                     (

@@ -77,7 +77,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def _ingest_rounds(
+def ingest_rounds(
     env: dict[str, str], token: str, customers: int, ingest: int, rounds: int, seed: int
 ) -> float:  # fmt: skip
     """Median microseconds per event over `rounds` rounds of `ingest` events through the API
@@ -100,29 +100,41 @@ def _ingest_rounds(
     return sorted(costs)[len(costs) // 2]
 
 
-def ingest_again(customers: int, ingest: int, rounds: int) -> dict[str, float]:
-    """Ingest alone, on the database an earlier run built for this size."""
-    db = f"bc_bench_scale_{customers}"
+def ingest_env(db: str) -> tuple[dict[str, str], str]:
+    """The environment to serve `db` with follow-ups queued on a Redis database no worker reads
+    (emptied), and a new API token."""
     env = env_for(db)
     env.update(CELERY_TASK_ALWAYS_EAGER="0", CELERY_BROKER_URL=BROKER)
     redis_flush(BROKER)
     script = "from billing_console.services import api_token_create\nprint('TOKEN=' + api_token_create(name='scale')[1])"
     out = subprocess.run([sys.executable, "manage.py", "shell", "-v0", "-c", script], cwd=ROOT,
                          env=env, check=True, capture_output=True, text=True).stdout  # fmt: skip
-    token = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("TOKEN="))
-    log(f"[{customers:,} customers] ingest again on {db}")
+    return env, next(
+        line.split("=", 1)[1] for line in out.splitlines() if line.startswith("TOKEN=")
+    )
+
+
+def ingest_cleanup(db: str) -> int:
+    """Back to the size `db` was built with: earlier runs' events (received after the month)
+    and their keys deleted, vacuumed, checkpointed; returns how many events it holds."""
     with psycopg.connect(database_url(db), autocommit=True) as conn:
-        # Back to the size it was built with: earlier runs' events (received after the month).
         for table in ("usage_usageevent", "usage_eventkey"):
             conn.execute(f"DELETE FROM {table} WHERE received_at >= %s", [MONTH[1]])
         conn.execute("DELETE FROM usage_pendingrollup")
         conn.execute("VACUUM ANALYZE usage_usageevent, usage_eventkey, usage_pendingrollup")
         conn.execute("CHECKPOINT")
-        count = conn.execute("SELECT count(*) FROM usage_usageevent").fetchone()[0]
-    log(f"  {count:,} events in the database")
+        return conn.execute("SELECT count(*) FROM usage_usageevent").fetchone()[0]
+
+
+def ingest_again(customers: int, ingest: int, rounds: int) -> dict[str, float]:
+    """Ingest alone, on the database an earlier run built for this size."""
+    db = f"bc_bench_scale_{customers}"
+    env, token = ingest_env(db)
+    log(f"[{customers:,} customers] ingest again on {db}")
+    log(f"  {ingest_cleanup(db):,} events in the database")
     try:
         seed = Random().randrange(10**9)  # ids the database has not seen
-        return {"ingest_us": _ingest_rounds(env, token, customers, ingest, rounds, seed)}
+        return {"ingest_us": ingest_rounds(env, token, customers, ingest, rounds, seed)}
     finally:
         redis_flush(BROKER)
 
@@ -173,7 +185,7 @@ def one_size(customers: int, events: int, ingest: int, rounds: int) -> dict[str,
 
     figures: dict[str, float] = {}
     redis_flush(BROKER)
-    figures["ingest_us"] = _ingest_rounds(env, token, customers, ingest, rounds, customers * 1000)
+    figures["ingest_us"] = ingest_rounds(env, token, customers, ingest, rounds, customers * 1000)
     server = Server(env, workers=3)
     try:
         connection.close()
