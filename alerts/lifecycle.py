@@ -239,8 +239,10 @@ def notifications_due(*, now: datetime) -> int:
 
 
 def _failed(rows: QuerySet, error: Exception, now: datetime, which: str) -> None:
+    """Recorded with when it first failed (kept while it goes on failing)."""
     logger.error("lifecycle notification %s failed", which, exc_info=error)
-    rows.update(error=f"{type(error).__name__}: {error}"[:2000], error_at=now)
+    rows.filter(error="").update(error_at=now)
+    rows.update(error=f"{type(error).__name__}: {error}"[:2000])
 
 
 # --- write-based system events --------------------------------------------------------------

@@ -272,8 +272,8 @@ class OffsetNotification(models.Model):
     # Occurrences firing at or before this moment have been published (or were in the past
     # when the notification was created: offsets never fire retroactively).
     processed_through = models.DateTimeField()
-    # Why the last pass of the beat task failed on it (it retries every minute; the settings
-    # page shows it); cleared by the next pass that succeeds.
+    # Why the last pass of the beat task failed on it, and since when it has been failing (it
+    # retries every minute; the settings page shows it); cleared by the next pass that succeeds.
     error = models.TextField(blank=True)
     error_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

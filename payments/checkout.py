@@ -16,11 +16,18 @@ from typing import Any
 
 import stripe
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice
-from invoicing.providers.stripe_client import as_dict, stripe_client, stripe_options
+from invoicing.providers.stripe_client import (
+    STRIPE_TRANSIENT,
+    as_dict,
+    failure_reason,
+    stripe_client,
+    stripe_options,
+)
 from invoicing.providers.stripe_payments import external_mark_paid
 from invoicing.signals import invoice_payment_failed
 from payments.models import CheckoutSession, CheckoutStatus
@@ -30,6 +37,7 @@ logger = logging.getLogger(__name__)
 ALREADY_PAID = "invoice_id: invoice {id} is already paid."
 # A session this close to expiring is not handed out again: the customer needs time to pay.
 REUSE_MARGIN = timedelta(minutes=10)
+SETTLE_WAITS = "Stripe invoice not marked paid yet (retried): "
 PAID_TWICE = "Paid by card after the invoice was already paid: refund payment {intent} in Stripe."
 
 
@@ -175,7 +183,22 @@ def checkout_session_failed(*, row: CheckoutSession, error: str) -> None:
 
 def checkout_settle(*, row_id: int) -> CheckoutSession:
     """After a card payment: mark the Stripe invoice paid out of band (idempotent: done once,
-    recorded; a Stripe invoice still a draft, or already paid, needs nothing)."""
+    recorded; a Stripe invoice still a draft, or already paid, needs nothing). A failure other
+    than Stripe refusing it is recorded on the row (shown on the invoice) and retried: an
+    outage by the task's retries, anything else by the sweep."""
+    try:
+        return _settle(row_id)
+    except Exception as error:
+        logger.error("Checkout %s: Stripe invoice not marked paid yet", row_id, exc_info=error)
+        CheckoutSession.objects.filter(pk=row_id).update(
+            error=SETTLE_WAITS + failure_reason(error), updated_at=timezone.now()
+        )
+        if isinstance(error, STRIPE_TRANSIENT):
+            raise
+        return CheckoutSession.objects.get(pk=row_id)
+
+
+def _settle(row_id: int) -> CheckoutSession:
     with transaction.atomic():
         row = CheckoutSession.objects.select_for_update().select_related("external", "provider").get(pk=row_id)  # fmt: skip
         external = row.external
@@ -207,7 +230,9 @@ def checkout_settle(*, row_id: int) -> CheckoutSession:
 def checkouts_unsettled() -> list[int]:
     return list(
         CheckoutSession.objects.filter(
-            status=CheckoutStatus.PAID, stripe_invoice_settled_at__isnull=True, error=""
+            Q(error="") | Q(error__startswith=SETTLE_WAITS),  # not refused by Stripe
+            status=CheckoutStatus.PAID,
+            stripe_invoice_settled_at__isnull=True,
         ).values_list("pk", flat=True)
     )
 

@@ -63,8 +63,14 @@ def test_a_failing_notification_is_recorded_and_the_others_go_on(client, dave):
 
     client.force_login(dave)
     page = client.get(reverse("alerts:notification-settings")).text
-    assert 'Legacy<br><span class="field-error" role="status">Stopped' in page
+    assert 'Legacy<br><span class="field-error" role="status">Failing since' in page
     assert "retried every minute: ValueError: &#x27;-P2100Y&#x27; is longer than" in page
+
+    minute = at + timedelta(minutes=1)
+    with time_machine.travel(minute, tick=False):
+        assert notifications_due(now=minute) == 0  # failing still: since the first failure
+    bad.refresh_from_db()
+    assert (bad.error_at, bad.processed_through) == (at, before)
 
     OffsetNotification.objects.filter(pk=bad.pk).update(offset="-P1D")  # set right
     later = MAR - timedelta(days=1)

@@ -46,9 +46,9 @@ def test_a_stopped_notification_and_a_metric_not_ready(page, login, alice, trans
     login("alice")
     page.goto(reverse("alerts:notification-settings"))
     row = page.locator("#offset-table tr", has_text="Legacy reminder")
-    assert "Stopped" in row.inner_text()
+    assert "Failing since" in row.inner_text()
     assert "'-P2100Y' is longer than 100 years." in row.inner_text()
-    assert "Stopped" not in page.locator("#offset-table tr", has_text="Renewal").inner_text()
+    assert "Failing since" not in page.locator("#offset-table tr", has_text="Renewal").inner_text()
     element_shots(page, "notification-stopped", "#offset-table")
 
     page.goto(reverse("usage:metric-detail", args=[metric.public_id]))

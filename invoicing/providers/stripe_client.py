@@ -10,6 +10,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from billing_console.encryption import SecretUnreadable
 from customers.models import BillingProvider, ConfiguredBillingProvider
 
 # Network faults and Stripe's 5xx/429: retried (the tasks' autoretry_for, with backoff).
@@ -44,3 +45,15 @@ def stripe_options(key: str) -> dict[str, str]:
 def as_dict(obj: Any) -> dict[str, Any]:
     """A Stripe object (not dict-like since stripe 13) or a webhook's JSON, as a plain dict."""
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def failure_reason(error: Exception) -> str:
+    """What finance reads of a Stripe call that failed: Stripe's message, the unreadable key,
+    or the defect's type (details in the log)."""
+    from invoicing.failures import describe
+
+    if isinstance(error, SecretUnreadable):
+        return STRIPE_KEY_UNREADABLE
+    if isinstance(error, stripe.StripeError):
+        return error.user_message or str(error)
+    return describe(error)

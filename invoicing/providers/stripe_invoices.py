@@ -18,15 +18,13 @@ import stripe
 from django.db import transaction
 from django.utils import timezone
 
-from billing_console.encryption import SecretUnreadable
 from customers.models import BillingProvider
-from invoicing.failures import describe
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, LineItem
 from invoicing.netsuite import stripe_line_metadata
 from invoicing.providers.stripe_client import (
-    STRIPE_KEY_UNREADABLE,
     STRIPE_TRANSIENT,
     as_dict,
+    failure_reason,
     stripe_client,
     stripe_options,
 )
@@ -290,19 +288,11 @@ def stripe_invoice_sync(*, external_id: int) -> ExternalInvoice:
     except Exception as error:
         logger.error("Stripe sync of external invoice %s waits", external_id, exc_info=error)
         ExternalInvoice.objects.filter(pk=external_id).update(
-            error=SYNC_WAITS + _reason(error), updated_at=timezone.now()
+            error=SYNC_WAITS + failure_reason(error), updated_at=timezone.now()
         )
         if isinstance(error, STRIPE_TRANSIENT):
             raise
         return ExternalInvoice.objects.get(pk=external_id)
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, SecretUnreadable):
-        return STRIPE_KEY_UNREADABLE
-    if isinstance(error, stripe.StripeError):
-        return error.user_message or str(error)
-    return describe(error)
 
 
 def _sync(external_id: int) -> ExternalInvoice:

@@ -170,3 +170,29 @@ def test_no_stripe_configuration_means_no_card_payment(django_capture_on_commit_
         checkout_session_open(invoice=invoice, urls=URLS, via="embed", now=timezone.now())
     assert refused.value.message == f"invoice_id: {NO_STRIPE}"
     assert not CheckoutSession.objects.exists()
+
+
+def test_a_settlement_that_cannot_go_on_says_why_and_stays_for_the_sweep(
+    fake, django_capture_on_commit_callbacks, settings
+):
+    import stripe
+
+    from payments.checkout import checkout_session_completed, checkout_settle, checkouts_unsettled
+
+    capture = django_capture_on_commit_callbacks
+    world, invoice = sent_invoice(fake, capture)
+    row = checkout_session_open(invoice=invoice, urls=URLS, via="embed")
+    session = fake.checkout_complete(row.session_id)["data"]["object"]
+    with capture(execute=False):  # paid; the settlement's own task is left out
+        checkout_session_completed(row=row, session=session, at=timezone.now())
+    fake.fail_next["/pay"] = 1
+    with pytest.raises(stripe.APIError):  # an outage: raised for the task's retries
+        checkout_settle(row_id=row.pk)
+    row.refresh_from_db()
+    assert row.error == "Stripe invoice not marked paid yet (retried): Fake outage."
+    assert checkouts_unsettled() == [row.pk]  # the sweep still takes it
+
+    checkout_settle(row_id=row.pk)
+    row.refresh_from_db()
+    assert (row.error, row.stripe_invoice_settled_at is not None) == ("", True)
+    assert checkouts_unsettled() == []
