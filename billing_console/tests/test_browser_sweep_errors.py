@@ -95,3 +95,21 @@ def test_a_recharge_that_failed(page, login, alice, transactional_db):
     flash = page.locator("#thresholds .flash-error")
     assert "Not charged: the last evaluation failed" in flash.inner_text()
     element_shots(page, "contract-threshold-failed", "#thresholds")
+
+
+def test_marketplace_metering_that_stopped(page, login, alice, transactional_db):
+    from customers.models import CustomerBillingProviderConfiguration
+    from invoicing.marketplaces.models import MarketplaceMeteringCursor
+    from invoicing.tests.test_marketplaces import aws_world
+
+    aws_world()
+    MarketplaceMeteringCursor.objects.create(
+        configuration=CustomerBillingProviderConfiguration.objects.get(), recorded_through=datetime(2026, 12, 5, 9, tzinfo=UTC),
+        error="internal error (KeyError); details are in the server log.",
+        error_at=datetime(2026, 12, 5, 9, 6, tzinfo=UTC),
+    )  # fmt: skip
+    login("alice")
+    page.goto(reverse("invoicing:marketplace-metering"))
+    section = page.locator("section:has(#stalled-title)")
+    assert "Acme (AWS Marketplace): stopped at the hour from" in section.inner_text()
+    element_shots(page, "marketplace-metering-stopped", "section:has(#stalled-title)")

@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from contracts.models import Contract
 from customers.models import BillingProvider, CustomerBillingProviderConfiguration
@@ -159,8 +160,8 @@ def configuration_hour_record(
     cursor = _cursor(configuration_id, hour)
     if hour < cursor.recorded_through:
         return []  # evaluated before (a rerun, another worker)
-    cursor.recorded_through = hour + HOUR
-    cursor.save(update_fields=["recorded_through"])
+    cursor.recorded_through, cursor.error, cursor.error_at = hour + HOUR, "", None
+    cursor.save(update_fields=["recorded_through", "error", "error_at"])
     configuration = (
         CustomerBillingProviderConfiguration.objects.filter(
             pk=configuration_id, archived_at__isnull=True
@@ -223,10 +224,23 @@ def marketplace_hours_record(*, now: datetime) -> int:
                             configuration_id=configuration_id, hour=hour, products=products
                         )
                     )
-                except Exception:
+                except Exception as error:
                     # The cursor stays before this hour: the next run tries it again.
                     logger.exception(
                         "marketplace metering: configuration %s, hour %s", configuration_id, hour
                     )
+                    _stalled(configuration_id, hour, error)
                     break
     return created
+
+
+def _stalled(configuration_id: int, hour: datetime, error: Exception) -> None:
+    """Recorded on the configuration's cursor (since when it stalls), for the metering page."""
+    from invoicing.failures import describe
+
+    MarketplaceMeteringCursor.objects.get_or_create(
+        configuration_id=configuration_id, defaults={"recorded_through": hour}
+    )
+    cursor = MarketplaceMeteringCursor.objects.filter(configuration_id=configuration_id)
+    cursor.filter(error="").update(error_at=timezone.now())
+    cursor.update(error=describe(error))

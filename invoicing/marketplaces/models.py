@@ -80,6 +80,10 @@ class MarketplaceMeteringCursor(models.Model):
         related_name="metering_cursor",
     )
     recorded_through = models.DateTimeField()  # exclusive end of the hours recorded, UTC
+    # Why the hour at recorded_through cannot be recorded, and since when (the metering page
+    # shows it; an hour older than the lookback is no longer sent). Cleared once it is.
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"metered through {self.recorded_through:%Y-%m-%d %H:00}"

@@ -4,6 +4,7 @@ Settings → Marketplace metering (each listing's metering settings, failed reco
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from billing_console.roles import ADMIN, FINANCE, can_bill, role_required
 from customers.models import BillingProvider, ConfiguredBillingProvider
 from invoicing.marketplaces.models import (
     MarketplaceListingSettings,
+    MarketplaceMeteringCursor,
     MarketplaceMeterRecord,
     MeterStatus,
 )
@@ -30,6 +32,11 @@ MARKETPLACES = (
 LISTING_LABELS = {
     BillingProvider.AZURE_MARKETPLACE: "Azure Marketplace listing",
     BillingProvider.GCP_MARKETPLACE: "Google Cloud Marketplace listing",
+}
+MARKETPLACE_NAMES = {
+    BillingProvider.AWS_MARKETPLACE: "AWS Marketplace",
+    BillingProvider.AZURE_MARKETPLACE: "Azure Marketplace",
+    BillingProvider.GCP_MARKETPLACE: "Google Cloud Marketplace",
 }
 KEY_INVALID = "Paste the service account's JSON key (type service_account, with private_key)."
 
@@ -122,12 +129,22 @@ def _page(request: HttpRequest, bound=None, status: int = 200) -> HttpResponse:
         .select_related("customer")
         .order_by("-hour", "pk")[:200]
     )
+    stalled = [
+        (cursor, MARKETPLACE_NAMES.get(cursor.configuration.billing_provider, ""))
+        for cursor in MarketplaceMeteringCursor.objects.exclude(error="")
+        .select_related("configuration__customer")
+        .order_by("error_at", "pk")
+    ]
     return render(
         request,
         "invoicing/marketplace_metering.html",
-        {"listings": _listings(bound), "failed": failed, "can_bill": can_bill(request.user)},
+        {
+            "listings": _listings(bound), "failed": failed, "stalled": stalled,
+            "lookback": settings.MARKETPLACE_METERING_LOOKBACK_HOURS,
+            "can_bill": can_bill(request.user),
+        },
         status=status,
-    )
+    )  # fmt: skip
 
 
 @require_GET

@@ -202,3 +202,30 @@ def test_events_that_arrive_late_for_a_recorded_hour_are_metered_with_the_next(s
     assert [(r.hour, r.usage, r.quantity) for r in rows] == [
         (H0, Decimal(3), 3), (H0 + timedelta(hours=1), Decimal(3), 3),  # 1 of its own + 2 late
     ]  # fmt: skip
+
+
+def test_an_hour_that_cannot_be_recorded_stops_its_customer_visibly_then_resumes(client, dave):
+    from unittest import mock
+
+    from django.urls import reverse
+
+    from invoicing.marketplaces import hourly
+    from invoicing.marketplaces.models import MarketplaceMeteringCursor
+
+    aws_world()
+    _three_hours()
+    with mock.patch.object(hourly, "_contract_in_force", side_effect=KeyError("plan")):
+        assert marketplace_hours_record(now=AFTER_3) == 0
+    cursor = MarketplaceMeteringCursor.objects.get()
+    assert (cursor.recorded_through, cursor.error_at is not None) == (H0 - timedelta(hours=3), True)
+    assert cursor.error == "internal error (KeyError); details are in the server log."
+
+    client.force_login(dave)
+    page = client.get(reverse("invoicing:marketplace-metering")).text
+    assert "Metering stopped" in page
+    assert "Acme</a> (AWS Marketplace): stopped at the hour from" in page
+
+    assert marketplace_hours_record(now=AFTER_3) == 3  # fixed: the hours in the lookback
+    cursor.refresh_from_db()
+    assert (cursor.error, cursor.error_at) == ("", None)
+    assert "Metering stopped" not in client.get(reverse("invoicing:marketplace-metering")).text
