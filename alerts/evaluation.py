@@ -195,15 +195,24 @@ def customer_alerts_evaluate(
     if not alerts:
         return 0
     keys = {key for a in alerts if (key := a.per_value_key)}
-    snapshot = CustomerSnapshot(customer, now, keys)
+    try:
+        snapshot = CustomerSnapshot(customer, now, keys)
+    except Exception as error:  # nothing of the customer can be measured: each alert says so
+        for alert in alerts:
+            _evaluation_failed(alert, customer, error, now)
+        return 0
     changed = 0
     for alert in alerts:
         try:  # one alert that cannot be measured (a failing SQL metric) leaves the others
             measurements = measure(alert, snapshot)
+            with transaction.atomic():  # nor can one whose state cannot be written
+                applied = _alert_apply(
+                    alert, customer, measurements, now=now, triggered_by=triggered_by
+                )
         except Exception as error:
             _evaluation_failed(alert, customer, error, now)
             continue
-        changed += _alert_apply(alert, customer, measurements, now=now, triggered_by=triggered_by)
+        changed += applied
         CustomerAlert.objects.filter(alert=alert, customer=customer).exclude(error="").update(
             error="", error_at=None
         )
