@@ -166,6 +166,7 @@ def _finalize(invoices: list[Invoice]) -> None:
     for invoice, number in zip(invoices, next_numbers("INV", len(invoices)), strict=True):
         invoice.status = InvoiceStatus.FINALIZED
         invoice.finalized_at = now
+        invoice.error, invoice.error_at = "", None  # a hold recorded earlier is over
         invoice.number = number
         invoice.customer_name = invoice.customer.name
         invoice.updated_at = now

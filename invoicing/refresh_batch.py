@@ -143,7 +143,7 @@ def contracts_refresh_batch(
     done = Refreshed(contracts=len(ids))
     if not ids:
         return done
-    # A contract whose recurring commits could not be issued is recorded on its current
+    # A contract whose recurring commits could not be issued is recorded on its first open
     # statement and left out (_plan), as one whose scheduled invoices failed.
     failed = {} if drafts_only else recurring_issue_due(contract_ids=ids, now=now)
     contracts = contracts_load(ids)

@@ -80,7 +80,7 @@ def test_recurring_credits_that_cannot_be_issued_hold_only_their_contracts_draft
 
     assert invoice_finalize_due(now=NOW, grace=timedelta(hours=1)) == 1  # once it can be issued
     held.refresh_from_db()
-    assert (held.status, held.total) == (InvoiceStatus.FINALIZED, Decimal(100))
+    assert (held.status, held.total, held.error) == (InvoiceStatus.FINALIZED, Decimal(100), "")
 
 
 @time_machine.travel(NOW, tick=False)
