@@ -22,9 +22,8 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice
 from invoicing.providers.stripe_client import (
-    STRIPE_TRANSIENT,
     as_dict,
-    failure_reason,
+    failure_record,
     stripe_client,
     stripe_options,
 )
@@ -190,11 +189,7 @@ def checkout_settle(*, row_id: int) -> CheckoutSession:
         return _settle(row_id)
     except Exception as error:
         logger.error("Checkout %s: Stripe invoice not marked paid yet", row_id, exc_info=error)
-        CheckoutSession.objects.filter(pk=row_id).update(
-            error=SETTLE_WAITS + failure_reason(error), updated_at=timezone.now()
-        )
-        if isinstance(error, STRIPE_TRANSIENT):
-            raise
+        failure_record(CheckoutSession.objects.filter(pk=row_id), SETTLE_WAITS, error)
         return CheckoutSession.objects.get(pk=row_id)
 
 

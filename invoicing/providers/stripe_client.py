@@ -9,6 +9,8 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from billing_console.encryption import SecretUnreadable
 from customers.models import BillingProvider, ConfiguredBillingProvider
@@ -57,3 +59,12 @@ def failure_reason(error: Exception) -> str:
     if isinstance(error, stripe.StripeError):
         return error.user_message or str(error)
     return describe(error)
+
+
+def failure_record(rows: QuerySet, prefix: str, error: Exception) -> None:
+    """After a Stripe step failed for any reason but a refusal: the reason goes on `rows`
+    (their `error`, after `prefix`), where finance sees it and the sweeps find it again; an
+    outage is raised again for the task's retries."""
+    rows.update(error=prefix + failure_reason(error), updated_at=timezone.now())
+    if isinstance(error, STRIPE_TRANSIENT):
+        raise error

@@ -22,9 +22,8 @@ from customers.models import BillingProvider
 from invoicing.models import ExternalInvoice, ExternalStatus, Invoice, LineItem
 from invoicing.netsuite import stripe_line_metadata
 from invoicing.providers.stripe_client import (
-    STRIPE_TRANSIENT,
     as_dict,
-    failure_reason,
+    failure_record,
     stripe_client,
     stripe_options,
 )
@@ -287,11 +286,7 @@ def stripe_invoice_sync(*, external_id: int) -> ExternalInvoice:
         return _sync(external_id)
     except Exception as error:
         logger.error("Stripe sync of external invoice %s waits", external_id, exc_info=error)
-        ExternalInvoice.objects.filter(pk=external_id).update(
-            error=SYNC_WAITS + failure_reason(error), updated_at=timezone.now()
-        )
-        if isinstance(error, STRIPE_TRANSIENT):
-            raise
+        failure_record(ExternalInvoice.objects.filter(pk=external_id), SYNC_WAITS, error)
         return ExternalInvoice.objects.get(pk=external_id)
 
 
