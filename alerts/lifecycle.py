@@ -21,6 +21,7 @@ from django.utils import timezone
 from alerts.durations import Duration, parse_duration
 from alerts.models import OffsetNotification, SystemNotification
 from billing_console.api import ApplicationError
+from billing_console.lib.failing import failing_record
 from billing_console.lib.wire_values import iso
 from billing_console.wire import Reader
 from contracts.models import AccessSegment, Commit, CommitKind, Contract, ContractEdit
@@ -241,8 +242,7 @@ def notifications_due(*, now: datetime) -> int:
 def _failed(rows: QuerySet, error: Exception, now: datetime, which: str) -> None:
     """Recorded with when it first failed (kept while it goes on failing)."""
     logger.error("lifecycle notification %s failed", which, exc_info=error)
-    rows.filter(error="").update(error_at=now)
-    rows.update(error=f"{type(error).__name__}: {error}"[:2000])
+    failing_record(rows, f"{type(error).__name__}: {error}", now)
 
 
 # --- write-based system events --------------------------------------------------------------

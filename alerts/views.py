@@ -202,12 +202,11 @@ def state_list(request: HttpRequest) -> HttpResponse:
 
 
 def _settings_context(**extra: Any) -> dict[str, Any]:
+    errors = lifecycle.system_notification_errors()
     return {
         "offsets": OffsetNotification.objects.active(),
         "systems": [
-            (*system, errors.get(system[0]))
-            for errors in [lifecycle.system_notification_errors()]
-            for system in lifecycle.system_notifications()
+            (*system, errors.get(system[0])) for system in lifecycle.system_notifications()
         ],
         "form": OffsetNotificationForm(),
         **extra,

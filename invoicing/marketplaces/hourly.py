@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from billing_console.lib.failing import failing_record
 from contracts.models import Contract
 from customers.models import BillingProvider, CustomerBillingProviderConfiguration
 from invoicing.marketplaces.models import (
@@ -242,5 +243,4 @@ def _stalled(configuration_id: int, hour: datetime, error: Exception) -> None:
         configuration_id=configuration_id, defaults={"recorded_through": hour}
     )
     cursor = MarketplaceMeteringCursor.objects.filter(configuration_id=configuration_id)
-    cursor.filter(error="").update(error_at=timezone.now())
-    cursor.update(error=describe(error))
+    failing_record(cursor, describe(error), timezone.now())
