@@ -113,3 +113,24 @@ def test_marketplace_metering_that_stopped(page, login, alice, transactional_db)
     section = page.locator("section:has(#stalled-title)")
     assert "Acme (AWS Marketplace): stopped at the hour from" in section.inner_text()
     element_shots(page, "marketplace-metering-stopped", "section:has(#stalled-title)")
+
+
+def test_a_commit_segment_that_cannot_expire(page, login, alice, transactional_db):
+    from contracts.terms import ledger
+    from contracts.tests.test_ledger import _commit, _month
+    from invoicing.tests.factories import FEB, JAN, priced_world
+
+    world = priced_world(price=5)
+    credit = _commit(world, (100, JAN, FEB), kind="CREDIT")
+    _month(world, JAN)
+    with mock.patch.object(ledger, "segment_close", side_effect=LookupError("no rollover target")):
+        ledger.segments_expire(now=FEB + timedelta(days=1))
+    login("alice")
+    page.goto(reverse("contracts:contract-detail", args=[world.contract.public_id]))
+    row = page.locator(f"#commit-{credit.public_id}")  # expired, still listed while stuck
+    assert (
+        "What is left of $1.00 (Jan 1, 2026 – Feb 1, 2026) has not expired: failing since"
+        in row.inner_text()
+    )
+    assert "LookupError: no rollover target" in row.inner_text()
+    element_shots(page, "commit-segment-stuck", f"#commit-{credit.public_id}")

@@ -180,7 +180,8 @@ def _commit_rows(contract: Contract, show_expired: bool, bound: dict) -> list[di
     names = product_names(commits)  # the products the commits pay for, by id
     for commit in commits:
         status = commit_status(commit, now)
-        if status == "expired" and not show_expired:
+        stuck = any(segment.error for segment in commit.segments.all())  # shown until closed
+        if status == "expired" and not show_expired and not stuck:
             continue
         rows.append({
             "commit": commit,

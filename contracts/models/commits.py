@@ -119,6 +119,10 @@ class AccessSegment(models.Model):
     amount = RateField()  # in the credit type's unit, e.g. USD cents
     starting_at = models.DateTimeField()
     ending_before = models.DateTimeField()
+    # Why the month close cannot expire what is left once access has ended, and since when
+    # (billing_console.lib.failing); cleared when it succeeds.
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starting_at", "pk"]

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from billing_console.api import ApplicationError
+from billing_console.lib.failing import failing_record
 from contracts.models import AccessSegment, Commit, CommitKind, LedgerEntry, LedgerEntryType
 
 logger = logging.getLogger(__name__)
@@ -242,12 +244,16 @@ def segments_expire(*, now: datetime) -> int:
         if segment.pk in blocked:
             continue
         before = LedgerEntry.objects.filter(segment=segment).count()
+        this = AccessSegment.objects.filter(pk=segment.pk)
         try:
             with transaction.atomic():  # one segment's failure is rolled back alone
                 segment_close(segment, at=segment.ending_before, reason="Access ended")
-        except Exception:  # it stays open and is tried again on the next run
+        except Exception as error:  # it stays open, shown on its commit, tried again next run
             logger.exception("segment %s of commit %s not closed", segment.pk, segment.commit_id)
+            failing_record(this, f"{type(error).__name__}: {error}", now=timezone.now())
             continue
+        if segment.error:
+            this.update(error="", error_at=None)
         if LedgerEntry.objects.filter(segment=segment).count() > before:
             closed += 1
     return closed

@@ -142,10 +142,19 @@ def test_a_segment_that_cannot_be_closed_stays_open_and_the_others_expire():
 
     with mock.patch.object(ledger, "segment_close", side_effect=segment_close):
         assert segments_expire(now=FEB) == 1
+        stuck = first.segments.get()
+        since = stuck.error_at
+        assert stuck.error == "RuntimeError: bad segment" and since is not None
+        assert segments_expire(now=FEB) == 0
+        stuck.refresh_from_db()
+        assert stuck.error_at == since  # failing since the first try
     assert commit_balance(second) == _entries(second) == 0
+    assert second.segments.get().error == ""
     assert commit_balance(first) == 100  # still open: tried again on the next run
     assert segments_expire(now=FEB) == 1
     assert commit_balance(first) == 0
+    stuck.refresh_from_db()
+    assert (stuck.error, stuck.error_at) == ("", None)
 
 
 def test_rollover_moves_a_fraction_to_the_next_segment():
