@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from billing_console.wire import Reader
+from billing_console.wire import Reader, text_problem
 
 # Backdating limit, and how long ingest remembers a transaction id (usage.ingest)
 DEDUPE_WINDOW = timedelta(days=34)
@@ -103,6 +103,8 @@ def _inline_event(
         and type(customer_id) is str and 0 < len(customer_id) <= 255
         and type(event_type) is str and 0 < len(event_type) <= 255
         and not (transaction_id.isspace() or customer_id.isspace() or event_type.isspace())
+        and not (text_problem(transaction_id) or text_problem(customer_id)
+                 or text_problem(event_type))  # NUL, a lone surrogate: the reading names it
         and type(stamp) is str and _RFC3339.fullmatch(stamp)
         and type(properties) is dict and _flat_properties_ok(properties)
     ):  # fmt: skip
