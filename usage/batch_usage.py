@@ -32,6 +32,7 @@ from customers.models import Customer
 from usage.metrics import Accumulator, Only, event_matches, property_text
 from usage.models import BillableMetric, MetricRollup, MetricRollupDay, UsageEvent
 from usage.pending_reads import consistent_read
+from usage.retention import raw_reads_check, rollups_check
 from usage.rollups import Cell, rollable, rollup_keys
 from usage.selectors import customer_event_ids, metric_usage
 
@@ -80,6 +81,13 @@ def metric_usage_many(*, customer: Customer, asks: Sequence[UsageAsk]) -> Answer
             rolled = []
         else:
             cells, pending = read
+    for ask in rolled:
+        rollups_check(ask.metric, ask.starting_at)
+    raw_reads_check(
+        (ask.metric, low)
+        for ask, is_rolled in [(ask, False) for ask in raw] + [(ask, True) for ask in rolled]
+        for low, _high in _raw_windows(ask, is_rolled)
+    )
     groups, edges = _raw_events(event_ids, raw, rolled, pending)
     for ask in raw:
         answers[ask] = {key: acc.result() for key, acc in groups[ask].items()}

@@ -46,6 +46,9 @@ class BillableMetric(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     # True once MetricRollup holds every event processed before it (see usage.rollups).
     rollup_ready = models.BooleanField(default=False)
+    # Set when the rollups were built after raw events were archived (usage.retention): they
+    # hold nothing before this, so usage before it cannot be computed and is refused.
+    rollups_from = models.DateTimeField(null=True, blank=True)
 
     objects = BillableMetricQuerySet.as_manager()
 
@@ -88,7 +91,26 @@ class EventKey(models.Model):
 
 
 # rollup_ready is flipped by the backfill task once the rollups catch up: bookkeeping.
-auditlog.register(BillableMetric, exclude_fields=["error", "error_at", "rollup_ready"])
+auditlog.register(
+    BillableMetric, exclude_fields=["error", "error_at", "rollup_ready", "rollups_from"]
+)
+
+
+class EventArchive(models.Model):
+    """One run of `manage.py events_archive`: the raw events with timestamps before `before`
+    written to `path` (gzipped JSON lines) and deleted from the events table. From the moment a
+    run starts, usage before `before` that only raw events could answer is refused
+    (usage.retention); rollups, invoices and ledgers are kept."""
+
+    before = models.DateTimeField()
+    path = models.TextField()
+    events = models.BigIntegerField(default=0)  # written and deleted so far
+    left = models.BigIntegerField(default=0)  # before `before`, not yet rolled up: kept
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
 
 
 class PendingRollup(models.Model):

@@ -20,6 +20,7 @@ from usage.models import (
     UsageEvent,
 )
 from usage.pending_reads import consistent_read
+from usage.retention import raw_reads_check, rollups_check
 from usage.rollup_cells import Cell, day_start, hour_start, rollable, rollup_keys
 
 HOUR = timedelta(hours=1)
@@ -174,12 +175,14 @@ def _answerable(metric: BillableMetric, keys: set[str]) -> bool:
 
 
 def _raw_rows(
-    customer_ids: list[str], starting_at: datetime, ending_before: datetime,
-    hours: tuple[datetime, datetime], pending: set[int],
+    metric: BillableMetric, customer_ids: list[str], starting_at: datetime,
+    ending_before: datetime, hours: tuple[datetime, datetime], pending: set[int],
 ) -> list[tuple]:  # fmt: skip
     """(id, timestamp, event_type, properties, customer_id) of the events rollups lack: the
     partial hours at the edges and the batches still pending."""
     first_hour, last_hour = hours
+    edges = [(starting_at, first_hour), (last_hour, ending_before)]
+    raw_reads_check((metric, low) for low, high in edges if low < high)
     events = UsageEvent.objects.filter(customer_id__in=customer_ids)
     fields = ("id", "timestamp", "event_type", "properties", "customer_id")
     edges = events.filter(timestamp__gte=starting_at, timestamp__lt=first_hour) | events.filter(
@@ -231,11 +234,12 @@ def rollup_usage(
     hours = _window(starting_at, ending_before)
     if not _answerable(metric, keys) or hours is None or not _fits(bucket, HOUR):
         return None  # e.g. hourly windows starting at 10:30: raw events answer
+    rollups_check(metric, starting_at)
     read = consistent_read(lambda: _rollup_rows(metric, customer_ids, *hours, bucket))
     if read is None:
         return None
     rows, pending = read
-    raw = _raw_rows(customer_ids, starting_at, ending_before, hours, pending)
+    raw = _raw_rows(metric, customer_ids, starting_at, ending_before, hours, pending)
     return _values(metric, rows, [r[:4] for r in raw], group_by, bucket, only)
 
 
@@ -250,6 +254,7 @@ def rollup_usage_many(
     hours = _window(starting_at, ending_before)
     if not _answerable(metric, set(group_by)) or hours is None:
         return None
+    rollups_check(metric, starting_at)
     owner = {event_id: key for key, ids in customers.items() for event_id in ids}
     if len(owner) < sum(len(ids) for ids in customers.values()):
         return None  # an id shared by two customers: each asks on its own
@@ -262,7 +267,7 @@ def rollup_usage_many(
     for row in rows:
         rows_of[owner[row.customer_id]].append(row)
     raw_of: dict[Any, list[tuple]] = {key: [] for key in customers}
-    for row in _raw_rows(ids, starting_at, ending_before, hours, pending):
+    for row in _raw_rows(metric, ids, starting_at, ending_before, hours, pending):
         raw_of[owner[row[4]]].append(row[:4])
     return {
         key: _values(metric, rows_of[key], raw_of[key], group_by, None, None) for key in customers

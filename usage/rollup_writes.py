@@ -18,6 +18,7 @@ from usage.models import (
     RollupState,
     UsageEvent,
 )
+from usage.retention import archived_before
 from usage.rollup_cells import (
     Cell,
     CellKey,
@@ -196,7 +197,8 @@ def rollups_backfill(*, metric: BillableMetric) -> int:
                 skipped = [i for i in pending if start <= i < end]
                 counted += _backfill_step(metric, start, end, skipped, in_values)
         metric.rollup_ready = True
-        metric.save(update_fields=["rollup_ready"])
+        metric.rollups_from = archived_before()  # read last: an archive begun meanwhile counts
+        metric.save(update_fields=["rollup_ready", "rollups_from"])
         return counted
 
 

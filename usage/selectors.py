@@ -16,6 +16,7 @@ from customers.models import Customer, IngestAlias
 from usage.event_keys import event_ids_of
 from usage.metrics import Only, aggregate, event_matches, only_rows
 from usage.models import BillableMetric, UsageEvent
+from usage.retention import raw_reads_check
 from usage.rollups import rollup_usage
 
 
@@ -86,6 +87,7 @@ def metric_usage(
     )  # fmt: skip
     if from_rollups is not None:
         return from_rollups
+    raw_reads_check([(metric, starting_at)])
     rows = _events(metric, event_ids, starting_at, ending_before).values_list(
         "id", "timestamp", "event_type", "properties"
     )
@@ -190,6 +192,7 @@ def _sql_values_of(
 ) -> dict[tuple, Decimal]:  # fmt: skip
     from usage.sql_run import sql_values
 
+    raw_reads_check([(metric, starting_at)])
     nones = (None,) * len(group_by or [])
     events = UsageEvent.objects.filter(
         customer_id__in=customer_event_ids(customer),

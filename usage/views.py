@@ -31,7 +31,8 @@ from usage.forms import (
     MetricPreviewForm,
 )
 from usage.metrics import metric_validate
-from usage.models import BillableMetric
+from usage.models import BillableMetric, EventArchive
+from usage.retention import usage_kept_from
 from usage.selectors import customer_event_ids
 
 ARCHIVED = {"active": False, "archived": True, "all": None}
@@ -200,6 +201,7 @@ def metric_preview(request: HttpRequest) -> HttpResponse:
 def _detail_context(metric: BillableMetric, **extra: Any) -> dict:
     return {
         "metric": metric,
+        "kept_from": usage_kept_from(metric),
         "about": describe(metric),
         "products": queries.metric_products([metric.pk])[metric.pk],
         "name_form": extra.pop("name_form", None) or MetricNameForm(initial={"name": metric.name}),
@@ -302,6 +304,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "paged": bool(request.GET.get("after")),
         "customers": queries.customer_choices(),
         "event_types": queries.event_types(),
+        "archive": EventArchive.objects.order_by("before", "pk").last(),
     }
     template = "usage/event_list.html"
     if request.htmx and request.htmx.target == "event-table":

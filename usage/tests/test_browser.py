@@ -98,3 +98,31 @@ def test_find_an_event_by_transaction_id(page, login, bob):
     page.locator("input[name=transaction_id]").fill("order-from-last-year")
     page.locator("#event-table .empty", has_text="last 34 days").wait_for()
     element_shots(page, "events-transaction-id-not-found", "main")
+
+
+def test_archived_events_are_said_where_they_are_missed(page, login, alice, tmp_path):
+    from datetime import UTC, datetime
+
+    from usage.retention import events_archive
+    from usage.services import billable_metric_create
+
+    customer_create(name="Acme", ingest_aliases=["acme"])
+    metric = billable_metric_create(name="Active users",
+                                    sql="SELECT COUNT(DISTINCT properties.user) FROM events")  # fmt: skip
+    for tid, at in (("old", datetime(2026, 1, 5, tzinfo=UTC)), ("new", timezone.now())):
+        usage_ingest(events=[{"transaction_id": tid, "customer_id": "acme", "event_type": "login",
+                              "timestamp": at.isoformat(), "properties": {"user": "u1"}}],
+                     now=at + timedelta(minutes=1))  # fmt: skip
+    events_archive(before=datetime(2026, 2, 1, tzinfo=UTC), out=tmp_path / "2026-01.jsonl.gz")
+
+    login("alice")
+    page.goto("/events/")
+    note = page.locator("#archived-events").inner_text()
+    assert "Events before Feb 1, 2026, 00:00 UTC were archived on " in note
+    assert str(tmp_path / "2026-01.jsonl.gz") in note
+    assert page.locator(".event-row", has_text="new").count() >= 1
+    element_shots(page, "events-archived", ".page-head")
+    page.goto(f"/billable-metrics/{metric.public_id}/")
+    kept = page.locator("#usage-kept-from").inner_text()
+    assert "Usage before Feb 1, 2026, 00:00 UTC cannot be computed: it is computed from raw" in kept
+    element_shots(page, "metric-archived-events", "#metric-header")
