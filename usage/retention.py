@@ -144,9 +144,12 @@ def events_archive(*, before: datetime, out: Path, now: datetime | None = None) 
         raise ApplicationError(" ".join(refusals), code="archive_refused")
     if out.exists():
         raise ApplicationError(f"out: {out} exists; an archive never overwrites a file.")
-    run = EventArchive.objects.create(before=before, path=str(out), started_at=now)
+    if not out.parent.is_dir():
+        raise ApplicationError(f"out: the folder {out.parent} does not exist.")
     last = 0
-    with gzip.open(out, "wt", encoding="utf-8") as file:
+    with gzip.open(out, "xt", compresslevel=6, encoding="utf-8") as file:
+        # From here on, usage before `before` that needs raw events is refused.
+        run = EventArchive.objects.create(before=before, path=str(out), started_at=now)
         while rows := _page(before, last):
             last = rows[-1][0]
             floor = _pending_floor()  # read after the page: covers every event in it

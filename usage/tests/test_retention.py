@@ -165,3 +165,9 @@ def test_the_usage_api_names_what_was_archived(world, tmp_path, api):
     assert response.status_code == 200
     values = {row["start_timestamp"][:10]: row["value"] for row in response.json()["data"]}
     assert (values["2026-01-05"], values["2026-01-20"], values["2026-01-06"]) == (7, 5, 0)
+
+
+def test_a_file_it_cannot_write_changes_nothing(world, tmp_path):
+    with pytest.raises(ApplicationError, match="out: the folder .* does not exist"):
+        events_archive(before=FEB, out=tmp_path / "missing" / "a.jsonl.gz")
+    assert not EventArchive.objects.exists() and UsageEvent.objects.count() == 3
