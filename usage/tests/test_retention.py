@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -145,8 +146,9 @@ def test_the_command(world, tmp_path):
     path = tmp_path / "jan.jsonl.gz"
     call_command("events_archive", "--before", "2026-02-01", "--out", str(path), stdout=out)
     assert f"Archived 2 events before 2026-02-01 00:00 UTC to {path}." in out.getvalue()
-    with pytest.raises(CommandError, match="never overwrites"):
-        call_command("events_archive", "--before", "2026-02-01", "--out", str(path))
+    with pytest.raises(CommandError, match="never overwrites"):  # March's event is left
+        call_command("events_archive", "--before", "2026-04-01", "--out", str(path))
+    assert UsageEvent.objects.count() == 1
     with pytest.raises(CommandError, match="not a date"):
         call_command("events_archive", "--before", "February", "--out", str(path))
 
@@ -171,3 +173,18 @@ def test_a_file_it_cannot_write_changes_nothing(world, tmp_path):
     with pytest.raises(ApplicationError, match="out: the folder .* does not exist"):
         events_archive(before=FEB, out=tmp_path / "missing" / "a.jsonl.gz")
     assert not EventArchive.objects.exists() and UsageEvent.objects.count() == 3
+
+
+def test_the_command_for_a_monthly_cron(world, tmp_path):
+    out = StringIO()
+    with time_machine.travel(datetime(2026, 4, 20, tzinfo=UTC), tick=False):
+        call_command("events_archive", "--keep-months", "2", "--out", str(tmp_path), stdout=out)
+        call_command("events_archive", "--keep-months", "2", "--out", str(tmp_path), stdout=out)
+        with pytest.raises(CommandError, match="keep at least 2 months"):
+            call_command("events_archive", "--keep-months", "1", "--out", str(tmp_path))
+    path = tmp_path / "events-before-2026-02-01.jsonl.gz"
+    assert out.getvalue() == (
+        f"Archived 2 events before 2026-02-01 00:00 UTC to {path}.\n"
+        "Nothing to archive: no event before 2026-02-01 00:00 UTC is left.\n"
+    )
+    assert [row["transaction_id"] for row in archive_rows(path)] == ["j1", "j2"]
