@@ -7,9 +7,10 @@ are untouched, so usage of a rolled-up metric before DATE is still answered from
 What it gives up: usage before DATE that only raw events could answer (SQL metrics, UNIQUE
 counts, a group key the rollups do not hold, the partial hour at a window's edge, a metric
 whose rollups were built after the archive) is refused with an error naming the metric and the
-date, never computed from what is left. A run is refused while anything could still need those events: a draft invoice of
-a period that begins before DATE, a rolled-up metric whose rollups are not built yet, or a DATE
-inside the dedupe and event-search window (the last 35 days). Events not rolled up yet are kept.
+date, never computed from what is left. A run is refused while anything could still need those
+events: a draft invoice of a period that begins before DATE, a rolled-up metric whose rollups
+are not built yet, or a DATE inside the dedupe and event-search window (the last 35 days).
+Events not rolled up yet are kept.
 """
 
 import gzip

@@ -181,8 +181,8 @@ def _raw_rows(
     """(id, timestamp, event_type, properties, customer_id) of the events rollups lack: the
     partial hours at the edges and the batches still pending."""
     first_hour, last_hour = hours
-    edges = [(starting_at, first_hour), (last_hour, ending_before)]
-    raw_reads_check((metric, low) for low, high in edges if low < high)
+    partial = [(starting_at, first_hour), (last_hour, ending_before)]
+    raw_reads_check((metric, low) for low, high in partial if low < high)
     events = UsageEvent.objects.filter(customer_id__in=customer_ids)
     fields = ("id", "timestamp", "event_type", "properties", "customer_id")
     edges = events.filter(timestamp__gte=starting_at, timestamp__lt=first_hour) | events.filter(
