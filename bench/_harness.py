@@ -68,6 +68,17 @@ def fresh_database(name: str, customers: int) -> tuple[dict[str, str], str]:
     return env, token
 
 
+def django_setup(env: dict[str, str]) -> None:
+    """Set Django up in this process on `env` (fresh_database's), for benches that call the
+    project's code directly."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 class Server:
     """gunicorn serving the project on 127.0.0.1:port: `workers` gthread workers of 2 threads
     (BENCH_WORKER_CLASS and BENCH_THREADS change them); BENCH_SERVER=granian serves it with

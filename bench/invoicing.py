@@ -11,14 +11,13 @@ Prints both, their ratio, and checks that the invoices' quantities equal the GRO
 import argparse
 import cProfile
 import os
-import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
 
 import psycopg
 from _catalog import MONTH, copy_events, setup_catalog
-from _harness import ROOT, database_url, fresh_database, log
+from _harness import database_url, django_setup, fresh_database, log
 
 DB = "bc_bench_invoicing"
 GROUP_BY_SQL = """
@@ -40,12 +39,7 @@ def main() -> None:
 
     log(f"Setting up {DB}: {args.customers} customers...")
     env, _token = fresh_database(DB, args.customers)
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_setup(env)
     from django.db import connection
 
     from billing_console.lib.periods import Period

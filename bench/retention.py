@@ -13,7 +13,6 @@ The database (bc_bench_retention) is dropped at the end unless --keep.
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from random import Random
 
 import psycopg
 from _catalog import copy_events, setup_catalog
-from _harness import ADMIN_URL, ROOT, database_url, fresh_database, log
+from _harness import ADMIN_URL, database_url, django_setup, fresh_database, log
 
 DB = "bc_bench_retention"
 HISTORY = (datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
@@ -45,12 +44,7 @@ def main() -> int:
 
     log(f"[{args.events:,} events, {args.customers:,} customers] setting up {DB}...")
     env, _token = fresh_database(DB, args.customers)
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_setup(env)
     import logging
 
     from django.db import connection

@@ -26,7 +26,6 @@ query latency within 1.5x. Benchmarks print figures; they never fail on speed.
 import argparse
 import http.client as http_client
 import json
-import os
 import subprocess
 import sys
 import time
@@ -35,7 +34,16 @@ from random import Random
 
 import psycopg
 from _catalog import MONTH, copy_events, setup_catalog
-from _harness import ROOT, Server, database_url, env_for, fresh_database, log, make_batches
+from _harness import (
+    ROOT,
+    Server,
+    database_url,
+    django_setup,
+    env_for,
+    fresh_database,
+    log,
+    make_batches,
+)
 from ingest import redis_flush, send_all
 
 SIZES = ((1_000, 1_000_000), (10_000, 10_000_000))
@@ -148,12 +156,7 @@ def one_size(customers: int, events: int, ingest: int, rounds: int) -> dict[str,
     # run inside each write; the refresh below does the re-pricing they would have done.
     env.update(CELERY_TASK_ALWAYS_EAGER="0", CELERY_BROKER_URL=BROKER)
     redis_flush(BROKER)
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_setup(env)
     from django.db import connection
 
     from contracts.models import Contract
