@@ -13,7 +13,7 @@ from django.urls import reverse
 from alerts.lifecycle import notifications_due, offset_notification_create
 from alerts.models import OffsetNotification
 from billing_console.tests.screenshots import element_shots
-from contracts.models import Contract
+from contracts.models import Commit, Contract
 from invoicing.services import invoice_finalize
 from invoicing.tests import fake_stripe
 from invoicing.tests.factories import recharge_world
@@ -122,6 +122,8 @@ def test_a_commit_segment_that_cannot_expire(page, login, alice, transactional_d
 
     world = priced_world(price=5)
     credit = _commit(world, (100, JAN, FEB), kind="CREDIT")
+    shared = _commit(world, (40, JAN, FEB), kind="CREDIT")
+    Commit.objects.filter(pk=shared.pk).update(contract=None)  # the customer's, every contract's
     _month(world, JAN)
     with mock.patch.object(ledger, "segment_close", side_effect=LookupError("no rollover target")):
         ledger.segments_expire(now=FEB + timedelta(days=1))
@@ -134,3 +136,7 @@ def test_a_commit_segment_that_cannot_expire(page, login, alice, transactional_d
     )
     assert "LookupError: no rollover target" in row.inner_text()
     element_shots(page, "commit-segment-stuck", f"#commit-{credit.public_id}")
+    page.goto(reverse("contracts:customer-commits", args=[world.customer.public_id]))
+    row = page.locator(f"#customer-commit-{shared.public_id}")
+    assert "What is left has not expired: failing since" in row.inner_text()
+    element_shots(page, "customer-commit-segment-stuck", f"#customer-commit-{shared.public_id}")
