@@ -62,16 +62,20 @@ def test_force_loads_it_with_debug_off(settings, monkeypatch):
 
 
 def test_a_customer_created_between_two_runs_is_left_untouched(demo_debug):
-    _load()
-    demo = _counts()
-    mine = customer_create(name="Mine", ingest_aliases=["mine"])
-    start = add_months(datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0), -2)
-    contract = contract_create(customer=mine, data={
-        "starting_at": start.isoformat(), "usage_statement_schedule": {"frequency": "MONTHLY"},
-        "rate_card_id": str(RateCard.objects.get(name="Standard 2026").public_id),
-    })  # fmt: skip
+    # One frozen moment: a later run adds the demo's usage since the last one, so a clock
+    # that crossed an hour between the two runs would add a few demo events (CI saw +2).
+    now = datetime(2026, 3, 10, 10, 30, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        _load()
+        demo = _counts()
+        mine = customer_create(name="Mine", ingest_aliases=["mine"])
+        start = add_months(now.replace(day=1, hour=0, minute=0, second=0), -2)
+        contract = contract_create(customer=mine, data={
+            "starting_at": start.isoformat(), "usage_statement_schedule": {"frequency": "MONTHLY"},
+            "rate_card_id": str(RateCard.objects.get(name="Standard 2026").public_id),
+        })  # fmt: skip
 
-    _load()
+        _load()
 
     assert list(Contract.objects.filter(customer=mine)) == [contract]
     assert not UsageEvent.objects.filter(customer_id__in=["mine", str(mine.public_id)]).exists()
