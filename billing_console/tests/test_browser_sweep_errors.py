@@ -50,6 +50,12 @@ def test_a_stopped_notification_and_a_metric_not_ready(page, login, alice, trans
     assert "'-P2100Y' is longer than 100 years." in row.inner_text()
     assert "Failing since" not in page.locator("#offset-table tr", has_text="Renewal").inner_text()
     element_shots(page, "notification-stopped", "#offset-table")
+    # On a phone each row is a block: the actions stay on screen, no sideways scroll.
+    page.set_viewport_size({"width": 390, "height": 900})
+    archive = row.get_by_role("button", name="Archive").bounding_box()
+    assert archive["x"] + archive["width"] <= 390
+    page.set_viewport_size({"width": 1440, "height": 900})
+    element_shots(page, "notification-settings", "main")
 
     page.goto(reverse("usage:metric-detail", args=[metric.public_id]))
     flash = page.locator("main .flash-error")
