@@ -428,7 +428,7 @@ def test_seats_assigned_and_removed_from_a_date(client, dave, world, named):
     with time_machine.travel(NOW, tick=False):
         page = client.get(_url("contract-detail", world)).content.decode()
     seats = page.split(f'id="subscription-{named.public_id}"', 1)[1].split("</tr>", 1)[0]
-    assert '<td class="num">3</td>' in seats
+    assert '<td class="num" data-label="Quantity now">3</td>' in seats
     assert [s for s in ("u1", "u2", "u3", "u4") if f">{s}<" in seats] == ["u2", "u3", "u4"]
 
 
