@@ -83,11 +83,13 @@ class EventKey(models.Model):
     NOTHING in the same transaction as the event, so a transaction id is stored once even when
     two copies race on two connections. Keys past the window are pruned. `key` is a digest of
     the transaction id (usage.event_keys); `event_id` the event stored with it, through which
-    events of the window are found by transaction id."""
+    events of the window are found by transaction id. `received_at` has no index: only the
+    daily prune reads by it, in one pass over the table, and every ingested event would pay
+    for the index entry (about 5% of the ingest statement's cost in PostgreSQL)."""
 
     key = models.UUIDField(primary_key=True)
     event_id = models.BigIntegerField()
-    received_at = models.DateTimeField(db_index=True)
+    received_at = models.DateTimeField()
 
 
 # rollup_ready is flipped by the backfill task once the rollups catch up: bookkeeping.
