@@ -110,6 +110,9 @@ class EventArchive(models.Model):
     left = models.BigIntegerField(default=0)  # before `before`, not yet rolled up: kept
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # `manage.py events_restore` put the file's events back: no longer counts as archived.
+    restored_at = models.DateTimeField(null=True, blank=True)
+    restored_events = models.BigIntegerField(default=0)  # inserted (the others were there)
 
     class Meta:
         ordering = ["started_at", "pk"]

@@ -10,7 +10,8 @@ whose rollups were built after the archive) is refused with an error naming the 
 date, never computed from what is left. A run is refused while anything could still need those
 events: a draft invoice of a period that begins before DATE, a rolled-up metric whose rollups
 are not built yet, or a DATE inside the dedupe and event-search window (the last 35 days).
-Events not rolled up yet are kept.
+Events not rolled up yet are kept. `manage.py events_restore` puts a run's events back
+(usage.archive_restore).
 """
 
 import gzip
@@ -55,8 +56,10 @@ class EventsArchived(ApplicationError):
 
 
 def archived_before() -> datetime | None:
-    """The latest date before which raw events are (being) archived; None if never."""
-    return EventArchive.objects.aggregate(before=Max("before"))["before"]
+    """The latest date before which raw events are (being) archived and not restored since
+    (usage.archive_restore); None if none is."""
+    runs = EventArchive.objects.filter(restored_at__isnull=True)
+    return runs.aggregate(before=Max("before"))["before"]
 
 
 def raw_reads_check(reads: Iterable[tuple[BillableMetric, datetime]]) -> None:

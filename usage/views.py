@@ -304,7 +304,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "paged": bool(request.GET.get("after")),
         "customers": queries.customer_choices(),
         "event_types": queries.event_types(),
-        "archive": EventArchive.objects.order_by("before", "pk").last(),
+        # The run that sets the horizon (usage.retention.archived_before); restored runs not.
+        "archive": EventArchive.objects.filter(restored_at__isnull=True)
+        .order_by("before", "pk")
+        .last(),
     }
     template = "usage/event_list.html"
     if request.htmx and request.htmx.target == "event-table":

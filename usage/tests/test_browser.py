@@ -113,13 +113,14 @@ def test_archived_events_are_said_where_they_are_missed(page, login, alice, tmp_
         usage_ingest(events=[{"transaction_id": tid, "customer_id": "acme", "event_type": "login",
                               "timestamp": at.isoformat(), "properties": {"user": "u1"}}],
                      now=at + timedelta(minutes=1))  # fmt: skip
-    events_archive(before=datetime(2026, 2, 1, tzinfo=UTC), out=tmp_path / "2026-01.jsonl.gz")
+    run = events_archive(before=datetime(2026, 2, 1, tzinfo=UTC), out=tmp_path / "2026-01.jsonl.gz")
 
     login("alice")
     page.goto("/events/")
     note = page.locator("#archived-events").inner_text()
     assert "Events before Feb 1, 2026, 00:00 UTC were archived on " in note
     assert str(tmp_path / "2026-01.jsonl.gz") in note
+    assert f"manage.py events_restore --run {run.pk} puts them back." in note
     assert page.locator(".event-row", has_text="new").count() >= 1
     element_shots(page, "events-archived", ".page-head")
     page.goto(f"/billable-metrics/{metric.public_id}/")

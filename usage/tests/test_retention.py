@@ -12,48 +12,19 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
-from customers.services import customer_create
 from invoicing.tests.factories import FEB, JAN, MAR, priced_world, send_calls
 from usage.batch_usage import UsageAsk, metric_usage_many
 from usage.models import EventArchive, UsageEvent
 from usage.retention import EventsArchived, archive_rows, events_archive
 from usage.rollups import rollups_advance
 from usage.selectors import metric_usage
-from usage.services import billable_metric_create, usage_ingest
+from usage.services import billable_metric_create
+from usage.tests.archive_world import archive_world  # noqa: F401 (the `world` fixture)
+from usage.tests.archive_world import event_at as _event
+from usage.tests.archive_world import send as _send
+from usage.tests.archive_world import usage_of as _usage
 
 pytestmark = pytest.mark.django_db
-
-
-def _event(tid: str, at: datetime, value: int) -> dict:
-    return {"transaction_id": tid, "customer_id": "acme", "event_type": "call",
-            "timestamp": at.isoformat(), "properties": {"v": value}}  # fmt: skip
-
-
-def _send(event: dict) -> None:  # sent when it happened: backdating is limited to 34 days
-    usage_ingest(
-        events=[event], now=datetime.fromisoformat(event["timestamp"]) + timedelta(minutes=1)
-    )
-
-
-@pytest.fixture
-def world(django_capture_on_commit_callbacks):
-    customer = customer_create(name="Acme", ingest_aliases=["acme"])
-    with django_capture_on_commit_callbacks(execute=True):  # the rollups built
-        total = billable_metric_create(
-        name="value", event_type_filter={"in_values": ["call"]}, aggregation_type="SUM",
-        aggregation_key="v",
-    )  # fmt: skip
-    by_sql = billable_metric_create(name="sql value", sql="SELECT SUM(properties.v) FROM events")
-    _send(_event("j1", datetime(2026, 1, 5, 10, 15, tzinfo=UTC), 7))
-    _send(_event("j2", datetime(2026, 1, 20, 12, 30, tzinfo=UTC), 5))
-    _send(_event("m1", datetime(2026, 3, 3, 9, tzinfo=UTC), 11))
-    rollups_advance()
-    total.refresh_from_db()  # ready now
-    return customer, total, by_sql
-
-
-def _usage(metric, customer, start, end):
-    return metric_usage(metric=metric, customer=customer, starting_at=start, ending_before=end)
 
 
 def test_rolled_up_usage_stays_and_raw_only_usage_is_refused(world, tmp_path):
