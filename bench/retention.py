@@ -1,6 +1,7 @@
 """Retiring old raw events (manage.py events_archive, usage/retention.py) on PostgreSQL: how fast
-it writes and deletes, what the file weighs, what the events table keeps on disk, and that usage
-of the archived months is answered the same from the rollups afterwards.
+it writes and deletes, what the file weighs, what the events table keeps on disk, that usage
+of the archived months is answered the same from the rollups afterwards, and how fast
+`events_restore` (usage/archive_restore.py) puts the events back, with the same usage after.
 
 A database of --events completion events spread over five months (June to October 2026) for
 --customers customers, the token metric of the month-close benches with its rollups built;
@@ -52,6 +53,7 @@ def main() -> int:
     logging.getLogger("celery").setLevel(logging.WARNING)  # the set-up's tasks run eagerly
 
     from customers.models import Customer
+    from usage.archive_restore import events_restore
     from usage.models import BillableMetric
     from usage.retention import EventsArchived, events_archive
     from usage.rollups import rollups_backfill
@@ -100,6 +102,13 @@ def main() -> int:
     except EventsArchived as error:
         refused = error.message
     file_mb = out.stat().st_size / 1e6
+    started = time.perf_counter()
+    restored = events_restore(run=run, file=out)
+    restore_seconds = time.perf_counter() - started
+    same_after_restore = [july(c) for c in sample] == before_usage
+    sql_july = metric_usage(metric=by_sql, customer=sample[0], starting_at=JULY[0],
+                            ending_before=JULY[1])  # fmt: skip
+    sql_matches = list(sql_july.values()) == [sum(before_usage[0].values())]
 
     print()
     print(f"events before {BEFORE:%Y-%m-%d}: {archived:,} of {args.events:,}; archived {run.events:,}"
@@ -116,6 +125,12 @@ def main() -> int:
     print(f"July usage of 20 customers by model, from the rollups: "
           f"{'the same as before' if same else 'DIFFERENT (a defect)'}")  # fmt: skip
     print(f"a SQL metric over July: {refused}")
+    print(f"restore (read and checked whole, then inserted): {restore_seconds:.1f} s, "
+          f"{restored.restored_events / restore_seconds:,.0f} events/s, "
+          f"{restored.restored_events:,} events back")  # fmt: skip
+    print(f"after the restore: July by model {'the same' if same_after_restore else 'DIFFERENT'}"
+          f" (not counted twice); the SQL metric over July "
+          f"{'answers the rollups total' if sql_matches else 'DIFFERS (a defect)'}")  # fmt: skip
     out.unlink()
     out.parent.rmdir()
     if not args.keep:
