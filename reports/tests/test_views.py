@@ -59,6 +59,15 @@ def test_the_progress_fragment_polls_while_running_and_stops_when_done(client, b
     assert "<html" not in done
 
 
+def test_the_filters_name_the_window_in_words(client, bob, billed):
+    client.force_login(bob)
+    for window, word in (("DAY", "daily"), ("HOUR", "hourly")):
+        run = ReportRun.objects.create(dataset="invoice_breakdowns", status=RunStatus.SUCCEEDED,
+                                       params={"window_size": window})  # fmt: skip
+        page = client.get(reverse("reports:report-detail", args=[run.public_id])).content.decode()
+        assert f"all dates · {word}" in page
+
+
 def test_read_only_can_look_and_download_but_not_run(
     client, fiona, bob, billed, django_capture_on_commit_callbacks
 ):
