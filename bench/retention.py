@@ -103,7 +103,7 @@ def main() -> int:
         refused = error.message
     file_mb = out.stat().st_size / 1e6
     started = time.perf_counter()
-    restored = events_restore(run=run, file=out)
+    restored = events_restore(run=run, file=out)  # events inserted
     restore_seconds = time.perf_counter() - started
     same_after_restore = [july(c) for c in sample] == before_usage
     sql_july = metric_usage(metric=by_sql, customer=sample[0], starting_at=JULY[0],
@@ -126,8 +126,7 @@ def main() -> int:
           f"{'the same as before' if same else 'DIFFERENT (a defect)'}")  # fmt: skip
     print(f"a SQL metric over July: {refused}")
     print(f"restore (read and checked whole, then inserted): {restore_seconds:.1f} s, "
-          f"{restored.restored_events / restore_seconds:,.0f} events/s, "
-          f"{restored.restored_events:,} events back")  # fmt: skip
+          f"{restored / restore_seconds:,.0f} events/s, {restored:,} events back")  # fmt: skip
     print(f"after the restore: July by model {'the same' if same_after_restore else 'DIFFERENT'}"
           f" (not counted twice); the SQL metric over July "
           f"{'answers the rollups total' if sql_matches else 'DIFFERS (a defect)'}")  # fmt: skip

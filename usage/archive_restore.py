@@ -80,8 +80,9 @@ def restore_check(*, run: EventArchive, file: Path) -> int:
     return count
 
 
-def events_restore(*, run: EventArchive, file: Path) -> EventArchive:
-    """Put the run's events back from its file (checked whole first); mark the run restored."""
+def events_restore(*, run: EventArchive, file: Path) -> int:
+    """Put the run's events back from its file (checked whole first) and mark the run restored;
+    the number of events inserted (the others were there already)."""
     restore_check(run=run, file=file)
     inserted = 0
     for page in _pages(file, run):
@@ -91,7 +92,7 @@ def events_restore(*, run: EventArchive, file: Path) -> EventArchive:
             new = [event for event in page if event.id not in there]
             UsageEvent.objects.bulk_create(new, ignore_conflicts=True)
             inserted += len(new)
-    run.restored_at = timezone.now()
-    run.restored_events = inserted
+    run.restored_at = run.restored_at or timezone.now()
+    run.restored_events += inserted
     run.save(update_fields=["restored_at", "restored_events"])
-    return run
+    return inserted

@@ -34,9 +34,10 @@ def test_restored_events_answer_raw_usage_again_and_count_once(world, tmp_path):
     with pytest.raises(EventsArchived):
         usage_of(by_sql, customer, JAN, FEB)
 
-    restored = events_restore(run=run, file=tmp_path / "jan.jsonl.gz")
+    assert events_restore(run=run, file=tmp_path / "jan.jsonl.gz") == 2
 
-    assert (restored.restored_events, restored.restored_at is not None) == (2, True)
+    run.refresh_from_db()
+    assert (run.restored_events, run.restored_at is not None) == (2, True)
     assert dict(UsageEvent.objects.values_list("transaction_id", "id")) == ids  # as they were
     assert not PendingRollup.objects.exists()  # the rollups hold them already
     rollups_advance()
@@ -44,8 +45,11 @@ def test_restored_events_answer_raw_usage_again_and_count_once(world, tmp_path):
     assert usage_of(total, customer, JAN, FEB) == {(): Decimal(12)}  # not 24
     assert usage_of(by_sql, customer, JAN, MAR + (MAR - FEB)) == {(): Decimal(23)}
     # Restored twice: nothing inserted again.
-    again = events_restore(run=run, file=tmp_path / "jan.jsonl.gz")
-    assert again.restored_events == 0 and UsageEvent.objects.count() == 3
+    first_restored_at = run.restored_at
+    assert events_restore(run=run, file=tmp_path / "jan.jsonl.gz") == 0
+    run.refresh_from_db()
+    assert (run.restored_events, run.restored_at) == (2, first_restored_at)
+    assert UsageEvent.objects.count() == 3
 
 
 def test_the_refusal_lifts_only_where_no_other_run_covers(world, tmp_path):

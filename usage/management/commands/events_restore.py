@@ -51,10 +51,10 @@ class Command(BaseCommand):
                 count = restore_check(run=archive, file=path)
                 self.stdout.write(f"{path} holds {count} events of run {run}. It can run.")
                 return
-            archive = events_restore(run=archive, file=path)
+            inserted = events_restore(run=archive, file=path)
         except ApplicationError as error:
             raise CommandError(error.message) from error
         self.stdout.write(
-            f"Restored {archive.restored_events} events of run {run} (before "
+            f"Restored {inserted} events of run {run} (before "
             f"{archive.before:%Y-%m-%d %H:%M} UTC) from {path}; the others were already there."
         )
