@@ -28,7 +28,10 @@ from usage.retention import FIELDS, PAGE
 
 
 def _moment(value: Any) -> datetime:
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"'{value}' has no time zone")
+    return moment
 
 
 def _event(line: str, number: int, run: EventArchive) -> UsageEvent:

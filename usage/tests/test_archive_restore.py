@@ -78,12 +78,14 @@ def test_a_file_that_is_not_the_runs_whole_file_changes_nothing(world, tmp_path)
     _write(tmp_path / "short.jsonl.gz", [first])
     _write(tmp_path / "later.jsonl.gz", [first, second.replace("2026-01-20", "2026-02-20")])
     _write(tmp_path / "broken.jsonl.gz", [first, second[:-5]])
+    _write(tmp_path / "naive.jsonl.gz", [first, second.replace("12:30:00Z", "12:30:00")])
     (tmp_path / "plain.jsonl").write_text(first + "\n")
 
     for name, message in [
         ("short.jsonl.gz", "it holds 1 events, run .* archived 2: it is not the run's whole"),
         ("later.jsonl.gz", "line 2 is an event of 2026-02-20 12:30 UTC, not before 2026-02-01"),
         ("broken.jsonl.gz", "line 2 is not an archived event"),
+        ("naive.jsonl.gz", "line 2 is not an archived event .'2026-01-20T12:30:00' has no time"),
         ("plain.jsonl", "cannot be read as gzipped JSON lines"),
         ("missing.jsonl.gz", "does not exist"),
     ]:
