@@ -8,7 +8,8 @@ hold them (an archive only takes events the rollup job has added). An event alre
 table (a file restored twice, or two files of an interrupted run) is inserted once. The whole
 file is read and checked before anything is written, so a file that is not the run's, or is cut
 short, changes nothing. Once a run's events are all back it no longer counts as archived; the
-refusals lift when no run that is not restored covers the date (usage.retention).
+refusals lift when no run that is not restored covers the date (usage.retention), and a metric
+whose rollups were built while the events were away has them rebuilt in the background.
 """
 
 import gzip
@@ -23,8 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
-from usage.models import EventArchive, UsageEvent
-from usage.retention import FIELDS, PAGE
+from usage.models import BillableMetric, EventArchive, UsageEvent
+from usage.retention import FIELDS, PAGE, archived_before
 
 
 def _moment(value: Any) -> datetime:
@@ -95,7 +96,23 @@ def events_restore(*, run: EventArchive, file: Path) -> int:
             new = [event for event in page if event.id not in there]
             UsageEvent.objects.bulk_create(new, ignore_conflicts=True)
             inserted += len(new)
-    run.restored_at = run.restored_at or timezone.now()
-    run.restored_events += inserted
-    run.save(update_fields=["restored_at", "restored_events"])
+    with transaction.atomic():
+        run.restored_at = run.restored_at or timezone.now()
+        run.restored_events += inserted
+        run.save(update_fields=["restored_at", "restored_events"])
+        _rebuild_rollups_built_since()
     return inserted
+
+
+def _rebuild_rollups_built_since() -> None:
+    """Rebuild (in the background, after commit) the rollups of metrics built while events
+    were archived that are now back: their rollups lack them, and refuse those dates until
+    rebuilt from the table (rollups_backfill, which then records the horizon left, if any)."""
+    from usage.tasks import metric_backfill
+
+    horizon = archived_before()
+    for metric in BillableMetric.objects.filter(
+        rollups_from__isnull=False, archived_at__isnull=True
+    ):
+        if horizon is None or metric.rollups_from > horizon:
+            transaction.on_commit(lambda pk=metric.pk: metric_backfill.delay(pk))

@@ -18,6 +18,7 @@ from usage.archive_restore import events_restore
 from usage.models import EventArchive, PendingRollup, UsageEvent
 from usage.retention import EventsArchived, events_archive
 from usage.rollups import rollups_advance
+from usage.services import billable_metric_create
 from usage.tests.archive_world import (
     archive_world,  # noqa: F401 (the `world` fixture)
     usage_of,
@@ -127,3 +128,26 @@ def test_the_events_page_says_only_what_is_still_archived(world, tmp_path, clien
     assert "Events before Feb 1, 2026, 00:00 UTC were archived" in page
     events_restore(run=january, file=tmp_path / "jan.jsonl.gz")
     assert 'id="archived-events"' not in client.get(reverse("usage:event-list")).content.decode()
+
+
+def test_a_metric_built_while_the_events_were_away_is_rebuilt_with_them(
+    world, tmp_path, django_capture_on_commit_callbacks
+):
+    customer, _total, _sql = world
+    run = events_archive(before=FEB, out=tmp_path / "jan.jsonl.gz")
+    with django_capture_on_commit_callbacks(execute=True):
+        late = billable_metric_create(
+            name="late", event_type_filter={"in_values": ["call"]}, aggregation_type="COUNT"
+        )
+    late.refresh_from_db()
+    assert late.rollups_from == FEB
+    with pytest.raises(EventsArchived):
+        usage_of(late, customer, JAN, FEB)
+
+    with django_capture_on_commit_callbacks(execute=True) as rebuilds:
+        events_restore(run=run, file=tmp_path / "jan.jsonl.gz")
+
+    assert len(rebuilds) == 1
+    late.refresh_from_db()
+    assert (late.rollup_ready, late.rollups_from) == (True, None)
+    assert usage_of(late, customer, JAN, FEB) == {(): Decimal(2)}
