@@ -21,11 +21,17 @@ from usage.services import billable_metric_create, usage_ingest
 START = datetime(2026, 3, 1, 22, tzinfo=UTC)
 NOW = START + timedelta(days=3)
 
-# Values that read differently as JSON, as a group text and as a number. Their sums stay within
-# 15 significant digits, which SQLite stores exactly; longer numbers: test_long_numbers.
+# Values that read differently as JSON, as a group text and as a number. On SQLite their sums
+# stay within 15 significant digits, which it stores exactly (40 whole numbers under 10^9 and
+# fractions of at most 4 places: 11 + 4 digits); on PostgreSQL whole numbers go to 10^12 and
+# 1e-7 is among the values, and longer numbers are in test_long_numbers. (SQLite read back
+# 100000000000.1875 as 100000000000.188, and 100000000.0000001 as 100000000.)
+ON_POSTGRESQL = connection.vendor == "postgresql"
+WHOLE = 10**12 if ON_POSTGRESQL else 10**9
+TINY = [1e-7] if ON_POSTGRESQL else []
 VALUE = st.one_of(
-    st.integers(-(10**12), 10**12),
-    st.sampled_from([0, 1, -1, 2, 10**16, -(10**17), 3.0, 1.0, 0.1, 2.5, -7.25, 1e-7, 1e22]),
+    st.integers(-WHOLE, WHOLE),
+    st.sampled_from([0, 1, -1, 2, 10**16, -(10**17), 3.0, 1.0, 0.1, 2.5, -7.25, *TINY, 1e22]),
     st.floats(-1e8, 1e8).map(lambda x: round(x, 4)),
     st.decimals("-1000", "1000", places=4).map(str),
     st.sampled_from(["12.5", " 7 ", "1_000", "NaN", "Infinity", "abc", "", "1e3", "true", "1"]),
