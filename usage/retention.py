@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
@@ -55,11 +54,17 @@ class EventsArchived(ApplicationError):
         self.since = since
 
 
+def archive_in_force() -> EventArchive | None:
+    """The archive run with the latest date among those not restored since
+    (usage.archive_restore): the one that sets the horizon; None if none is."""
+    return EventArchive.objects.filter(restored_at__isnull=True).order_by("before", "pk").last()
+
+
 def archived_before() -> datetime | None:
-    """The latest date before which raw events are (being) archived and not restored since
-    (usage.archive_restore); None if none is."""
-    runs = EventArchive.objects.filter(restored_at__isnull=True)
-    return runs.aggregate(before=Max("before"))["before"]
+    """The latest date before which raw events are (being) archived and not restored since;
+    None if none is."""
+    run = archive_in_force()
+    return run.before if run is not None else None
 
 
 def raw_reads_check(reads: Iterable[tuple[BillableMetric, datetime]]) -> None:

@@ -31,8 +31,8 @@ from usage.forms import (
     MetricPreviewForm,
 )
 from usage.metrics import metric_validate
-from usage.models import BillableMetric, EventArchive
-from usage.retention import usage_kept_from
+from usage.models import BillableMetric
+from usage.retention import archive_in_force, usage_kept_from
 from usage.selectors import customer_event_ids
 
 ARCHIVED = {"active": False, "archived": True, "all": None}
@@ -304,10 +304,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "paged": bool(request.GET.get("after")),
         "customers": queries.customer_choices(),
         "event_types": queries.event_types(),
-        # The run that sets the horizon (usage.retention.archived_before); restored runs not.
-        "archive": EventArchive.objects.filter(restored_at__isnull=True)
-        .order_by("before", "pk")
-        .last(),
+        "archive": archive_in_force(),
     }
     template = "usage/event_list.html"
     if request.htmx and request.htmx.target == "event-table":
