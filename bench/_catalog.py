@@ -3,12 +3,13 @@ month copied straight into the events table, a token metric priced by model, and
 every customer."""
 
 import json
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from random import Random
 
 import psycopg
-from _harness import database_url
+from _harness import ROOT, database_url
 
 MONTH = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
 MODELS = ("large", "mini", "vision")
@@ -68,3 +69,31 @@ def setup_catalog(customers: int) -> None:
             "starting_at": MONTH[0].isoformat(), "rate_card_id": str(card.public_id),
             "usage_statement_schedule": {"frequency": "MONTHLY"},
         })  # fmt: skip
+
+
+def copy_keys(db: str, since: datetime, until: datetime) -> int:
+    """The dedupe keys of the events of `db` received in [since, until), as the daily rotation
+    leaves them (usage.key_generations): one frozen generation per day, the last day's keys in
+    the table ingest writes, and the key filter of the generations built; returns the keys."""
+    sys.path.insert(0, str(ROOT))
+    from usage.event_keys import KEY_SQL
+    from usage.key_generations import filter_build, rotate
+
+    keys = 0
+    with psycopg.connect(database_url(db), autocommit=True) as conn:
+        day = since
+        while day < until:
+            end = min(day + timedelta(days=1), until)
+            keys += conn.execute(
+                "INSERT INTO usage_eventkey (key, event_id, received_at) "
+                f"SELECT {KEY_SQL.format('transaction_id')}, id, received_at "
+                "FROM usage_usageevent WHERE received_at >= %s AND received_at < %s",
+                [day, end],
+            ).rowcount
+            if end < until:
+                with conn.transaction():
+                    rotate(conn.cursor(), end)
+            day = end
+        with conn.transaction():
+            filter_build(conn.cursor(), until)
+    return keys

@@ -27,10 +27,13 @@ def application(environ, start_response):
         connection = _local.connection = psycopg.connect(
             os.environ["DATABASE_URL"], autocommit=True
         )
+        connection.execute("SET plan_cache_mode = force_generic_plan")  # as the settings do
     body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
     with connection.cursor() as cursor:
         cursor.execute(
-            INGEST_OPEN_SQL, {"events": body.decode(), "now": datetime.now(UTC)}, prepare=True
+            INGEST_OPEN_SQL,
+            {"events": body.decode(), "now": datetime.now(UTC), "covered": 0, "maybe": []},
+            prepare=True,
         )
     start_response("200 OK", [("Content-Length", "0")])
     return [b""]

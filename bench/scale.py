@@ -33,7 +33,7 @@ from datetime import timedelta
 from random import Random
 
 import psycopg
-from _catalog import MONTH, copy_events, setup_catalog
+from _catalog import MONTH, copy_events, copy_keys, setup_catalog
 from _harness import (
     ROOT,
     Server,
@@ -163,7 +163,6 @@ def one_size(customers: int, events: int, ingest: int, rounds: int) -> dict[str,
     from customers.models import Customer
     from invoicing.refresh_batch import contracts_refresh
     from invoicing.services import invoice_finalize_due
-    from usage.event_keys import KEY_SQL
     from usage.models import BillableMetric, PendingRollup
     from usage.rollups import rollups_advance, rollups_backfill
 
@@ -171,12 +170,9 @@ def one_size(customers: int, events: int, ingest: int, rounds: int) -> dict[str,
     log(f"  customers and contracts: {time.perf_counter() - started:.0f} s")
     log(f"  COPY {events:,} events: {copy_events(db, events, customers, random_ids=True):.0f} s")
     connection.close()
+    # a month of dedupe keys, as ingest and the daily rotation would have left them
+    copy_keys(db, MONTH[0], MONTH[1])
     with psycopg.connect(database_url(db), autocommit=True) as conn:
-        # a month of dedupe keys, as ingest would have left them
-        conn.execute(
-            "INSERT INTO usage_eventkey (key, event_id, received_at) "
-            f"SELECT {KEY_SQL.format('transaction_id')}, id, received_at FROM usage_usageevent"
-        )
         conn.execute("VACUUM ANALYZE")
     started = time.perf_counter()
     for metric in BillableMetric.objects.all():

@@ -26,8 +26,8 @@ from datetime import timedelta
 from random import Random
 
 import psycopg
-from _catalog import MONTH, copy_events
-from _harness import ROOT, database_url, fresh_database, log
+from _catalog import MONTH, copy_events, copy_keys
+from _harness import database_url, fresh_database, log
 from ingest import redis_flush
 from scale import BROKER, ingest_cleanup, ingest_env, ingest_rounds
 
@@ -43,28 +43,20 @@ WORDS = {  # how the printed table names the relations pg_statio reports
     "usage_event_customer_time": "events customer index",
     "usage_eventkey": "dedupe keys heap",
     "usage_eventkeydigest_pkey": "dedupe key index",
+    "frozen keys": "frozen keys (all generations)",
 }
 
 
 def build(name: str, customers: int, events: int, months: int) -> None:
-    sys.path.insert(0, str(ROOT))
-    from usage.event_keys import KEY_SQL
-
     db = f"bc_bench_hist_{name}"
     log(f"[{name}] {events:,} events over {months} month(s), {customers:,} customers: {db}")
     fresh_database(db, customers)
     period = (MONTH[1] - timedelta(days=round(30.44 * months)), MONTH[1])
     log(f"  COPY: {copy_events(db, events, customers, random_ids=True, period=period):.0f} s")
     started = time.perf_counter()
+    keys = copy_keys(db, MONTH[1] - WINDOW, MONTH[1])
     with psycopg.connect(database_url(db), autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO usage_eventkey (key, event_id, received_at) "
-            f"SELECT {KEY_SQL.format('transaction_id')}, id, received_at FROM usage_usageevent "
-            "WHERE received_at >= %s",
-            [MONTH[1] - WINDOW],
-        )
         conn.execute("VACUUM ANALYZE")
-        keys = conn.execute("SELECT count(*) FROM usage_eventkey").fetchone()[0]
     log(f"  {keys:,} dedupe keys: {time.perf_counter() - started:.0f} s")
 
 
@@ -78,7 +70,11 @@ def _reads(db: str) -> dict[str, int]:
         total = conn.execute(
             "SELECT blks_read FROM pg_stat_database WHERE datname = current_database()"
         ).fetchone()[0]
-    return {**{name: count or 0 for name, count in rows}, "total": total}
+    reads = {"total": total}
+    for name, count in rows:  # the generations' partitions and their indexes as one
+        name = "frozen keys" if name.startswith("usage_frozeneventkey_g") else name
+        reads[name] = reads.get(name, 0) + (count or 0)
+    return reads
 
 
 def measure(name: str, customers: int, ingest: int, rounds: int) -> dict[str, float]:

@@ -127,7 +127,14 @@ elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
     # (billing_console.lib.pg.server_bound_cursor, prepare=True) be planned once per connection;
     # the threshold is out of reach, so nothing is prepared just for running often. Set
     # DATABASE_PREPARED_STATEMENTS=0 behind a pooler that cannot keep them.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
+    # Those statements run on a generic plan: the ingest statement's lookups of frozen dedupe
+    # keys are pruned to the generations its parameters name when it runs, and PostgreSQL's own
+    # choice, a new plan each time, cost more planning than running (usage.ingest).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["prepare_threshold"] = 2**31 - 1
+    options["options"] = (
+        f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,9 +15,9 @@ from customers.models import Customer
 from invoicing.models import Invoice
 from invoicing.rating.lines import DraftLine
 from invoicing.services import current_statements
-from usage.event_keys import key_of
+from usage.event_keys import kept_keys, key_of
 from usage.metrics import aggregate, only_rows
-from usage.models import EventKey, UsageEvent
+from usage.models import UsageEvent
 from usage.selectors import customer_event_ids
 
 MAX_EVENTS = 1000
@@ -103,12 +103,7 @@ def _without_stored_duplicates(events: list[dict[str, Any]], now: datetime) -> l
     if not ids:
         return events
     by_key = {key_of(t): t for t in ids}
-    stored = {
-        by_key[key]
-        for key in EventKey.objects.filter(
-            key__in=list(by_key), received_at__gte=now - DEDUPE_WINDOW
-        ).values_list("key", flat=True)
-    }
+    stored = {by_key[key] for key in kept_keys(list(by_key), since=now - DEDUPE_WINDOW)}
     return [e for e in events if not e["transaction_id"] or e["transaction_id"] not in stored]
 
 

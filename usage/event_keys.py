@@ -12,6 +12,7 @@ against each other by the tests."""
 import hashlib
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
 # The key of the SQL text expression `{}`, on PostgreSQL.
 KEY_SQL = "encode(substr(sha256(convert_to({}, 'UTF8')), 1, 16), 'hex')::uuid"
@@ -21,17 +22,24 @@ def key_of(transaction_id: str) -> uuid.UUID:
     return uuid.UUID(bytes=hashlib.sha256(transaction_id.encode()).digest()[:16])
 
 
+def kept_keys(keys: list[uuid.UUID], since: datetime | None = None) -> dict[uuid.UUID, int]:
+    """The event named by each of `keys` still kept, today's or frozen in a generation
+    (usage.key_generations), optionally only those received since `since`."""
+    from usage.models import EventKey, FrozenEventKey
+
+    found: dict[uuid.UUID, int] = {}
+    for model in (FrozenEventKey, EventKey):
+        rows = model.objects.filter(key__in=keys)
+        if since is not None:
+            rows = rows.filter(received_at__gte=since)
+        found.update(rows.values_list("key", "event_id"))
+    return found
+
+
 def event_ids_of(transaction_ids: Iterable[str]) -> dict[str, int]:
     """The stored event of each transaction id whose key is still kept (received in the dedupe
     window: usage.ingest.event_keys_prune forgets older ones)."""
-    from usage.models import EventKey
-
     ids_by_key = {key_of(t): t for t in transaction_ids}
     if not ids_by_key:
         return {}
-    return {
-        ids_by_key[key]: event_id
-        for key, event_id in EventKey.objects.filter(key__in=list(ids_by_key)).values_list(
-            "key", "event_id"
-        )
-    }
+    return {ids_by_key[key]: event_id for key, event_id in kept_keys(list(ids_by_key)).items()}

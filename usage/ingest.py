@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing_console.api import ApplicationError
 from billing_console.lib.pg import server_bound_cursor
 from billing_console.models import ApiToken
+from usage import key_generations
 from usage.event_keys import KEY_SQL, key_of
 from usage.event_reading import (
     DEDUPE_WINDOW,
@@ -21,6 +22,7 @@ from usage.event_reading import (
     read_event_field_by_field,
     read_event_inline,
 )
+from usage.key_filter import KeyFilter, current_filter, digests, forget_filter
 from usage.models import EventKey, UsageEvent
 from usage.rollup_writes import pending_record
 
@@ -157,6 +159,9 @@ def _store_portable(events: list[dict[str, Any]], now: datetime) -> int:
 # The first of a batch's events with one transaction id counts. Each gets its event id first,
 # in the batch's order, so its key can name it; keys are claimed in key order, so concurrent
 # batches sharing ids wait on each other in one order.
+# Keys of earlier days are frozen in generations (usage.key_generations): a key is looked up in
+# those the process's key filter does not cover (generation > covered), and in the others only
+# if the filter flags it (maybe).
 # The guarded form is the ingest front's, which authenticates in the same statement (usage_ingest):
 # a revoked or read-only token stores nothing, and the front hands the request to the view.
 _INGEST_SQL = """
@@ -172,9 +177,17 @@ WITH {token}input AS (
             {guard}ORDER BY transaction_id, position
         ) d ORDER BY position
     ) f
+), fresh AS (
+    SELECT * FROM input i
+    WHERE NOT EXISTS (
+        SELECT FROM usage_frozeneventkey z WHERE z.key = i.key AND z.generation >= %(covered)s + 1
+    ) AND NOT (
+        i.key = ANY(%(maybe)s::uuid[])
+        AND EXISTS (SELECT FROM usage_frozeneventkey z WHERE z.key = i.key)
+    )
 ), keys AS (
     INSERT INTO usage_eventkey (key, event_id, received_at)
-    SELECT key, event_id, %(now)s FROM input ORDER BY key
+    SELECT key, event_id, %(now)s FROM fresh ORDER BY key
     ON CONFLICT (key) DO NOTHING
     RETURNING event_id
 ), stored AS (
@@ -213,7 +226,8 @@ def _store_postgresql(
         )
     if "\\u" in body and ("\\u0000" in body or "\\ud" in body.lower()):  # NUL, surrogates
         _check_storable(parsed)
-    params: dict[str, Any] = {"events": body, "now": now}
+    covered, maybe = _frozen_lookups(parsed)
+    params: dict[str, Any] = {"events": body, "now": now, "covered": covered, "maybe": maybe}
     if token_hash is not None:
         params["token_hash"] = token_hash
     try:
@@ -228,6 +242,17 @@ def _store_postgresql(
     if row is None:
         raise TokenNotLive
     return row[0], (row[1], row[2])
+
+
+def _frozen_lookups(parsed: list[dict[str, Any]]) -> tuple[int, list[str]]:
+    """The newest generation this process's key filter covers (0: none), and the keys of the
+    batch it flags as maybe frozen."""
+    key_filter = current_filter()
+    if key_filter is None:
+        return 0, []
+    keys = digests(e["transaction_id"] for e in parsed)
+    flags = key_filter.maybe_seen(keys)
+    return key_filter.covered, [key.hex() for key, flag in zip(keys, flags, strict=True) if flag]
 
 
 def _unstorable_text(value: Any) -> str | None:
@@ -260,7 +285,32 @@ def _check_storable(parsed: list[dict[str, Any]]) -> None:
 
 
 def event_keys_prune(*, now: datetime | None = None) -> int:
-    """Forget dedupe keys older than the window (run daily by the schedule)."""
+    """Forget dedupe keys older than the window: today's one by one, frozen generations whole
+    once their newest key is past it (run daily by the schedule). How many were forgotten."""
     cutoff = (now or timezone.now()) - DEDUPE_WINDOW - timedelta(days=1)
     deleted, _ = EventKey.objects.filter(received_at__lt=cutoff).delete()
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            deleted += key_generations.drop_expired(cursor, cutoff)
     return deleted
+
+
+def event_keys_rotate(*, now: datetime | None = None) -> int | None:
+    """PostgreSQL: freeze the keys received since the last rotation into a new generation
+    (usage.key_generations; ingest waits for it); its number, or None (no keys, or a database
+    without generations, where the keys stay in EventKey until the prune)."""
+    if connection.vendor != "postgresql":
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        return key_generations.rotate(cursor, now or timezone.now())
+
+
+def event_keys_filter_build(*, now: datetime | None = None) -> KeyFilter | None:
+    """PostgreSQL: rebuild the key filter of the frozen generations; processes read it within
+    a minute (usage.key_filter)."""
+    if connection.vendor != "postgresql":
+        return None
+    with transaction.atomic(), connection.cursor() as cursor:
+        built = key_generations.filter_build(cursor, now or timezone.now())
+    forget_filter()
+    return built

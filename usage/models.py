@@ -92,6 +92,41 @@ class EventKey(models.Model):
     received_at = models.DateTimeField()
 
 
+class FrozenEventKey(models.Model):
+    """Dedupe keys of earlier days, moved out of EventKey by the daily rotation
+    (usage.key_generations): one generation per rotation, never written again, and dropped whole
+    once its newest key is past the window. On PostgreSQL the table is partitioned by
+    generation, so ingest looks a key up only in the generations the process's key filter does
+    not cover (usage.key_filter), and in the others only for a key the filter flags: the
+    index every new key is inserted into stays the size of one day's keys."""
+
+    pk = models.CompositePrimaryKey("key", "generation")
+    key = models.UUIDField()
+    generation = models.IntegerField()
+    event_id = models.BigIntegerField()
+    received_at = models.DateTimeField()
+
+
+class EventKeyGeneration(models.Model):
+    """One rotation: its keys (FrozenEventKey.generation), their count and the newest one's
+    receipt time, which says when the generation leaves the window."""
+
+    generation = models.AutoField(primary_key=True)
+    frozen_at = models.DateTimeField()
+    keys = models.BigIntegerField()
+    newest_received_at = models.DateTimeField()
+
+
+class EventKeyFilter(models.Model):
+    """The Bloom filter of the frozen keys (one row, pk 1): every key of the generations up to
+    `covered` is in `bits` (usage.key_filter)."""
+
+    covered = models.IntegerField()
+    bits = models.BinaryField()
+    keys = models.BigIntegerField()
+    built_at = models.DateTimeField()
+
+
 # rollup_ready is flipped by the backfill task once the rollups catch up: bookkeeping.
 auditlog.register(
     BillableMetric, exclude_fields=["error", "error_at", "rollup_ready", "rollups_from"]

@@ -24,7 +24,9 @@ from usage.ingest import (
     IngestResult,
     NotCommonForm,
     TokenNotLive,
+    event_keys_filter_build,
     event_keys_prune,
+    event_keys_rotate,
     usage_ingest,
 )
 from usage.models import AggregationType
@@ -46,6 +48,8 @@ __all__ = [
     "billable_metric_archive",
     "billable_metric_create",
     "billable_metric_set_name",
+    "event_keys_filter_build",
     "event_keys_prune",
+    "event_keys_rotate",
     "usage_ingest",
 ]

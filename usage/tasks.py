@@ -9,7 +9,7 @@ from django.utils.timezone import now
 
 from usage import rollups
 from usage.models import BillableMetric
-from usage.services import event_keys_prune
+from usage.services import event_keys_filter_build, event_keys_prune, event_keys_rotate
 
 logger = logging.getLogger(__name__)
 BACKFILL_FAILED = "Rollups could not be built: "
@@ -62,4 +62,9 @@ def metrics_backfill_missing() -> int:
 
 @shared_task
 def event_keys_prune_task() -> int:
-    return event_keys_prune()
+    """Daily: today's keys frozen into a generation, those past the window forgotten, and the
+    key filter rebuilt over what is left (usage.key_generations)."""
+    event_keys_rotate()
+    forgotten = event_keys_prune()
+    event_keys_filter_build()
+    return forgotten
