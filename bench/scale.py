@@ -8,7 +8,8 @@
                                                           # earlier runs' events deleted first)
 
 Each size gets a fresh PostgreSQL database (bench/_catalog.py: a token metric priced by model,
-a monthly contract per customer, the month's events copied in with their dedupe keys, rollups
+a monthly contract per customer, the month's events copied in with their dedupe keys, each
+day's frozen in a generation as the daily rotation leaves them and the key filter built, rollups
 built; transaction ids random, as clients' UUIDs are), then measures, on the same 2 cores:
 
 - ingest: --ingest events through POST /v1/ingest (gunicorn, 3 workers, 6 clients; follow-ups

@@ -1,9 +1,11 @@
 """Growth of ingest cost (issue #26 item 7), split by what grows: the history kept, or the rate
-of events. Three PostgreSQL databases of events and dedupe keys only (ingest reads nothing else):
+of events. Three PostgreSQL databases of events and dedupe keys only (ingest reads nothing else;
+the keys of each day frozen in a generation as the daily rotation leaves them, the last day's in
+the table ingest writes, and the key filter built: usage.key_generations):
 
 - base: 1M events of one month, 1,000 customers (bench/scale.py's small size);
 - history: 10M events over ten months, 1,000 customers, and the keys of the last 35 days only,
-  as the daily prune leaves them: ten times the history at the same rate;
+  as the daily rotation and prune leave them: ten times the history at the same rate;
 - rate: 10M events of one month, 10,000 customers (bench/scale.py's large size): ten times the
   events in the dedupe window, and ten times the customers.
 

@@ -71,6 +71,7 @@ class _Cache:
 
     def __init__(self) -> None:
         self.filter: KeyFilter | None = None
+        self.version: tuple | None = None  # (covered, built_at) of the filter held
         self.checked = -RECHECK_SECONDS
 
     def get(self) -> KeyFilter | None:
@@ -80,16 +81,18 @@ class _Cache:
         from usage.models import EventKeyFilter
 
         self.checked = now
-        covered = EventKeyFilter.objects.filter(pk=1).values_list("covered", flat=True).first()
-        if covered is None:
-            self.filter = None
-        elif self.filter is None or self.filter.covered != covered:
-            row = EventKeyFilter.objects.filter(pk=1).values_list("covered", "bits").first()
-            self.filter = None if row is None else KeyFilter(row[0], bytes(row[1]))
+        stored = EventKeyFilter.objects.filter(pk=1).values_list("covered", "built_at").first()
+        if stored is None:
+            self.filter, self.version = None, None
+        elif stored != self.version:  # a rebuild, or a database restored under this process
+            row = EventKeyFilter.objects.filter(pk=1).values_list("covered", "built_at", "bits")
+            row = row.first()
+            self.filter = None if row is None else KeyFilter(row[0], bytes(row[2]))
+            self.version = None if row is None else row[:2]
         return self.filter
 
     def forget(self) -> None:
-        self.filter, self.checked = None, -RECHECK_SECONDS
+        self.filter, self.version, self.checked = None, None, -RECHECK_SECONDS
 
 
 _cache = _Cache()

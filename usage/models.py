@@ -85,7 +85,9 @@ class EventKey(models.Model):
     the transaction id (usage.event_keys); `event_id` the event stored with it, through which
     events of the window are found by transaction id. `received_at` has no index: only the
     daily prune reads by it, in one pass over the table, and every ingested event would pay
-    for the index entry (about 5% of the ingest statement's cost in PostgreSQL)."""
+    for the index entry (about 5% of the ingest statement's cost in PostgreSQL). On PostgreSQL
+    the daily rotation moves the keys into FrozenEventKey, so this table holds the keys
+    received since (usage.key_generations)."""
 
     key = models.UUIDField(primary_key=True)
     event_id = models.BigIntegerField()

@@ -177,3 +177,19 @@ def test_an_ingest_waiting_on_a_rotation_sees_the_keys_it_froze():
     assert UsageEvent.objects.filter(transaction_id="raced").count() == 1
     assert FrozenEventKey.objects.count() == 1 and EventKey.objects.count() == 1
 
+
+@postgresql
+@pytest.mark.django_db
+def test_a_process_reads_a_rebuilt_filter_within_a_minute(monkeypatch):
+    from usage import key_filter
+
+    usage_ingest(events=[event("a")], now=NOW)
+    event_keys_rotate(now=NOW)
+    event_keys_filter_build(now=NOW)
+    held = current_filter()
+    assert held is not None and current_filter() is held  # read once, then kept
+    EventKeyFilter.objects.update(built_at=NOW + timedelta(hours=1), bits=b"\xff" * 8)
+    assert current_filter() is held  # not rechecked yet
+    clock = time.monotonic() + key_filter.RECHECK_SECONDS + 1
+    monkeypatch.setattr(key_filter.time, "monotonic", lambda: clock)
+    assert current_filter().bits == b"\xff" * 8  # same generation covered, rebuilt: read again
