@@ -15,7 +15,9 @@ Why it is exact: the rotation holds an ACCESS EXCLUSIVE lock on EventKey from be
 it until it commits. An ingest statement in flight holds a lock on EventKey until it commits,
 so the rotation waits for it; a statement that starts meanwhile waits for the rotation and
 takes its snapshot after it, so it sees the new generation and looks its keys up. A key is in
-EventKey or in a committed generation, never in neither.
+EventKey or in a committed generation, never in neither. (This rests on READ COMMITTED,
+Django's isolation level, where each statement takes a new snapshot: an ingest in a REPEATABLE
+READ transaction could keep a snapshot from before a rotation.)
 
 The functions take a DB-API cursor (Django's, or psycopg's in the benches) and write plain SQL;
 the caller holds the transaction."""
@@ -35,7 +37,8 @@ def partition_name(generation: int) -> str:
 
 def rotate(cursor, now: datetime) -> int | None:
     """Move every key of EventKey into a new generation; its number, or None if there were no
-    keys. Run inside a transaction: ingest waits for it (a second or so per million keys)."""
+    keys. Run inside a transaction: ingest waits for it (1.6 s for 908,000 keys on the
+    development machine, in bench/scale_history.py's database of 10 M events)."""
     cursor.execute(f"LOCK TABLE {HOT} IN ACCESS EXCLUSIVE MODE")
     cursor.execute(f"SELECT count(*), max(received_at) FROM {HOT}")
     count, newest = cursor.fetchone()
