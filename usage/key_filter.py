@@ -9,21 +9,25 @@ reads it up, and finds nothing). A key added is always flagged: there are no fal
 which is what makes it safe to skip the lookup of a key not flagged.
 
 The filter of a database is built in the background after each rotation (filter_build) and
-kept in EventKeyFilter; each process reads it when the generation it covers changes, checking at
-most every RECHECK_SECONDS (current_filter). A process with an older filter is still right: the
-statement looks every key up in the generations its filter does not cover."""
+kept in EventKeyFilter; each process reads it again when it was rebuilt, checking at most every
+RECHECK_SECONDS (current_filter). A process with an older filter is still right: the statement
+looks every key up in the generations its filter does not cover.
+
+numpy is imported when a filter is built or tested, not with the module: a process that never
+holds a filter (SQLite, a database with no generation yet) does not load it."""
 
 import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy
 
 BITS_PER_KEY = 16
 HASHES = 11
 RECHECK_SECONDS = 60.0
-_STEPS = np.arange(HASHES, dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -35,22 +39,28 @@ class KeyFilter:
         """For each 16-byte key: whether it may be in the filter (False: certainly not)."""
         if not keys:
             return []
+        import numpy as np
+
         table = np.frombuffer(self.bits, dtype=np.uint8)
         positions = _positions(b"".join(keys), len(self.bits) * 8)
         hit = (table[positions >> np.uint64(3)] >> (positions & np.uint64(7)).astype(np.uint8)) & 1
         return hit.all(axis=1).tolist()
 
 
-def _positions(joined: bytes, m: int) -> np.ndarray:
+def _positions(joined: bytes, m: int) -> "numpy.ndarray":
     """The HASHES bit positions of each key of `joined` (16 bytes each), as rows."""
+    import numpy as np
+
     halves = np.frombuffer(joined, dtype="<u8").reshape(-1, 2)
     h1, h2 = halves[:, :1], halves[:, 1:] | np.uint64(1)
     with np.errstate(over="ignore"):  # uint64 arithmetic wraps, the same when built and read
-        return (h1 + _STEPS * h2) % np.uint64(m)
+        return (h1 + np.arange(HASHES, dtype=np.uint64) * h2) % np.uint64(m)
 
 
 def bits_for(key_chunks: Iterable[bytes], count: int) -> bytes:
     """The filter bits of `count` keys given as chunks of concatenated 16-byte keys."""
+    import numpy as np
+
     m = max(64, (count * BITS_PER_KEY + 63) // 64 * 64)
     table = np.zeros(m // 8, dtype=np.uint8)
     for chunk in key_chunks:
