@@ -142,3 +142,36 @@ def test_a_rollup_read_is_one_snapshot_while_the_job_commits():
         rollup_reads._rollup_rows = original
     assert values == {(): Decimal(20)}
     assert reads == [1]
+
+
+def test_a_range_read_leaves_out_the_batch_another_job_holds():
+    """The job reads the claimed events as one range of ids where they lie close together
+    (usage.rollup_writes._IN_RANGE): a batch inside that range held by another job is not
+    read, and is added once, by the job that then claims it."""
+    import psycopg
+    from django.conf import settings
+
+    from usage.models import MetricRollupDay, PendingRollup
+    from usage.rollups import rollups_advance, rollups_backfill
+    from usage.services import billable_metric_create
+
+    metric = billable_metric_create(name="calls", aggregation_type="COUNT")
+    rollups_backfill(metric=metric)
+    for batch in range(3):
+        usage_ingest(
+            events=[{"transaction_id": f"b{batch}-{i}", "customer_id": "c", "event_type": "call",
+                     "timestamp": NOW.isoformat(), "properties": {}} for i in range(batch + 2)],
+            now=NOW,
+        )  # fmt: skip
+    first, held, last = PendingRollup.objects.order_by("id")
+    assert min(first.event_ids) < min(held.event_ids) and max(held.event_ids) < max(last.event_ids)
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        dbname=connection.settings_dict["NAME"], host=db["HOST"], port=db["PORT"],
+        user=db["USER"], password=db["PASSWORD"],
+    ) as other:  # fmt: skip
+        other.execute("SELECT id FROM usage_pendingrollup WHERE id = %s FOR UPDATE", [held.id])
+        assert rollups_advance() == 2 + 4  # the first and the last batch, around the held one
+        assert MetricRollupDay.objects.get(metric=metric).count == 6
+    assert rollups_advance() == 3  # released: the held batch, once
+    assert MetricRollupDay.objects.get(metric=metric).count == 9
