@@ -147,8 +147,9 @@ def _grouping_memory() -> None:
     hashes its groups. With the default 4 MB the planner, estimating wide rows, sorted the
     claimed events once per metric instead (about 50 ms more for 45,000 events and four
     metrics, a tenth of the statement)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 def pending_record(event_ids: list[int]) -> None:
@@ -212,6 +213,7 @@ def rollups_backfill(*, metric: BillableMetric) -> int:
             event_id for batch in PendingRollup.objects.all() for event_id in batch.event_ids
         )
         in_values = (metric.event_type_filter or {}).get("in_values")
+        _grouping_memory()  # once for every step below
         bounds = UsageEvent.objects.aggregate(first=Min("id"), last=Max("id"))
         counted = 0
         if bounds["first"] is not None:
@@ -231,7 +233,6 @@ def _backfill_step(
     """Add the processed events with ids in [start, end) to the metric's rows."""
     cells: dict[CellKey, Cell] = {}
     if connection.vendor == "postgresql":
-        _grouping_memory()
         where = "e.id >= %s AND e.id < %s AND NOT (e.id = ANY(%s))"
         params: list[Any] = [start, end, pending]
         if in_values:
