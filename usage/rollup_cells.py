@@ -96,3 +96,15 @@ class Cell:
         row.count, row.total, row.maximum = merged.count, merged.total, merged.maximum
         if merged.latest is not stored:  # this cell's latest event is the newer one
             row.latest_at, row.latest_event_id, row.latest_value = merged.latest
+
+
+def days_of(cells: dict[CellKey, "Cell"]) -> dict[CellKey, "Cell"]:
+    """Hourly cells merged per UTC day."""
+    days: dict[CellKey, Cell] = {}
+    for (metric_id, customer_id, hour, digest), cell in cells.items():
+        key = (metric_id, customer_id, day_start(hour), digest)
+        day = days.get(key)
+        if day is None:
+            day = days[key] = Cell(cell.group_values)
+        day.absorb(cell)
+    return days

@@ -23,7 +23,7 @@ from usage.rollup_cells import (
     Cell,
     CellKey,
     GroupMemo,
-    day_start,
+    days_of,
     group_of,
     hour_start,
     rollable,
@@ -69,29 +69,17 @@ def _accumulate(
             cell.add(metric.aggregation_type, properties.get(metric.aggregation_key), at, event_id)
 
 
-def _days(cells: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
-    """The hourly cells merged per UTC day."""
-    days: dict[CellKey, Cell] = {}
-    for (metric_id, customer_id, hour, digest), cell in cells.items():
-        key = (metric_id, customer_id, day_start(hour), digest)
-        day = days.get(key)
-        if day is None:
-            day = days[key] = Cell(cell.group_values)
-        day.absorb(cell)
-    return days
-
-
 def _write(cells: dict[CellKey, Cell]) -> None:
     """Merge hourly cells into the hourly and the daily rows (exact Decimal arithmetic in
     Python, under the lock)."""
+    if connection.vendor == "postgresql":
+        rollups_upsert(cells)  # the same merge, in the database
+        return
     _write_span(cells, MetricRollup, "hour")
-    _write_span(_days(cells), MetricRollupDay, "day")
+    _write_span(days_of(cells), MetricRollupDay, "day")
 
 
 def _write_span(cells: dict[CellKey, Cell], model: type[RollupCells], span: str) -> None:
-    if connection.vendor == "postgresql":
-        rollups_upsert(model, span, cells)  # the same merge, in the database
-        return
     by_metric: dict[int, list[CellKey]] = {}
     for key in cells:
         by_metric.setdefault(key[0], []).append(key)

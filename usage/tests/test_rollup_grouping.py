@@ -145,10 +145,18 @@ def _rounded(expected):
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(events=st.lists(event, max_size=40), backfill=st.booleans(), by_range=st.booleans())
-def test_rollup_rows_equal_per_event_rules(events, backfill, by_range):
-    # PostgreSQL reads the claimed events as one range of ids or one by one (RANGE_SPAN).
-    with transaction.atomic(), patch("usage.rollup_writes.RANGE_SPAN", 10**9 if by_range else 0):
+@given(
+    events=st.lists(event, max_size=40), backfill=st.booleans(), by_range=st.booleans(),
+    chunk=st.sampled_from([1, 3, 5000]),
+)  # fmt: skip
+def test_rollup_rows_equal_per_event_rules(events, backfill, by_range, chunk):
+    # PostgreSQL reads the claimed events as one range of ids or one by one (RANGE_SPAN), and
+    # merges the cells in statements of about `chunk` cells (whole customers).
+    with (
+        transaction.atomic(),
+        patch("usage.rollup_writes.RANGE_SPAN", 10**9 if by_range else 0),
+        patch("usage.rollup_upsert.CHUNK", chunk),
+    ):
         customer_create(name="A", ingest_aliases=["a1", "a2"])
         metrics = _metrics()
         if not backfill:
@@ -211,3 +219,51 @@ def test_long_numbers_read_as_python_reads_them():
             assert _stored(model, metric, span) == _rounded(_expected(metric, span)), metric.name
     total = MetricRollupDay.objects.get(metric=metrics[2], group_values={"region": "us"}).total
     assert total == Decimal("9999999999999.000000000000")  # 10^16 and more: not a number
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [5e-13, "0.0000000000005", 0.25])
+def test_a_days_total_is_its_hours_exact_sum_rounded_once(value):
+    """Two hours of one day whose totals each have a place more than the rows keep: each hour
+    is rounded half-even (to 0), the day is the rounded sum (1e-12), not the sum of the
+    rounded hours; with values the rows keep, the day is the hours' sum."""
+    customer_create(name="A", ingest_aliases=["a1"])
+    metric = billable_metric_create(name="sum", aggregation_type="SUM", aggregation_key="v")
+    rollups_backfill(metric=metric)
+    usage_ingest(events=[
+        {"transaction_id": f"t{i}", "customer_id": "a1", "event_type": "call",
+         "timestamp": (START - timedelta(hours=i)).isoformat(), "properties": {"v": value}}
+        for i in range(2)
+    ], now=NOW)  # fmt: skip
+    while rollups_advance():
+        pass
+    hours = sorted(MetricRollup.objects.filter(metric=metric).values_list("total", flat=True))
+    day = MetricRollupDay.objects.get(metric=metric).total
+    if value == 0.25:
+        assert (hours, day) == ([Decimal("0.25")] * 2, Decimal("0.5"))
+    else:
+        assert (hours, day) == ([Decimal(0)] * 2, Decimal("1e-12"))
+
+
+@pytest.mark.django_db
+def test_customer_ids_of_any_text_are_rolled_up_as_sent():
+    """A customer_id is what the sender wrote: quotes, backslashes, commas, braces, spaces, the
+    word NULL and letters beyond ASCII reach the rollup rows as they were sent."""
+    metrics = _metrics()
+    for metric in metrics:
+        rollups_backfill(metric=metric)
+    aliases = ['a"b', "c\\d", "{x,y}", " spaced ", "NULL", "é-ß", "Z", "a"]
+    usage_ingest(events=[
+        {"transaction_id": f"t{i}", "customer_id": alias, "event_type": "storage",
+         "timestamp": (START + timedelta(minutes=37 * i)).isoformat(),
+         "properties": {"region": "us", "v": i + 1}}
+        for i, alias in enumerate(aliases * 2)
+    ], now=NOW)  # fmt: skip
+    while rollups_advance():
+        pass
+    for metric in metrics:
+        for model, span in ((MetricRollup, "hour"), (MetricRollupDay, "day")):
+            stored = _stored(model, metric, span)
+            assert stored == _rounded(_expected(metric, span)), (metric.name, span)
+    customers = set(MetricRollupDay.objects.values_list("customer_id", flat=True))
+    assert customers == set(aliases)
