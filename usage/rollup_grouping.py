@@ -118,6 +118,23 @@ def _cell(kind: str, values: dict, count: int, aggregates: tuple, exact: bool, r
     return cell
 
 
+def _group(
+    metric: BillableMetric, keys: list[str], event_type: str, texts: list[str | None],
+    exact: bool, raw_text: str | None, memo: GroupMemo,
+) -> tuple[dict[str, str | None], str] | None:  # fmt: skip
+    """The group values and digest of the events a row of the statement stands for, read from
+    their JSON texts by the per-event rules, or None if the metric does not count them."""
+    properties = {k: _decoded(t) for k, t in zip(keys, texts, strict=True) if t is not None}
+    if metric.aggregation_type in NEEDS_KEY:
+        if exact:  # a number the database read: the property is present
+            properties.setdefault(metric.aggregation_key, 0)
+        elif raw_text is not None:
+            properties[metric.aggregation_key] = _decoded(raw_text)
+    if not event_matches(metric, event_type, properties):
+        return None
+    return group_of(rollup_keys(metric), properties, memo)
+
+
 def grouped_cells(
     metrics: Iterable[BillableMetric], where: str, params: list[Any], cells: dict[CellKey, Cell]
 ) -> None:
@@ -128,30 +145,34 @@ def grouped_cells(
         return
     sql, reads = _statement(metrics, where)
     keys = [_keys(metric) for metric in metrics]
+    kinds = [metric.aggregation_type for metric in metrics]
     memos: list[GroupMemo] = [{} for _ in metrics]
+    # What decides a row's group (and whether it counts) recurs in most rows: each customer's
+    # hours share a handful. Decided once each.
+    groups: dict[tuple, tuple[dict[str, str | None], str] | None] = {}
     hours: dict[int, datetime] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, reads + params)
         rows = cursor.fetchall()
     for index, customer_id, epoch, event_type, texts, exact, raw_text, count, *rest in rows:
+        decides = (index, event_type, exact, raw_text, *texts)
+        try:
+            group = groups[decides]
+        except KeyError:
+            group = groups[decides] = _group(
+                metrics[index], keys[index], event_type, texts, exact, raw_text, memos[index]
+            )  # fmt: skip
+        if group is None:
+            continue
         hour = hours.get(epoch)
         if hour is None:
             hour = hours[epoch] = datetime.fromtimestamp(epoch, UTC)
-        metric = metrics[index]
-        properties = {
-            k: _decoded(t) for k, t in zip(keys[index], texts, strict=True) if t is not None
-        }
-        raw = _decoded(raw_text)
-        if metric.aggregation_type in NEEDS_KEY:
-            if exact:  # a number the database read: the property is present
-                properties.setdefault(metric.aggregation_key, 0)
-            elif raw_text is not None:
-                properties[metric.aggregation_key] = raw
-        if not event_matches(metric, event_type, properties):
-            continue
-        values, digest = group_of(rollup_keys(metric), properties, memos[index])
-        key = (metric.pk, customer_id, hour, digest)
-        cell = cells.get(key)
-        if cell is None:
-            cell = cells[key] = Cell(dict(values))
-        cell.absorb(_cell(metric.aggregation_type, values, count, tuple(rest), exact, raw))
+        values, digest = group
+        raw = None if exact else _decoded(raw_text)
+        cell = _cell(kinds[index], values, count, tuple(rest), exact, raw)
+        key = (metrics[index].pk, customer_id, hour, digest)
+        found = cells.get(key)
+        if found is None:  # the usual case: the statement grouped the cell's events already
+            cells[key] = cell
+        else:  # groups whose values read alike merge
+            found.absorb(cell)
