@@ -49,7 +49,6 @@ _BY_DAY = (
     f"max(la), (array_agg(le {_LATEST}))[1], (array_agg(lv {_LATEST}))[1] "
     f"FROM (SELECT {_CELL}, {_VALUES} FROM {_CELLS}) x "
     'GROUP BY 1, 2, 3, 4 ORDER BY m, c COLLATE "C", 3, 4'
-
 )
 _UPSERT = """
 INSERT INTO {table} AS t ({columns}) {select}
