@@ -98,7 +98,7 @@ class Cell:
             row.latest_at, row.latest_event_id, row.latest_value = merged.latest
 
 
-def days_of(cells: dict[CellKey, "Cell"]) -> dict[CellKey, "Cell"]:
+def days_of(cells: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
     """Hourly cells merged per UTC day."""
     days: dict[CellKey, Cell] = {}
     for (metric_id, customer_id, hour, digest), cell in cells.items():
