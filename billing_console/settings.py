@@ -89,6 +89,10 @@ DEFAULT_EXCEPTION_REPORTER = "billing_console.errors.PublicExceptionReporter"
 
 ROOT_URLCONF = "billing_console.urls"
 WSGI_APPLICATION = "billing_console.wsgi.application"
+# Seconds a web request may run before its worker process ends itself to be replaced (the
+# deadline gunicorn's --timeout gave; billing_console/request_deadline.py). bin/web sets 60;
+# 0 (the default) is off, as under runserver, whose one process is the whole server.
+WEB_REQUEST_TIMEOUT = env_int("WEB_REQUEST_TIMEOUT", 0)
 
 TEMPLATES = [
     {

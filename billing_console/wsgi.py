@@ -3,6 +3,8 @@ import os
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from billing_console.request_deadline import RequestDeadline
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_console.settings")
 application = get_wsgi_application()
 
@@ -10,4 +12,4 @@ settings.SECRET_KEY  # noqa: B018 -- fail at start, not at the first request, wi
 
 from usage.ingest_front import IngestFront  # noqa: E402 -- needs the application's settings
 
-application = IngestFront(application)
+application = RequestDeadline(IngestFront(application), settings.WEB_REQUEST_TIMEOUT)

@@ -1,0 +1,145 @@
+"""The web request deadline: a worker busy with one request past WEB_REQUEST_TIMEOUT ends itself,
+and granian, as bin/web runs it, puts a new worker in its place that serves the next request."""
+
+import http.client
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from billing_console.request_deadline import EXIT_STATUS, RequestDeadline
+
+ROOT = Path(__file__).resolve().parents[2]
+GRANIAN = Path(sys.executable).parent / "granian"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _deadline(app, seconds=60.0):
+    clock, ended = Clock(), []
+    return RequestDeadline(app, seconds, clock=clock, end_process=ended.append), clock, ended
+
+
+def test_a_request_past_its_deadline_ends_the_process_and_names_the_request(caplog):
+    seen = {}
+
+    def app(environ, start_response):
+        clock.now += 61  # the request runs 61 s
+        seen["overdue"] = deadline.overdue()  # the watchdog's look while it still runs
+        return [b"late"]
+
+    deadline, clock, ended = _deadline(app)
+    with caplog.at_level(logging.ERROR, logger="billing_console.request_deadline"):
+        deadline({"REQUEST_METHOD": "GET", "PATH_INFO": "/invoices/"}, None)
+    assert seen["overdue"] is True and ended == [EXIT_STATUS]
+    assert "GET /invoices/ ran for 61 s, past the 60.0 s deadline" in caplog.text
+    assert deadline.in_flight == {}  # the request left the table when it returned
+
+
+def test_requests_within_their_deadline_or_finished_are_left_alone():
+    seen = {}
+
+    def app(environ, start_response):
+        clock.now += 59
+        seen["overdue"] = deadline.overdue()
+        return [b"ok"]
+
+    deadline, clock, ended = _deadline(app)
+    assert deadline({"REQUEST_METHOD": "POST", "PATH_INFO": "/v1/ingest"}, None) == [b"ok"]
+    clock.now += 3600  # long after it returned
+    assert seen["overdue"] is False and deadline.overdue() is False and ended == []
+
+
+def test_a_request_that_raises_leaves_the_table():
+    def app(environ, start_response):
+        raise ValueError("boom")
+
+    deadline, clock, ended = _deadline(app)
+    with pytest.raises(ValueError):
+        deadline({"PATH_INFO": "/"}, None)
+    clock.now += 3600
+    assert deadline.in_flight == {} and deadline.overdue() is False and ended == []
+
+
+def test_off_at_zero_seconds_as_under_runserver():
+    deadline, clock, ended = _deadline(lambda environ, start_response: [b"ok"], seconds=0)
+    assert deadline({"PATH_INFO": "/"}, None) == [b"ok"]
+    assert deadline.watchdog_pid == 0 and deadline.in_flight == {}  # no watchdog, no table
+
+
+def test_the_product_is_served_behind_the_deadline(settings):
+    from billing_console import wsgi
+
+    assert isinstance(wsgi.application, RequestDeadline)
+    assert wsgi.application.seconds == settings.WEB_REQUEST_TIMEOUT == 0  # off unless set
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str, timeout: float = 10) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+@pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed")
+def test_granian_replaces_the_worker_that_ran_past_its_deadline(tmp_path):
+    """bin/web's respawn options, one worker: /slow (30 s of sleep) is cut off after about 1 s,
+    the worker's process is gone, and a new one answers the next request."""
+    port = _port()
+    log = open(tmp_path / "granian.log", "w")
+    server = subprocess.Popen(
+        [str(GRANIAN), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", "1", "--blocking-threads", "2", "--respawn-failed-workers",
+         "--respawn-interval", "1", "--log-level", "warning",
+         "billing_console.tests.deadline_app:application"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    try:
+        first = None
+        for _ in range(100):
+            try:
+                first = _get(port, "/")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert first is not None and first[0] == 200, (tmp_path / "granian.log").read_text()
+        started = time.monotonic()
+        with pytest.raises((OSError, http.client.HTTPException)):
+            _get(port, "/slow", timeout=25)
+        assert time.monotonic() - started < 10  # cut off near the deadline, not after 30 s
+        answer = None
+        for _ in range(100):
+            try:
+                answer = _get(port, "/")
+                break
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.1)
+        assert answer is not None and answer[0] == 200 and answer[1] != first[1]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    assert (
+        "GET /slow ran for 1 s, past the 1.0 s deadline" in (tmp_path / "granian.log").read_text()
+    )
