@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run serve worker test conformance lint format typecheck migrations-check migrate demo clean
+.PHONY: run web worker test conformance lint format typecheck migrations-check migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -20,8 +20,12 @@ run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-1} bin/serve
 
+## web: the web tier as production runs it (bin/web: granian, WEB_* settings in the README)
+web: $(VENV)/.installed
+	VENV=$(VENV) bin/web
+
 ## worker: the Celery workers, one per queue, with the periodic schedule (bin/worker;
-## production: run next to gunicorn)
+## production: run next to bin/web)
 worker: $(VENV)/.installed
 	VENV=$(VENV) bin/worker
 
