@@ -1,5 +1,5 @@
 """Shared set-up for the benchmarks: a fresh PostgreSQL database, migrated, with customers and an
-API token; a gunicorn server on it; event generation. Benchmarks print figures; they never fail
+API token; the web tier (bin/web, or gunicorn) on it; event generation. Benchmarks print figures; they never fail
 on speed."""
 
 import os
@@ -79,13 +79,19 @@ def django_setup(env: dict[str, str]) -> None:
     django.setup()
 
 
+def server_kind() -> str:
+    """The web server the benchmarks run: granian through bin/web, or BENCH_SERVER=gunicorn."""
+    return os.environ.get("BENCH_SERVER", "granian")
+
+
 class Server:
-    """gunicorn serving the project on 127.0.0.1:port: `workers` gthread workers of 2 threads
-    (BENCH_WORKER_CLASS and BENCH_THREADS change them); BENCH_SERVER=granian serves it with
-    granian's WSGI interface instead (`workers` processes of BENCH_THREADS blocking threads).
-    gunicorn keeps idle connections 30 s, as behind a proxy: with its 2 s default a client's
-    next request on a connection idle that long can meet the server closing it (a connection
-    reset, seen in load runs)."""
+    """The project's web tier on 127.0.0.1:port as production runs it: `bin/web` (granian, WSGI,
+    `workers` processes of BENCH_THREADS blocking threads, the request deadline on).
+    BENCH_SERVER=gunicorn serves it with gunicorn instead, the web server before granian
+    (`workers` gthread workers of BENCH_THREADS threads; BENCH_WORKER_CLASS changes the class),
+    for comparison. gunicorn keeps idle connections 30 s, as behind a proxy: with its 2 s default
+    a client's next request on a connection idle that long can meet the server closing it (a
+    connection reset, seen in load runs)."""
 
     def __init__(
         self, env: dict[str, str], port: int = 8765, workers: int = 3, log_file=None,
@@ -94,25 +100,18 @@ class Server:
         """`log_file`: an open file for the server's output (default: this process's); `app`:
         the WSGI application (modules under bench/ are importable)."""
         self.port, self.url = port, f"http://127.0.0.1:{port}"
-        self.kind = os.environ.get("BENCH_SERVER", "gunicorn")
+        self.kind = server_kind()
         threads = os.environ.get("BENCH_THREADS", "2")
-        if self.kind == "granian":  # Rust HTTP server, WSGI interface (issue #26 item 8)
-            command = [
-                str(ROOT / ".venv" / "bin" / "granian"),
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--blocking-threads",
-                threads,
-                "--log-level",
-                "warning",
-                app.replace(".wsgi", ".wsgi:application") if ":" not in app else app,
-            ]
+        if self.kind == "granian":  # bin/web, the production command
+            command = [str(ROOT / "bin" / "web")]
+            env = {
+                **env,
+                "WEB_HOST": "127.0.0.1",
+                "WEB_PORT": str(port),
+                "WEB_WORKERS": str(workers),
+                "WEB_THREADS": threads,
+                "WEB_APP": app if ":" in app else f"{app}:application",
+            }
         else:
             command = [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -145,7 +144,7 @@ class Server:
                 return
             except httpx.HTTPError:
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not start")
+        raise RuntimeError(f"{self.kind} did not start")
 
     def pids(self) -> list[int]:
         """The master and its workers."""

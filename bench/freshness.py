@@ -14,7 +14,7 @@ every 0.1 s: the customer's draft invoice (its total), `/v1/usage` (the day's su
 Without --base-url it starts its own server the way `make run` does (migrate, load_demo, a
 Celery worker with beat and 2 processes, runserver), on a temporary VAR_DIR: SQLite and the
 filesystem queue; with DATABASE_URL and CELERY_BROKER_URL set, on a fresh PostgreSQL database
-beside DATABASE_URL's (`<name>_freshness`) and that Redis (its queue is purged), with gunicorn.
+beside DATABASE_URL's (`<name>_freshness`) and that Redis (its queue is purged), with bin/web.
 --after-restart stops the worker and the server, fills the queue the way a restart does
 (`load_demo` as `make run` runs it, every periodic task overdue once, the refresh sweep's
 fan-out, then --restart-rounds (15) rounds of follow-ups: a statement refresh of every contract
@@ -137,8 +137,9 @@ class Stack:
         background queue's and the rollups queue's with one each), then the web server."""
         self._spawn("worker", [str(ROOT / "bin" / "worker")])
         if self.postgres:
-            web = [str(BIN / "gunicorn"), "billing_console.wsgi", "--workers", "2", "--threads",
-                   "2", "--bind", f"127.0.0.1:{self.port}"]  # fmt: skip
+            # bin/web, 2 processes of 2 threads
+            web = ["env", "WEB_HOST=127.0.0.1", f"WEB_PORT={self.port}", "WEB_WORKERS=2",
+                   str(ROOT / "bin" / "web")]  # fmt: skip
         else:
             web = [str(BIN / "python"), "manage.py", "runserver", "--noreload",
                    f"127.0.0.1:{self.port}"]  # fmt: skip

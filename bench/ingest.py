@@ -1,9 +1,9 @@
-"""Ingest throughput: the real POST /v1/ingest under gunicorn with concurrent clients sending
+"""Ingest throughput: the real POST /v1/ingest under bin/web (granian) with concurrent clients sending
 100-event batches (5% duplicates), against a raw COPY of the same events into the same table.
 
     DATABASE admin URL: BENCH_ADMIN_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres)
     .venv/bin/python bench/ingest.py --events 200000 --clients 6 --workers 3
-    BENCH_SERVER=granian .venv/bin/python bench/ingest.py ...   # granian instead of gunicorn
+    BENCH_SERVER=gunicorn .venv/bin/python bench/ingest.py ...   # gunicorn instead of granian
 
 Prints events/s for both paths and their ratio for each round (API run, then COPY run), the
 median ratio, and the server's memory before and after.
@@ -18,7 +18,7 @@ import threading
 import time
 
 import psycopg
-from _harness import Server, database_url, fresh_database, log, make_batches
+from _harness import Server, database_url, fresh_database, log, make_batches, server_kind
 
 DB = "bc_bench_ingest"
 
@@ -89,8 +89,7 @@ def copy_all(batches: list[list[dict]], chunk: int = 10_000) -> float:
 
 
 def cpu_seconds(server: Server) -> dict[str, float]:
-    """CPU time so far of this process (the clients), the gunicorn processes and PostgreSQL."""
-    import os
+    """CPU time so far of this process (the clients), the web server's processes and PostgreSQL."""
     import resource
     import subprocess
 
@@ -108,7 +107,7 @@ def cpu_seconds(server: Server) -> dict[str, float]:
     postgres = subprocess.run(["pgrep", "-f", "postgres"], capture_output=True, text=True).stdout
     return {
         "clients": usage.ru_utime + usage.ru_stime,
-        "gunicorn": proc(server.pids()),
+        "web": proc(server.pids()),
         "postgresql": proc([int(pid) for pid in postgres.split()]),
     }
 
@@ -143,7 +142,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--ceiling", action="store_true",
-        help="serve bench/_ceiling_app.py instead of the product: gunicorn running only the "
+        help="serve bench/_ceiling_app.py instead of the product: the web server running only the "
         "ingest statement on each body, the most any Python front on this stack could reach",
     )  # fmt: skip
     args = parser.parse_args()
@@ -159,9 +158,9 @@ def main() -> None:
     unique = len({e["transaction_id"] for b in batches for e in b})
     log(f"events per round       {args.events:>12,}  ({unique:,} unique, "
         f"{args.events - unique:,} duplicates), {args.clients} clients, "
-        f"{args.workers} gunicorn workers")  # fmt: skip
+        f"{args.workers} web workers")  # fmt: skip
     app = "_ceiling_app:application" if args.ceiling else "billing_console.wsgi"
-    log(f"serving {app} with {os.environ.get('BENCH_SERVER', 'gunicorn')}")
+    log(f"serving {app} with {server_kind()}")
     server = Server(env, workers=args.workers, app=app)
     ratios = []
     try:

@@ -1,4 +1,4 @@
-"""Load run: Locust (headless) against the production shape of the project: gunicorn, the
+"""Load run: Locust (headless) against the production shape of the project: bin/web (granian), the
 Celery workers of bin/worker (default queue with beat, background queue, rollups queue) on Redis, PostgreSQL,
 with the demo data loaded, all on the same cores as Locust itself.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import psycopg
 from _faults import Redis, fault_env, free_port
-from _harness import PYTHON, ROOT, Server, database_url, fresh_database, log
+from _harness import PYTHON, ROOT, Server, database_url, fresh_database, log, server_kind
 
 READ_BUDGET_MS, INGEST_BUDGET_MS, INGEST_RATE_FLOOR = 300, 150, 1_500
 
@@ -57,8 +57,8 @@ def print_table(rows: list[dict], duration: float) -> None:
         )
 
 
-ROLES = {"gunicorn": "web (gunicorn)", "celery": "workers (celery)", "postgres": "PostgreSQL",
-         "locust": "Locust", "redis-server": "Redis"}  # fmt: skip
+ROLES = {"granian": "web", "gunicorn": "web", "celery": "workers (celery)",
+         "postgres": "PostgreSQL", "locust": "Locust", "redis-server": "Redis"}  # fmt: skip
 
 
 def cpu_by_role() -> dict[str, float]:
@@ -115,7 +115,7 @@ def main() -> int:
     parser.add_argument("--read-rate", type=float, default=8, help="reads/s in the budget run")
     parser.add_argument("--saturate", action="store_true", help="the mix with no think time")
     parser.add_argument("--users", type=int, default=8, help="users of --saturate")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (2-4)")
+    parser.add_argument("--workers", type=int, default=3, help="web server workers (2-4)")
     parser.add_argument("--db", default="bc_bench_load")
     args = parser.parse_args()
 
@@ -149,7 +149,7 @@ def main() -> int:
             )  # fmt: skip
             log(f"Locust: ingest {args.ingest_rate:,} events/s ({ingest_users} users), reads "
                 f"{args.read_rate:g}/s ({read_users} users), for {args.duration} s")  # fmt: skip
-        log(f"against gunicorn ({args.workers} workers x 2 threads), bin/worker (default queue "
+        log(f"against {server_kind()} ({args.workers} workers x 2 threads), bin/worker (default queue "
             "with beat, background queue, rollups queue), PostgreSQL, Redis")  # fmt: skip
         load_before, cpu_before = os.getloadavg()[0], cpu_by_role()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -12,7 +12,7 @@ a monthly contract per customer, the month's events copied in with their dedupe 
 day's frozen in a generation as the daily rotation leaves them and the key filter built, rollups
 built; transaction ids random, as clients' UUIDs are), then measures, on the same 2 cores:
 
-- ingest: --ingest events through POST /v1/ingest (gunicorn, 3 workers, 6 clients; follow-ups
+- ingest: --ingest events through POST /v1/ingest (bin/web, 3 workers, 6 clients; follow-ups
   queued on a Redis database no worker reads), per event, the median of --rounds rounds (new
   random transaction ids each; the first round meets a cold server);
 - rollups: the rollup job adding those events, per event;

@@ -3,7 +3,7 @@
     .venv/bin/python bench/sustained.py --duration 600 --clients 4
 
 Starts a fresh PostgreSQL database with --customers customers and four rolled-up metrics (a
-COUNT, two SUMs grouped by model, a MAX), gunicorn (3 workers x 2 threads), the project's
+COUNT, two SUMs grouped by model, a MAX), bin/web (granian, 3 workers x 2 threads), the project's
 workers as deployed (bin/worker: the default queue with beat, the background queue, and the
 rollups queue, whose worker runs the rollup job every 2 s) on a private Redis, then --clients
 clients send 100-event batches (at --rate, or as fast as the API answers) for --duration seconds, all on the same cores. Every --every seconds it prints the
@@ -29,7 +29,7 @@ from random import Random
 
 import psycopg
 from _faults import Redis, django_run, fault_env, free_port
-from _harness import ROOT, Server, database_url, fresh_database, log
+from _harness import ROOT, Server, database_url, fresh_database, log, server_kind
 
 DB = "bc_bench_sustained"
 METRICS = """
@@ -101,7 +101,7 @@ def main() -> int:
         "--rate", type=int, default=0, help="events/s to send (0: as fast as the API answers)"
     )
     parser.add_argument("--customers", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=3, help="web server workers")
     args = parser.parse_args()
 
     log(f"Setting up {DB} with {args.customers} customers and 4 rolled-up metrics...")
@@ -129,7 +129,7 @@ def main() -> int:
             # Without autovacuum (some CI servers turn it off) the queue and the rollup rows
             # are never vacuumed: the figures then show the job on bloated tables.
             autovacuum = conn.execute("SHOW autovacuum").fetchone()[0]
-            log(f"{args.clients} clients ({rate}) for {args.duration} s; gunicorn {args.workers} workers "
+            log(f"{args.clients} clients ({rate}) for {args.duration} s; {server_kind()} {args.workers} workers "
                 "x 2 threads, bin/worker (rollups every 2 s on their own queue), PostgreSQL "
                 f"(autovacuum {autovacuum}), Redis; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
             log(f"{'t s':>5} {'ingest ev/s':>12} {'rollup ev/s':>12} {'pending':>9} {'lag s':>7}")
