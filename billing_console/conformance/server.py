@@ -1,8 +1,10 @@
-"""A live server on a fresh demo database, as `make run` makes one (migrate, `load_demo`, DEBUG=1
-runserver), on a free port, with its own VAR_DIR (and so its own filesystem broker: nothing is
-queued on a shared Redis). The database is a temporary SQLite file, or, when DATABASE_URL is set,
-a new database named `<its name>_sdkconf_<pid>` on the same server, dropped afterwards: never the
-database of DATABASE_URL itself, nor the test suite's `test_<name>`."""
+"""A live server on a fresh demo database, as `make run` makes one (migrate, `load_demo`, DEBUG=1),
+on a free port, with its own VAR_DIR (and so its own filesystem broker: nothing is queued on a
+shared Redis). The database is a temporary SQLite file, served by runserver as `make run` serves
+it, or, when DATABASE_URL is set, a new database named `<its name>_sdkconf_<pid>` on the same
+server, dropped afterwards (never the database of DATABASE_URL itself, nor the test suite's
+`test_<name>`), served by bin/web as production serves it: granian, two worker processes, the
+request deadline on."""
 
 import os
 import socket
@@ -87,9 +89,19 @@ def demo_server(root: Path, var: Path) -> Iterator[str]:
         base_url = f"http://127.0.0.1:{port}"
         log_path = var / "server.log"
         with open(log_path, "w") as log:
+            if database_url.startswith("postgres"):
+                command = [str(root / "bin" / "web")]
+                env.update(WEB_HOST="127.0.0.1", WEB_PORT=str(port), WEB_WORKERS="2",
+                           VENV=str(Path(sys.executable).parents[1]))  # fmt: skip
+            else:
+                command = [*manage, "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
+            print(
+                "serving with",
+                "bin/web (granian)" if len(command) == 1 else "runserver",
+                flush=True,
+            )
             server = subprocess.Popen(
-                [*manage, "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root,
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root
             )  # fmt: skip
             try:
                 _wait_until_up(base_url, server, log_path)
