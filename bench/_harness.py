@@ -1,6 +1,6 @@
 """Shared set-up for the benchmarks: a fresh PostgreSQL database, migrated, with customers and an
-API token; the web tier (bin/web, or gunicorn) on it; event generation. Benchmarks print figures; they never fail
-on speed."""
+API token; the web tier (bin/web, or gunicorn) on it; event generation. Benchmarks print
+figures; they never fail on speed."""
 
 import os
 import secrets
