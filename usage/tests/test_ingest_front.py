@@ -14,8 +14,9 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from billing_console.services import api_token_create
-from billing_console.wsgi import application
+from billing_console.wsgi import application  # the request deadline around the front
 from customers.services import customer_create
+from usage.ingest_front import IngestFront
 from usage.models import EventKey, PendingRollup, UsageEvent
 
 AT = (timezone.now() - timedelta(days=2)).astimezone(UTC).replace(microsecond=0)
@@ -56,9 +57,13 @@ def token(transactional_db):
     return api_token_create(name="front")[1]
 
 
+FRONT = application.application
+assert isinstance(FRONT, IngestFront)
+
+
 def django_only(environ, start_response):
     """The application without the front: what the API view answers."""
-    return application.application(environ, start_response)
+    return FRONT.application(environ, start_response)
 
 
 def stored() -> list[tuple]:
@@ -218,7 +223,7 @@ def test_a_database_error_in_the_front_hands_the_request_to_django(token):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the front serves PostgreSQL")
 def test_the_common_case_does_not_reach_django(token):
-    with mock.patch.object(application, "application", side_effect=AssertionError("Django")):
+    with mock.patch.object(FRONT, "application", side_effect=AssertionError("Django")):
         assert call(json.dumps([ev("a")]), token)["status"] == 200
     assert len(stored()) == 1
 
