@@ -46,7 +46,7 @@ class RequestDeadline:
         self.application = application
         self.seconds = seconds
         self.clock, self.end_process, self.interval = clock, end_process, interval
-        self.in_flight: dict[int, tuple[float, str]] = {}  # request number: (start, what)
+        self.in_flight: dict[int, tuple[float, dict]] = {}  # request number: (start, environ)
         self.numbers = itertools.count()
         self.watchdog_pid = 0  # the process whose watchdog runs (a forked worker starts its own)
         self.lock = threading.Lock()
@@ -57,8 +57,7 @@ class RequestDeadline:
         if self.watchdog_pid != os.getpid():
             self.start_watchdog()
         number = next(self.numbers)
-        what = f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
-        self.in_flight[number] = (self.clock(), what)
+        self.in_flight[number] = (self.clock(), environ)  # named only if it runs late
         try:
             return self.application(environ, start_response)
         finally:
@@ -79,12 +78,13 @@ class RequestDeadline:
     def overdue(self) -> bool:
         """Ends the process (and answers True) when a request in flight is past its deadline."""
         now = self.clock()
-        for started, what in self.in_flight.copy().values():
+        for started, environ in self.in_flight.copy().values():
             if now - started > self.seconds:
                 logger.error(
-                    "request %s ran for %.0f s, past the %s s deadline (WEB_REQUEST_TIMEOUT): "
+                    "request %s %s ran for %.0f s, past the %s s deadline (WEB_REQUEST_TIMEOUT): "
                     "ending worker process %d to be replaced",
-                    what,
+                    environ.get("REQUEST_METHOD", ""),
+                    environ.get("PATH_INFO", ""),
                     now - started,
                     self.seconds,
                     os.getpid(),
