@@ -1,6 +1,6 @@
 """The ceiling of any Python ingest front on this stack (bench/ingest.py --ceiling): a WSGI app
 that does nothing but run the product's ingest statement on the body as sent. No JSON parsing,
-no validation, no token check, no Django request handling: what gunicorn, psycopg and the
+no validation, no token check, no Django request handling: what the web server, psycopg and the
 statement cost on their own. Not an API: it stores whatever it is sent."""
 
 import os

@@ -3,7 +3,7 @@
 A fresh PostgreSQL database with N customers, each on a contract with spend threshold billing
 (a charge whenever outstanding usage spend reaches the threshold), one usage alert over every
 customer, and a webhook endpoint (a local receiver that verifies signatures and dedupes by
-webhook-id) for the alerts and threshold notifications. gunicorn serves the API, a Celery worker
+webhook-id) for the alerts and threshold notifications. bin/web serves the API, a Celery worker
 and beat run on a Redis of our own. Clients ingest each customer's calls in 100-event batches,
 retrying failures as the SDK does. At 30% of the batches the Redis process is SIGKILLed; at 65%
 (and at least --outage seconds later) it is started again, empty: every message that was queued
