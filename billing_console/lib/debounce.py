@@ -11,8 +11,8 @@ round trip per key would cost more than the work saved.
 
 A window's keys live in the process until it ends: a process killed inside a window loses
 them, and the periodic sweep evaluates what they would have (as when the broker is down).
-The timer is not a daemon thread, so a process that exits normally (gunicorn's graceful stop)
-sends them first.
+The timer is not a daemon thread, so a process that exits normally (a graceful stop of bin/web
+or gunicorn) sends them first, waiting for the window to end.
 """
 
 import logging
@@ -46,6 +46,9 @@ class Debouncer:
                 self._timer = threading.Timer(
                     (math.floor(now / window) + 1) * window - now, self.flush
                 )
+                # Not a daemon, so that a normal exit waits for it. A thread inherits the flag of
+                # the thread that creates it, and granian's request threads are daemons.
+                self._timer.daemon = False
                 self._timer.start()
 
     def flush(self) -> None:

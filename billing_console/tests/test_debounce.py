@@ -2,13 +2,16 @@
 
 import os
 import threading
+import time
 from datetime import UTC, datetime
 from unittest import mock
 
+import pytest
 import time_machine
 from pytest import approx
 
 from billing_console.lib.debounce import Debouncer
+from billing_console.tests.bin_web import GRANIAN, answer, free_port, get, start
 
 START = datetime(2026, 12, 1, 9, 0, 0, 250_000, tzinfo=UTC)  # a quarter into a 1 s window
 
@@ -76,3 +79,27 @@ def test_a_forked_child_does_not_wait_for_its_parents_timer():
         assert timer.call_count == 2
         debouncer.flush()
     assert sent == [["b"]]
+
+
+@pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed")
+def test_keys_gathered_by_a_bin_web_worker_are_sent_when_bin_web_stops(tmp_path):
+    """A graceful stop of bin/web (SIGTERM, as a deploy sends) lets the worker's open window
+    end and send its keys: the timer is not a daemon thread, and granian's worker exits
+    normally."""
+    port, sent = free_port(), tmp_path / "sent"
+    server = start(
+        "billing_console.tests.debounce_app:application", port, tmp_path / "web.log",
+        DEBOUNCE_SENT=str(sent), DEBOUNCE_WINDOW="3",
+    )  # fmt: skip
+    try:
+        assert answer(port, "/?warm") is not None, (tmp_path / "web.log").read_text()
+        while not sent.exists():  # the warm-up's window ended: a new one starts now
+            time.sleep(0.01)
+        assert get(port, "/?first")[0] == 200
+        assert get(port, "/?second")[0] == 200
+        assert sent.read_text() == "warm\n"  # the window is still open
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = sent.read_text().splitlines()
+    assert lines == ["warm", "first second"], (tmp_path / "web.log").read_text()

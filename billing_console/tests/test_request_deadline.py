@@ -3,20 +3,13 @@ and granian, as bin/web runs it, puts a new worker in its place that serves the 
 
 import http.client
 import logging
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from billing_console.request_deadline import EXIT_STATUS, RequestDeadline
-
-ROOT = Path(__file__).resolve().parents[2]
-GRANIAN = Path(sys.executable).parent / "granian"
+from billing_console.tests.bin_web import GRANIAN, answer, free_port, get, start
 
 
 class Clock:
@@ -86,62 +79,23 @@ def test_the_product_is_served_behind_the_deadline(settings):
     assert wsgi.application.seconds == settings.WEB_REQUEST_TIMEOUT == 0  # off unless set
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get(port: int, path: str, timeout: float = 10) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        conn.close()
-
-
 @pytest.mark.skipif(not GRANIAN.exists(), reason="granian is not installed")
 def test_bin_web_replaces_the_worker_that_ran_past_its_deadline(tmp_path):
     """bin/web with one worker serving an app whose deadline is 1 s: /slow (30 s of sleep) is
     cut off after about a second, and a new worker (another pid) answers the next request."""
-    port = _port()
-    log = open(tmp_path / "web.log", "w")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "VENV": str(GRANIAN.parents[1]),
-        "WEB_HOST": "127.0.0.1",
-        "WEB_PORT": str(port),
-        "WEB_WORKERS": "1",
-        "WEB_APP": "billing_console.tests.deadline_app:application",
-    }
-    server = subprocess.Popen(
-        [str(ROOT / "bin" / "web")], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env
-    )
+    port = free_port()
+    server = start("billing_console.tests.deadline_app:application", port, tmp_path / "web.log")
     try:
-        first = _answer(port)
+        first = answer(port)
         assert first is not None and first[0] == 200, (tmp_path / "web.log").read_text()
         started = time.monotonic()
         with pytest.raises((OSError, http.client.HTTPException)):
-            _get(port, "/slow", timeout=25)
+            get(port, "/slow", timeout=25)
         assert time.monotonic() - started < 10  # cut off near the deadline, not after 30 s
-        answer = _answer(port)
-        assert answer is not None and answer[0] == 200 and answer[1] != first[1]
+        second = answer(port)
+        assert second is not None and second[0] == 200 and second[1] != first[1]
     finally:
         server.terminate()
         server.wait(timeout=30)
-        log.close()
     text = (tmp_path / "web.log").read_text()
     assert re.search(r"GET /slow ran for \d+ s, past the 1.0 s deadline", text), text
-
-
-def _answer(port: int) -> tuple[int, str] | None:
-    """GET / once the server answers (30 s at most)."""
-    for _ in range(300):
-        try:
-            return _get(port, "/")
-        except (OSError, http.client.HTTPException):
-            time.sleep(0.1)
-    return None
