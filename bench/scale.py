@@ -18,12 +18,13 @@ built; transaction ids random, as clients' UUIDs are), then measures, on the sam
 - rollups: the rollup job adding those events, per event;
 - usage query: POST /v1/usage for one customer's month by day, p50 and p95 over 40 customers;
 - refresh: every contract's statements re-priced (contracts_refresh), per contract;
-- month close: invoice_finalize_due, per customer, the median of --close-rounds closes (the
-  tables a close rewrites vacuumed before each, as autovacuum would between month ends; the
-  invoices put back to drafts between them).
+- month close: invoice_finalize_due, per customer: the first close after ingest, and the median
+  of --close-rounds closes (the tables a close rewrites vacuumed before each, as autovacuum
+  would between month ends; the invoices put back to drafts between them). The first has
+  measured 1.4-2 ms per customer more than the repeats at both sizes; the target holds for both.
 
-Targets (the issue's): per-event ingest and per-customer close within 1.2x between the sizes,
-query latency within 1.5x. Benchmarks print figures; they never fail on speed.
+Targets (the issue's): per-event ingest and per-customer close (first and median) within 1.2x
+between the sizes, query latency within 1.5x. Benchmarks print figures; they never fail on speed.
 """
 
 import argparse
@@ -56,7 +57,8 @@ TARGETS = {  # figure: (label, unit, target ratio)
     "query_p50_ms": ("usage query p50", "ms", 1.5),
     "query_p95_ms": ("usage query p95", "ms", 1.5),
     "refresh_ms": ("refresh, per contract", "ms", None),
-    "close_ms": ("month close, per customer", "ms", 1.2),
+    "close_first_ms": ("month close, first round", "ms", 1.2),
+    "close_ms": ("month close, median", "ms", 1.2),
 }
 BROKER = "redis://127.0.0.1:6379/14"
 
@@ -150,11 +152,12 @@ def ingest_again(customers: int, ingest: int, rounds: int) -> dict[str, float]:
         redis_flush(BROKER)
 
 
-def close_rounds(db: str, customers: int, rounds: int) -> float:
-    """Median milliseconds per customer of `rounds` month closes (invoice_finalize_due) of the
-    month's drafts. Before each, the tables a close rewrites are vacuumed, as autovacuum would
-    have done between two month ends; after each but the last, the finalized invoices are put
-    back to drafts (their numbers cleared) for the next round."""
+def close_rounds(db: str, customers: int, rounds: int) -> tuple[float, float]:
+    """Milliseconds per customer of the first and the median of `rounds` month closes
+    (invoice_finalize_due) of the month's drafts: the first is the close after ingest, as in
+    production; the later ones close the same drafts again. Before each, the tables a close
+    rewrites are vacuumed, as autovacuum would have done between two month ends; after each but
+    the last, the finalized invoices are put back to drafts (their numbers cleared)."""
     from invoicing.models import Invoice, InvoiceStatus
     from invoicing.services import invoice_finalize_due
 
@@ -171,7 +174,7 @@ def close_rounds(db: str, customers: int, rounds: int) -> float:
             Invoice.objects.filter(status=InvoiceStatus.FINALIZED).update(
                 status=InvoiceStatus.DRAFT, number="", finalized_at=None
             )
-    return sorted(costs)[len(costs) // 2]
+    return costs[0], sorted(costs)[len(costs) // 2]
 
 
 def one_size(
@@ -241,7 +244,7 @@ def one_size(
     refreshed = contracts_refresh(contract_ids, now=MONTH[1] - timedelta(seconds=1))
     assert not refreshed.failed, refreshed.failed[:3]
     figures["refresh_ms"] = (time.perf_counter() - started) / len(contract_ids) * 1000
-    figures["close_ms"] = close_rounds(db, customers, close_rounds_)
+    figures["close_first_ms"], figures["close_ms"] = close_rounds(db, customers, close_rounds_)
     for key, value in figures.items():
         label, unit, _target = TARGETS[key]
         log(f"  {label:<28} {value:10.2f} {unit}")
