@@ -10,13 +10,14 @@
 Each size gets a fresh PostgreSQL database (bench/_catalog.py: a token metric priced by model,
 a monthly contract per customer, the month's events copied in with their dedupe keys, each
 day's frozen in a generation as the daily rotation leaves them and the key filter built, rollups
-built; transaction ids random, as clients' UUIDs are), then measures, on the same 2 cores:
+built; transaction ids random, as clients' UUIDs are), then measures, on the same 2 cores, each
+phase after a CHECKPOINT (the setup writes gigabytes, which are not ingest's to flush):
 
 - ingest: --ingest events through POST /v1/ingest (bin/web, 3 workers, 6 clients; follow-ups
   queued on a Redis database no worker reads), per event, the median of --rounds rounds (new
   random transaction ids each; the first round meets a cold server);
 - rollups: the rollup job adding those events, per event;
-- usage query: POST /v1/usage for one customer's month by day, p50 and p95 over 40 customers;
+- usage query: POST /v1/usage for one customer's month by day, p50 and p95 over 100 customers;
 - refresh: every contract's statements re-priced (contracts_refresh), per contract;
 - month close: invoice_finalize_due, per customer: the first close after ingest, and the median
   of --close-rounds closes (the tables a close rewrites vacuumed before each, as autovacuum
@@ -61,6 +62,17 @@ TARGETS = {  # figure: (label, unit, target ratio)
     "close_ms": ("month close, median", "ms", 1.2),
 }
 BROKER = "redis://127.0.0.1:6379/14"
+QUERIED = 100  # customers whose month the usage query reads (p95: the 5th slowest)
+
+
+def settle(db: str, vacuum: str | None = None) -> None:
+    """Before a measured phase: VACUUM ANALYZE `vacuum` (table names; "" for the whole
+    database), then a CHECKPOINT, so that no phase pays for flushing what the one before (the
+    setup's gigabytes, above all) left dirty."""
+    with psycopg.connect(database_url(db), autocommit=True) as conn:
+        if vacuum is not None:
+            conn.execute(f"VACUUM ANALYZE {vacuum}")
+        conn.execute("CHECKPOINT")
 
 
 def _queries(url: str, token: str, customers: list[str], metric: str) -> list[float]:
@@ -163,8 +175,7 @@ def close_rounds(db: str, customers: int, rounds: int) -> tuple[float, float]:
 
     costs = []
     for round_ in range(rounds):
-        with psycopg.connect(database_url(db), autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE invoicing_invoice, invoicing_lineitem, auditlog_logentry")
+        settle(db, "invoicing_invoice, invoicing_lineitem, auditlog_logentry")
         started = time.perf_counter()
         closed = invoice_finalize_due(now=MONTH[1], grace=timedelta(0))
         costs.append((time.perf_counter() - started) / customers * 1000)
@@ -210,12 +221,12 @@ def one_size(
         rollups_backfill(metric=metric)
     log(f"  rollups built: {time.perf_counter() - started:.0f} s")
     connection.close()
-    with psycopg.connect(database_url(db), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    settle(db, "")
 
     figures: dict[str, float] = {}
     redis_flush(BROKER)
     figures["ingest_us"] = ingest_rounds(env, token, customers, ingest, rounds, customers * 1000)
+    settle(db)
     server = Server(env, workers=3)
     try:
         connection.close()
@@ -227,7 +238,7 @@ def one_size(
         figures["rollup_us"] = (time.perf_counter() - started) / max(rolled, 1) * 1e6
         log(f"  rollups: {rolled:,} events of {pending:,} batches in "
             f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        picked = Random(3).sample(range(customers), 40)
+        picked = Random(3).sample(range(customers), min(customers, QUERIED))
         ids = dict(Customer.objects.values_list("name", "public_id"))
         chosen = [str(ids[f"Customer {i}"]) for i in picked]
         metric = str(BillableMetric.objects.get().public_id)
@@ -240,6 +251,7 @@ def one_size(
         redis_flush(BROKER)
     connection.close()
     contract_ids = list(Contract.objects.values_list("pk", flat=True))
+    settle(db)
     started = time.perf_counter()
     refreshed = contracts_refresh(contract_ids, now=MONTH[1] - timedelta(seconds=1))
     assert not refreshed.failed, refreshed.failed[:3]
