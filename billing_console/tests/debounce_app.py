@@ -1,4 +1,4 @@
-"""A WSGI app for test_debounce's granian run: GET /add?KEY gathers KEY in a debouncer whose
+"""A WSGI app for test_debounce's granian run: GET /?KEY gathers KEY in a debouncer whose
 window is DEBOUNCE_WINDOW seconds and whose send appends the keys, one line per send, to the
 file DEBOUNCE_SENT. Not the product: the product's debouncers (alerts.hooks, invoicing.receivers,
 invoicing.refresh_triggers) send tasks instead."""
