@@ -22,7 +22,7 @@ phase after a CHECKPOINT (the setup writes gigabytes, which are not ingest's to 
 - month close: invoice_finalize_due, per customer: the first close after ingest, and the median
   of --close-rounds closes (the tables a close rewrites vacuumed before each, as autovacuum
   would between month ends; the invoices put back to drafts between them). The first has
-  measured 1.4-2 ms per customer more than the repeats at both sizes; the target holds for both.
+  measured 1.2-2.1 ms per customer more than the repeats at both sizes; the target holds for both.
 
 Targets (the issue's): per-event ingest and per-customer close (first and median) within 1.2x
 between the sizes, query latency within 1.5x. Benchmarks print figures; they never fail on speed.
