@@ -146,9 +146,9 @@ def ingest_cleanup(db: str) -> int:
         for table in ("usage_usageevent", "usage_eventkey"):
             conn.execute(f"DELETE FROM {table} WHERE received_at >= %s", [MONTH[1]])
         conn.execute("DELETE FROM usage_pendingrollup")
-        conn.execute("VACUUM ANALYZE usage_usageevent, usage_eventkey, usage_pendingrollup")
-        conn.execute("CHECKPOINT")
-        return conn.execute("SELECT count(*) FROM usage_usageevent").fetchone()[0]
+        held = conn.execute("SELECT count(*) FROM usage_usageevent").fetchone()[0]
+    settle(db, "usage_usageevent, usage_eventkey, usage_pendingrollup")
+    return held
 
 
 def ingest_again(customers: int, ingest: int, rounds: int) -> dict[str, float]:
