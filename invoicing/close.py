@@ -7,9 +7,10 @@ commits in a handful of queries, each rate card's rates once, the usage of every
 one rollup query per metric and window (invoicing.close_usage), then every line, invoice, audit
 entry and invoice number written in one statement each.
 
-A statement that cannot be computed (a SQL metric failing on its customer's events, ...) is
-rolled back to its savepoint, recorded on its draft (invoicing.failures) and left a draft; the
-rest of the batch is finalized.
+The statements are rated together in one savepoint. If one cannot be computed (a SQL metric
+failing on its customer's events, ...), each is rated again in its own savepoint: the failing
+one is rolled back alone, recorded on its draft (invoicing.failures) and left a draft; the rest
+of the batch is finalized.
 
 Safe to rerun and to run twice at once: the batch is one transaction that locks its contracts
 (in pk order, as a recompute does) and then its drafts; a draft another close finalized in the
@@ -42,6 +43,7 @@ from invoicing.recurring_due import recurring_issue_due
 from invoicing.services import draft_usage_statement, line_items, next_numbers, set_totals
 from invoicing.signals import invoices_finalized
 from pricing.models import CreditType
+from usage.selectors import event_ids_hold
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200  # drafts per transaction: bounds lock time and memory
@@ -88,26 +90,18 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
     _attach(invoices)
     before = [copy(invoice) for invoice in invoices]
     usage, cards = BatchUsage(), Cards()  # a rate card is read once for the batch
-    new_lines: list[LineItem] = []
     statements = [i for i in invoices if i.type == InvoiceType.USAGE]
     usage.prefetch([(i.contract, _period(i)) for i in statements], cards)
     drew_before = with_deductions(statements)
     stored = stored_lines(statements)
-    changed, failed = [], []
-    for invoice in statements:
-        try:
-            with transaction.atomic():  # one statement's failure is rolled back alone
-                lines, draws = draft_usage_statement(
-                    invoice.contract, invoice, _period(invoice), usage, cards
-                )
-                if draws or invoice.public_id in drew_before:
-                    drawdown.write_ledger(invoice, draws)
-        except Exception as error:  # recorded on the draft, which stays a draft
-            statement_failed(
-                contract=invoice.contract, period=_period(invoice), error=error, invoice=invoice
-            )
-            failed.append(invoice)
-            continue
+    try:  # all at once, without a savepoint per statement: the common case, no failure
+        with transaction.atomic():
+            rated = [(i, _rated(i, usage, cards, drew_before)) for i in statements]
+        failed = []
+    except Exception:  # some statement failed: redo each in its own savepoint to find it
+        rated, failed = _rated_each(statements, usage, cards, drew_before)
+    changed, new_lines = [], []
+    for invoice, lines in rated:
         items = line_items(invoice, lines)
         if [line_values(item) for item in items] != stored.get(invoice.pk, []):
             changed.append(invoice)  # usage arrived (or rates moved) since the draft
@@ -131,6 +125,33 @@ def invoices_close(*, invoice_ids: list[int]) -> list[Invoice]:
         post_save.send(Invoice, instance=invoice, created=False, update_fields=None, raw=False,
                        using=invoice._state.db)  # fmt: skip
     return _with_consolidated(invoice_ids, invoices)
+
+
+def _rated(invoice: Invoice, usage: BatchUsage, cards: Cards, drew_before: set) -> list:
+    """One statement's lines, recomputed with final usage; its draws written to the ledger
+    (before the next statement of its contract reads the balances)."""
+    lines, draws = draft_usage_statement(invoice.contract, invoice, _period(invoice), usage, cards)
+    if draws or invoice.public_id in drew_before:
+        drawdown.write_ledger(invoice, draws)
+    return lines
+
+
+def _rated_each(
+    statements: list[Invoice], usage: BatchUsage, cards: Cards, drew_before: set
+) -> tuple[list[tuple[Invoice, list]], list[Invoice]]:
+    """Each statement in its own savepoint: one that fails is rolled back alone and recorded
+    on its draft, which stays a draft. Returns (statement, lines) of the rest, and the failed."""
+    rated, failed = [], []
+    for invoice in statements:
+        try:
+            with transaction.atomic():
+                rated.append((invoice, _rated(invoice, usage, cards, drew_before)))
+        except Exception as error:  # recorded on the draft, which stays a draft
+            statement_failed(
+                contract=invoice.contract, period=_period(invoice), error=error, invoice=invoice
+            )
+            failed.append(invoice)
+    return rated, failed
 
 
 def _with_consolidated(invoice_ids: list[int], invoices: list[Invoice]) -> list[Invoice]:
@@ -190,6 +211,7 @@ def _attach(invoices: list[Invoice]) -> None:
     """Give each invoice its contract (with what a statement reads of it: the loader's
     contracts_load), customer and credit type, read once for the batch."""
     contracts = contracts_load({i.contract_id for i in invoices})
+    event_ids_hold(c.customer for c in contracts.values())  # one query, not one per statement
     credit_types = CreditType.objects.in_bulk({i.credit_type_id for i in invoices})
     for invoice in invoices:
         invoice.contract = contract = contracts[invoice.contract_id]

@@ -16,12 +16,13 @@ from typing import Any
 from billing_console.lib.periods import Period
 from contracts.models import Contract
 from contracts.terms.usage_filters import usage_filter_segments
-from customers.models import Customer, IngestAlias
+from customers.models import Customer
 from invoicing.rating.rates import rates_in, state_at
 from invoicing.rating.terms import Cards
 from invoicing.rating.usage_lines import usage_group_key
 from usage.batch_usage import Answers, UsageAsk, metric_usage_many
 from usage.rollups import rollup_usage_many
+from usage.selectors import customer_event_ids
 
 Key = tuple[int, int, datetime, datetime, tuple[str, ...]]  # metric, customer, window, group
 
@@ -57,13 +58,7 @@ class BatchUsage:
                 key = (metric.pk, window.start, window.end, group_by)
                 wanted.setdefault(key, (metric, {}))[1][contract.customer_id] = contract.customer
         customers = {pk: c for _m, by_pk in wanted.values() for pk, c in by_pk.items()}
-        event_ids = {pk: getattr(c, "_event_ids_held", None) for pk, c in customers.items()}
-        if None in event_ids.values():  # not held for the batch (the close): read them here
-            event_ids = {pk: [str(c.public_id)] for pk, c in customers.items()}
-            for customer_id, alias in IngestAlias.objects.filter(
-                customer_id__in=list(customers)
-            ).values_list("customer_id", "alias"):
-                event_ids[customer_id].append(alias)
+        event_ids = {pk: customer_event_ids(c) for pk, c in customers.items()}  # held: no query
         for (metric_id, start, end, group_by), (metric, by_pk) in wanted.items():
             answers = rollup_usage_many(
                 metric=metric, customers={pk: event_ids[pk] for pk in by_pk},

@@ -43,7 +43,6 @@ from contracts.models import (
     ProServiceInvoiceItem,
     ScheduledChargeItem,
 )
-from customers.models import IngestAlias
 from invoicing import drawdown
 from invoicing.close import line_values, stored_lines, with_deductions
 from invoicing.close_usage import BatchUsage
@@ -65,6 +64,7 @@ from invoicing.services import (
 )
 from invoicing.statement_pieces import statement_periods
 from pricing.models import CreditType
+from usage.selectors import event_ids_hold
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def contracts_refresh_batch(
         except Exception as error:  # recorded on its current statement below
             failed[pk] = error
     statements = _plan(contracts, now, failed, drafts_only)
-    _hold_event_ids(contracts)
+    event_ids_hold(c.customer for c in contracts.values())
     cards, usage = Cards(), BatchUsage()
     usage.prefetch([(s.contract, s.period) for s in statements], cards)
     existing = [s.invoice for s in statements if s.invoice.pk is not None]
@@ -289,20 +289,6 @@ def _plan(
                     invoice.customer = contract.customer
             out.append(_Statement(contract, period, invoice))
     return out
-
-
-def _hold_event_ids(contracts: dict[int, Contract]) -> None:
-    """Each customer's event ids (its id and ingest aliases), read once for the batch and held
-    on it (usage.selectors.event_ids_held) for the statements' usage reads."""
-    aliases: dict[int, list[str]] = {}
-    customer_ids = {c.customer_id for c in contracts.values()}
-    for customer_id, alias in IngestAlias.objects.filter(customer_id__in=customer_ids).values_list(
-        "customer_id", "alias"
-    ):
-        aliases.setdefault(customer_id, []).append(alias)
-    for contract in contracts.values():
-        customer = contract.customer
-        customer._event_ids_held = [str(customer.public_id), *aliases.get(customer.pk, [])]
 
 
 def _write(statements: list[_Statement], stored: dict[int, list[tuple]]) -> None:

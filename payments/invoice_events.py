@@ -21,7 +21,7 @@ from invoicing.signals import (
     invoice_voided,
     invoices_finalized,
 )
-from webhooks.services import event_publish
+from webhooks.services import event_publish, events_publish
 
 FINALIZED = "invoice.finalized"
 VOIDED = "invoice.voided"
@@ -60,9 +60,10 @@ def on_finalized(sender: Any, invoices: list[Invoice], **kwargs: Any) -> None:
     loaded = Invoice.objects.filter(pk__in=[i.pk for i in invoices]).select_related(
         "customer", "contract", "credit_type"
     )
-    for invoice in loaded.order_by("pk"):  # one query for the close's whole batch
-        key = f"invoice:{invoice.public_id}:finalized"
-        event_publish(FINALIZED, invoice_payload(invoice), key=key)
+    events_publish(  # one read and one insert for the close's whole batch
+        FINALIZED,
+        [(f"invoice:{i.public_id}:finalized", invoice_payload(i)) for i in loaded.order_by("pk")],
+    )
 
 
 def on_voided(sender: Any, invoice: Invoice, **kwargs: Any) -> None:

@@ -1,7 +1,7 @@
 """Usage reads: metric values per customer, period and group; event search."""
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -42,6 +42,19 @@ def event_ids_held(customer: Customer) -> Iterator[None]:
         yield
     finally:
         customer._event_ids_held = None
+
+
+def event_ids_hold(customers: Iterable[Customer]) -> None:
+    """Every customer's event ids (its id and ingest aliases) read in one query and held on it,
+    as `event_ids_held` holds one customer's: for a batch (close, refresh) whose customer
+    objects live no longer than it."""
+    by_pk = {customer.pk: customer for customer in customers}
+    held: dict[int, list[str]] = {pk: [str(c.public_id)] for pk, c in by_pk.items()}
+    aliases = IngestAlias.objects.filter(customer_id__in=list(by_pk))
+    for customer_id, alias in aliases.values_list("customer_id", "alias"):
+        held[customer_id].append(alias)
+    for pk, customer in by_pk.items():
+        customer._event_ids_held = held[pk]
 
 
 def metric_get(public_id: Any, field: str = "billable_metric_id") -> BillableMetric:

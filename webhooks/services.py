@@ -10,7 +10,8 @@ import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from billing_console.api import ApplicationError
@@ -142,12 +143,14 @@ def _enqueue(delivery: Delivery) -> None:
     transaction.on_commit(send)
 
 
-def _deliveries_create(event: OutboundEvent, endpoints: list[WebhookEndpoint]) -> list[Delivery]:
+def _deliveries_create(
+    events: list[OutboundEvent], endpoints: list[WebhookEndpoint]
+) -> list[Delivery]:
+    """One delivery per event and endpoint, inserted in one statement, each enqueued on commit."""
     now = timezone.now()
-    deliveries = [
-        Delivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now)
-        for endpoint in endpoints
-    ]
+    deliveries = Delivery.objects.bulk_create(
+        [Delivery(event=e, endpoint=to, next_attempt_at=now) for e in events for to in endpoints]
+    )
     for delivery in deliveries:
         _enqueue(delivery)
     return deliveries
@@ -157,15 +160,45 @@ def _deliveries_create(event: OutboundEvent, endpoints: list[WebhookEndpoint]) -
 def event_publish(event_type: str, payload: dict, *, key: str) -> None:
     """Record one outbound event per `key` (idempotent: the same key again is a no-op) and, on
     transaction commit, enqueue delivery to every active endpoint subscribed to event_type."""
-    if not event_type or not isinstance(payload, dict) or not key or len(key) > 255:
-        raise ValueError("event_publish needs an event type, a dict payload and a key (≤255)")
-    event, created = OutboundEvent.objects.get_or_create(
-        key=key, defaults={"type": event_type, "payload": payload}
+    events_publish(event_type, [(key, payload)])
+
+
+@transaction.atomic
+def events_publish(event_type: str, events: list[tuple[str, dict]]) -> int:
+    """`event_publish` for many (key, payload) at once, as the month close publishes the
+    invoice.finalized of each invoice it finalized: one read of the keys published before (each
+    a no-op), one insert of the new events, one of their deliveries. Each new event sends the
+    post_save its save() would (the CRM sync pushes lifecycle events on it). Returns how many
+    events were new."""
+    for key, payload in events:
+        if not event_type or not isinstance(payload, dict) or not key or len(key) > 255:
+            raise ValueError("event_publish needs an event type, a dict payload and a key (≤255)")
+    known = set(
+        OutboundEvent.objects.filter(key__in=[k for k, _ in events]).values_list("key", flat=True)
     )
-    if not created:
-        return
+    fresh: dict[str, OutboundEvent] = {}
+    for key, payload in events:
+        if key not in known and key not in fresh:
+            fresh[key] = OutboundEvent(key=key, type=event_type, payload=payload)
+    if not fresh:
+        return 0
+    try:
+        with transaction.atomic():
+            created = OutboundEvent.objects.bulk_create(list(fresh.values()))
+    except IntegrityError:  # another transaction published one of these keys since: one by one
+        created = []
+        for event in fresh.values():
+            event, new = OutboundEvent.objects.get_or_create(
+                key=event.key, defaults={"type": event_type, "payload": event.payload}
+            )  # its save() sends post_save
+            created += [event] if new else []
+    else:
+        for event in created:
+            post_save.send(OutboundEvent, instance=event, created=True, update_fields=None,
+                           raw=False, using=event._state.db)  # fmt: skip
     endpoints = [e for e in WebhookEndpoint.objects.active() if e.subscribes_to(event_type)]
-    _deliveries_create(event, endpoints)
+    _deliveries_create(created, endpoints)
+    return len(created)
 
 
 @transaction.atomic
@@ -180,7 +213,7 @@ def endpoint_send_test(*, endpoint: WebhookEndpoint) -> Delivery:
             "endpoint_id": str(endpoint.public_id),
         },
     )
-    return _deliveries_create(event, [endpoint])[0]
+    return _deliveries_create([event], [endpoint])[0]
 
 
 @transaction.atomic

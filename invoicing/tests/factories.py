@@ -9,6 +9,7 @@ from contracts.services import contract_create
 from customers.models import Customer
 from customers.services import customer_create
 from pricing.services import product_create, rate_add, rate_card_create
+from usage.rollups import rollups_advance, rollups_backfill
 from usage.services import billable_metric_create, usage_ingest
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -80,3 +81,32 @@ def recharge_world(gate: str = "NONE", **gate_config: Any) -> World:
             },
         },
     )  # fmt: skip
+
+
+def plain_contracts(count: int, tag: str) -> list[int]:
+    """`count` contracts on one flat-rate card ($2 an event, no commits: a commit's balances are
+    read per statement), customer i with the alias `{tag}-{i}` and i + 1 events on Feb 1, rolled
+    up, February's drafts refreshed. Returns their ids."""
+    from invoicing.refresh_batch import contracts_refresh
+
+    metric = billable_metric_create(
+        name=f"m{tag}", event_type_filter={"in_values": [f"e{tag}"]}, aggregation_type="COUNT"
+    )
+    rollups_backfill(metric=metric)
+    product = product_create(name=f"P{tag}", type="USAGE", billable_metric=metric)
+    card = rate_card_create(name=f"C{tag}")
+    rate_add(rate_card=card, product=product, starting_at=JAN, rate_type="FLAT", price="2")
+    ids = []
+    for i in range(count):
+        customer = customer_create(name=f"{tag}{i}", ingest_aliases=[f"{tag}-{i}"])
+        ids.append(contract_create(customer=customer, data={
+            "starting_at": JAN.isoformat(), "rate_card_id": str(card.public_id),
+            "usage_statement_schedule": {"frequency": "MONTHLY"},
+        }).pk)  # fmt: skip
+        usage_ingest(events=[{"transaction_id": f"{tag}{i}-{n}", "customer_id": f"{tag}-{i}",
+                              "event_type": f"e{tag}", "properties": {},
+                              "timestamp": (FEB + timedelta(hours=2)).isoformat()}
+                             for n in range(i + 1)], now=FEB + timedelta(hours=3))  # fmt: skip
+    rollups_advance()
+    contracts_refresh(ids, now=FEB + timedelta(days=3))
+    return ids

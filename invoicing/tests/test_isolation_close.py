@@ -1,4 +1,4 @@
-"""One contract's failure outside its statement's own rating (its recurring credits cannot be
+"""One contract's failure in its statement's rating or outside it (its recurring credits cannot be
 issued; anything else that stops a batch of the month close) never stops the other contracts'
 drafts: they are refreshed and finalized, and the failing one stays a draft with its error."""
 
@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 import time_machine
 
+from contracts.models import LedgerEntry
 from contracts.services import contract_create
 from contracts.terms.issuance import recurring_item_issue
 from customers.services import customer_create
@@ -101,3 +102,24 @@ def test_a_batch_that_cannot_close_is_closed_one_draft_at_a_time():
     held, closed = _first(acme), _first(beta)
     assert (closed.status, closed.total) == (InvoiceStatus.FINALIZED, Decimal(100))
     assert (held.status, held.error) == (InvoiceStatus.DRAFT, FAILED)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_statement_that_fails_in_the_close_leaves_the_others_drawn_once():
+    acme, beta = _two_contracts()
+    contracts_refresh([acme.pk, beta.pk], now=NOW)
+    real = close.draft_usage_statement
+
+    def rated(contract, *args):
+        if contract.pk == beta.pk:  # rated after Acme's, whose draw was written by then
+            raise RuntimeError("bad statement")
+        return real(contract, *args)
+
+    with mock.patch.object(close, "draft_usage_statement", side_effect=rated):
+        assert invoice_finalize_due(now=NOW, grace=timedelta(hours=1)) == 1
+
+    closed, held = _first(acme), _first(beta)
+    assert (closed.status, closed.total) == (InvoiceStatus.FINALIZED, Decimal(100))
+    assert (held.status, held.error) == (InvoiceStatus.DRAFT, FAILED)
+    drawn = LedgerEntry.objects.filter(type="USAGE_DEDUCTION", invoice_public_id=closed.public_id)
+    assert [e.amount for e in drawn] == [Decimal(-300)]  # the batch's first try rolled back

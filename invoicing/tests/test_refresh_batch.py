@@ -18,7 +18,7 @@ from invoicing import refresh_batch
 from invoicing.close import line_values
 from invoicing.models import Invoice, InvoiceStatus, LineItem
 from invoicing.refresh_batch import contracts_refresh, contracts_refresh_one_by_one
-from invoicing.tests.factories import FEB, JAN, MAR
+from invoicing.tests.factories import FEB, JAN, MAR, plain_contracts
 from invoicing.tests.scenario_files import SCENARIOS, scenario_events
 from invoicing.tests.test_scenarios import _build_catalog, _ingest, _with_ids
 from pricing.services import product_create, rate_add, rate_card_create
@@ -162,30 +162,7 @@ def test_a_contract_that_raises_is_recorded_and_the_others_are_refreshed(monkeyp
 @pytest.mark.django_db
 def test_a_batch_query_count_does_not_grow_with_its_contracts(django_assert_num_queries):
     # Contracts without commits: a commit's balances are read per statement (as in the close).
-    def plain(count: int, tag: str) -> list[int]:
-        metric = billable_metric_create(
-            name=f"m{tag}", event_type_filter={"in_values": [f"e{tag}"]}, aggregation_type="COUNT"
-        )
-        rollups_backfill(metric=metric)
-        product = product_create(name=f"P{tag}", type="USAGE", billable_metric=metric)
-        card = rate_card_create(name=f"C{tag}")
-        rate_add(rate_card=card, product=product, starting_at=JAN, rate_type="FLAT", price="2")
-        ids = []
-        for i in range(count):
-            customer = customer_create(name=f"{tag}{i}", ingest_aliases=[f"{tag}-{i}"])
-            ids.append(contract_create(customer=customer, data={
-                "starting_at": JAN.isoformat(), "rate_card_id": str(card.public_id),
-                "usage_statement_schedule": {"frequency": "MONTHLY"},
-            }).pk)  # fmt: skip
-            usage_ingest(events=[{"transaction_id": f"{tag}{i}-{n}", "customer_id": f"{tag}-{i}",
-                                  "event_type": f"e{tag}", "properties": {},
-                                  "timestamp": (FEB + timedelta(hours=2)).isoformat()}
-                                 for n in range(i + 1)], now=FEB + timedelta(hours=3))  # fmt: skip
-        rollups_advance()
-        contracts_refresh(ids, now=FEB + timedelta(days=3))
-        return ids
-
-    small, large = plain(2, "s"), plain(10, "l")
+    small, large = plain_contracts(2, "s"), plain_contracts(10, "l")
     counts = {}
     for name, ids in (("small", small), ("large", large)):
         with CaptureQueriesContext(connection) as creating:  # March's drafts are created
