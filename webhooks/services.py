@@ -156,7 +156,6 @@ def _deliveries_create(
     return deliveries
 
 
-@transaction.atomic
 def event_publish(event_type: str, payload: dict, *, key: str) -> None:
     """Record one outbound event per `key` (idempotent: the same key again is a no-op) and, on
     transaction commit, enqueue delivery to every active endpoint subscribed to event_type."""
